@@ -174,6 +174,20 @@ out:
 	return rc;
 }
 
+/* url_loopback: the URL's host is a loopback one (such requests never go through a proxy:
+ * a plain http request must not leave the machine). */
+static int
+url_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int lo = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+	    && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && is_loopback(host);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
 /* same_origin: scheme, host and port equal (for dropping Authorization on redirects). */
 static int
 same_origin(const char *a, const char *b)
@@ -474,6 +488,8 @@ setup_easy(CURL *h, const struct http_opts *o, const char *url, const char *meth
 	SETOPT(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (url_loopback(url))
+		SETOPT(h, CURLOPT_PROXY, "");
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_USERAGENT, HTTP_USER_AGENT);
 	SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);

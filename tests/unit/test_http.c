@@ -344,6 +344,16 @@ test_requests(struct http_client *c)
 	is_int(r.curl_code, CURLE_COULDNT_CONNECT, "connection refused curl code");
 	ok(strstr(e.msg, "POST http://127.0.0.1:") == e.msg && !strstr(e.msg, "s3cr3t")
 		&& !strstr(e.msg, "q=1") && r.error[0], "connection refused message: %s", e.msg);
+	/* loopback never goes through a proxy (plain http must not leave the machine) */
+	snprintf(cu, sizeof cu, "http://127.0.0.1:%d", closed_port());
+	setenv("http_proxy", cu, 1);
+	setenv("HTTPS_PROXY", cu, 1);
+	setenv("ALL_PROXY", cu, 1);
+	struct http_req px = { .url = url("/echo") };
+	is_int(http_do(c, &px, &r, &e), 0, "loopback request ignores proxy variables");
+	unsetenv("http_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("ALL_PROXY");
 	const char *crlf[] = { "X-Bad: a\r\nX-Injected: b", NULL };
 	struct http_req inj = { .url = url("/echo"), .headers = crlf };
 	is_int(http_do(c, &inj, &r, &e), -1, "header with a line break refused");
