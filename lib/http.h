@@ -74,7 +74,9 @@ struct http_req {
 	const char *method;              /* "GET" when NULL; "POST", "PUT", "DELETE", ... */
 	const char *url;
 	const char *const *headers;      /* NULL-terminated list of "Name: value", or NULL */
-	const void *body;                /* sent when body_len > 0 or method is POST/PUT/PATCH */
+	/* sent when body_len > 0 or method is POST/PUT/PATCH; without a Content-Type header
+	 * curl labels it application/x-www-form-urlencoded (right for OAuth, not for JSON) */
+	const void *body;
 	size_t body_len;
 	unsigned flags;                  /* HTTP_NO_AUTH | HTTP_FOLLOW */
 	size_t max_body;                 /* 0: the client's max_body */

@@ -14,11 +14,15 @@ Paths:
   /redirect?to=URL&code=C  C (302) with Location: URL
   /hits/KEY          200, body: the number of hits of KEY so far
   /conn              200, body: the client port (to see connection reuse)
+  /conc/KEY/MS       like /slow, counting how many KEY requests are served at once
+  /maxconc/KEY       200, body: the most KEY requests served at once
 """
 import sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 hits = {}
+active = {}
+peak = {}
 lock = threading.Lock()
 
 
@@ -76,6 +80,18 @@ class H(BaseHTTPRequestHandler):
         elif what == "slow":
             time.sleep(int(parts[1]) / 1000.0)
             self.reply(200, "slow")
+        elif what == "conc":
+            key = parts[1]
+            with lock:
+                active[key] = active.get(key, 0) + 1
+                peak[key] = max(peak.get(key, 0), active[key])
+            time.sleep(int(parts[2]) / 1000.0)
+            with lock:
+                active[key] -= 1
+            self.reply(200, "slow")
+        elif what == "maxconc":
+            with lock:
+                self.reply(200, str(peak.get(parts[1], 0)))
         elif what == "redirect":
             self.reply(int(q.get("code", "302")), "moved", [("Location", q["to"])])
         elif what == "hits":
