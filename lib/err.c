@@ -64,6 +64,8 @@ err_die(int status, const char *fmt, ...)
 void
 err_exit(const struct err *e)
 {
+	if (e->status == XIT_EPIPE)
+		err_epipe();
 	fprintf(stderr, "%s: %s\n", PROG, e->msg);
 	exit(e->status ? e->status : 1);
 }

@@ -16,7 +16,8 @@ enum {
 	XIT_UNAVAILABLE = 69, /* a service stayed unavailable after the retries */
 	XIT_TEMPFAIL = 75,    /* temporary failure: run again later, nothing lost */
 	XIT_NOPERM = 77,      /* credentials refused or permission missing */
-	XIT_CONFIG = 78       /* configuration refused */
+	XIT_CONFIG = 78,      /* configuration refused */
+	XIT_EPIPE = 141       /* internal: stdout's reader went away; err_exit ends quietly */
 };
 
 /* A library error: the exit status it maps to and a message without the PROG prefix. */
