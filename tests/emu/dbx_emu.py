@@ -310,7 +310,8 @@ def render_double(v, is_float):
         return "-0.0" if math.copysign(1, x) < 0 else "0.0"
     if is_float:
         f32 = struct.unpack("f", struct.pack("f", x))[0]
-        for p in range(1, 10):
+        # Java prints at least 2 digits for subnormals (Float.MIN_VALUE is "1.4E-45")
+        for p in range(1 if abs(f32) >= 1.1754943508222875e-38 else 2, 10):
             s = "%.*g" % (p, f32)
             if struct.unpack("f", struct.pack("f", float(s)))[0] == f32:
                 break
@@ -600,6 +601,9 @@ class Result:
     def total_bytes(self):
         return sum(self.row_bytes(i) + 1 for i in range(len(self.rows))) + 1
 
+    def plan_inline(self, max_rows, max_bytes):
+        return self.plan(max_rows, max_bytes)
+
     def data(self, off, n):
         return self.rows[off:off + n]
 
@@ -712,6 +716,13 @@ class SyntheticResult(Result):
 
     def total_bytes(self):
         return sum(b for _, _, b in self.plan(0, 0))
+
+    def plan_inline(self, max_rows, max_bytes):
+        k = self.tbl.chunk_rows
+        est = max(1, len(self.tbl.template(min(k, max(self.n, 1)), self.cdf)) // min(k, max(self.n, 1)))
+        per = max(1, min(max_rows, max_bytes // est))
+        return [(off, min(per, self.n - off), est * min(per, self.n - off))
+                for off in range(0, self.n, per)]
 
     def data(self, off, n):
         k = self.tbl.chunk_rows
@@ -1517,7 +1528,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise SqlError(None, "Inline byte limit exceeded: the statement produced more than "
                                "%d bytes of results. Use disposition EXTERNAL_LINKS for large "
                                "results." % cfg["inline_limit"], None)
-            st.chunks = res.plan(cfg["chunk_rows"], cfg["chunk_bytes"])
+            st.chunks = res.plan_inline(cfg["chunk_rows"], cfg["chunk_bytes"])
         else:
             st.chunks = res.plan(cfg["link_rows"], 100 * MIB)
         st.result = res
