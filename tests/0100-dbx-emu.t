@@ -2,7 +2,7 @@
 # Tests of the Databricks emulator itself (tests/emu/dbx_emu.py): auth, statements, chunks,
 # external links, FAILED classes, faults, Unity Catalog paging; compared with the recordings.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 84
+plan 113
 
 EMU=$DBXI_ROOT/tests/emu/dbx_emu.py
 REC=$DATA/databricks-recorded
@@ -217,6 +217,17 @@ api GET "/api/2.0/sql/statements/$ID"
 jqok "closed statement is CLOSED" '.status.state == "CLOSED"'
 api GET "/api/2.0/sql/statements/01f0ffff-0000-0000-0000-000000000000"
 code_is 404 "unknown statement: 404"
+
+ctl config '{"warehouse_state":"STOPPED","inline_limit":100}'
+stmt 'SELECT * FROM `main`.`sales`.`users` LIMIT 100'
+ID=$(jq -r .statement_id out)
+api GET "/api/2.0/sql/warehouses/$WH"
+jqok "a statement starts a STOPPED warehouse" '.state == "STARTING"'
+api GET "/api/2.0/sql/statements/$ID"; api GET "/api/2.0/sql/statements/$ID"; api GET "/api/2.0/sql/statements/$ID"
+jqok "INLINE over the byte limit FAILS" '.status.state == "FAILED" and (.status.error.message | startswith("Inline byte limit exceeded"))'
+api GET "/api/2.0/sql/warehouses/$WH"
+jqok "warehouse RUNNING once the statement ran" '.state == "RUNNING"'
+ctl config '{"inline_limit":26214400}'
 
 # --- EXTERNAL_LINKS on the synthetic table ---
 stmt 'SELECT * FROM table_changes('"'"'`main`.`bench`.`events`'"'"', 1, 1) ORDER BY _commit_version' '{"disposition":"EXTERNAL_LINKS"}'
