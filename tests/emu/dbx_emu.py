@@ -808,7 +808,7 @@ class Engine:
                          r"(?:\s*\(\s*'([^']*)'\s*\))?", s)
         if m:
             return self.tblprops(self.resolve(m.group(1), req, 21), m.group(2))
-        m = re.fullmatch(r"(?is)SELECT\s+(.+?)\s+FROM\s+(%s)\s*\.\s*information_schema\s*\.\s*tables"
+        m = re.fullmatch(r"(?is)SELECT\s+(.+?)\s+FROM\s+(%s)\s*\.\s*`?information_schema`?\s*\.\s*`?tables`?"
                          r"\s+WHERE\s+table_schema\s*=\s*(:\w+|'[^']*')\s+AND\s+table_name\s*=\s*"
                          r"(:\w+|'[^']*')" % IDENT, s)
         if m:
