@@ -2,7 +2,7 @@
 # Tests of the Databricks emulator itself (tests/emu/dbx_emu.py): auth, statements, chunks,
 # external links, FAILED classes, faults, Unity Catalog paging; compared with the recordings.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 113
+plan 114
 
 EMU=$DBXI_ROOT/tests/emu/dbx_emu.py
 REC=$DATA/databricks-recorded
@@ -135,6 +135,8 @@ stmt 'DESCRIBE HISTORY `main`.`sales`.`users` LIMIT 1'
 jqok "DESCRIBE HISTORY LIMIT 1: latest version" '.result.data_array[0][0] == "5" and .result.data_array[0][4] == "WRITE" and .manifest.total_row_count == 1'
 stmt 'describe   history `main`.`sales`.`log_truncated`'
 jqok "DESCRIBE HISTORY: retained versions, newest first" '.manifest.total_row_count == 4 and [.result.data_array[][0]] == ["5","4"]'
+stmt 'DESCRIBE HISTORY `main`.`sales`.`cdf_late`' '{"disposition":"INLINE","row_limit":3}'
+jqok "DESCRIBE HISTORY shows where CDF was enabled" '.result.data_array[1][4] == "SET TBLPROPERTIES" and (.result.data_array[1][5] | fromjson | .properties | fromjson | .["delta.enableChangeDataFeed"]) == "true" and .manifest.truncated == true'
 stmt 'DESCRIBE DETAIL `main`.`sales`.`users`'
 jqok "DESCRIBE DETAIL: format and properties map" '.result.data_array[0][0] == "delta" and (.result.data_array[0][11] | fromjson | .["delta.enableChangeDataFeed"]) == "true"'
 stmt 'SHOW TBLPROPERTIES `main`.`sales`.`no_cdf`'

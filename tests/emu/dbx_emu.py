@@ -43,7 +43,7 @@ SIMPLE_TYPES = {
     "FLOAT": "FLOAT", "REAL": "FLOAT", "DOUBLE": "DOUBLE",
     "STRING": "STRING", "BOOLEAN": "BOOLEAN", "BINARY": "BINARY", "DATE": "DATE",
     "TIMESTAMP": "TIMESTAMP", "TIMESTAMP_LTZ": "TIMESTAMP", "TIMESTAMP_NTZ": "TIMESTAMP_NTZ",
-    "VARIANT": "VARIANT", "VOID": "NULL",
+    "VARIANT": "VARIANT", "VOID": "NULL", "GEOMETRY": "GEOMETRY", "GEOGRAPHY": "GEOGRAPHY",
 }
 CANON = {"BYTE": "TINYINT", "SHORT": "SMALLINT", "INTEGER": "INT", "LONG": "BIGINT",
          "REAL": "FLOAT", "TIMESTAMP_LTZ": "TIMESTAMP"}
@@ -70,6 +70,8 @@ class SqlType:
             return "DECIMAL(%d,%d)" % (self.precision, self.scale)
         if k in ("VARCHAR", "CHAR"):
             return "%s(%d)" % (k, self.length)
+        if k in ("GEOMETRY", "GEOGRAPHY") and self.length is not None:
+            return "%s(%s)" % (k, self.length)
         if k == "INTERVAL":
             return "INTERVAL " + self.interval
         if k == "ARRAY":
@@ -186,6 +188,11 @@ class TypeParser:
                     s = self.take("num")
                 self.take("p", ")")
             return SqlType("DECIMAL", precision=p, scale=s)
+        if name in ("GEOMETRY", "GEOGRAPHY") and self.peek() == ("p", "("):
+            self.take()
+            srid = self.take("num") if self.peek()[0] == "num" else self.take("id")
+            self.take("p", ")")
+            return SqlType(name, length=srid)
         if name in ("VARCHAR", "CHAR"):
             self.take("p", "(")
             n = self.take("num")
