@@ -1117,8 +1117,12 @@ class State:
     def load_dir(self, d):
         for fn in sorted(os.listdir(d)):
             if fn.endswith(".json"):
-                with open(os.path.join(d, fn), encoding="utf-8") as f:
-                    self.add_table(json.load(f))
+                path = os.path.join(d, fn)
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        self.add_table(json.load(f))
+                except (OSError, ValueError, KeyError, TypeError) as e:
+                    raise SystemExit("dbx_emu.py: %s: %s" % (path, e))
 
     def add_table(self, fx):
         t = Table(fx)
@@ -2086,7 +2090,10 @@ def main(argv):
         state.load_dir(args.tables)
     if args.synthetic_rows:
         state.add_synthetic(args.synthetic_rows, args.synthetic_chunk_rows)
-    srv = Server(("127.0.0.1", args.port), Handler)
+    try:
+        srv = Server(("127.0.0.1", args.port), Handler)
+    except OSError as e:
+        raise SystemExit("dbx_emu.py: cannot listen on 127.0.0.1:%d: %s" % (args.port, e.strerror))
     srv.state = state
     try:
         srv.serve_forever(poll_interval=0.2)
