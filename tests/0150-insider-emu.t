@@ -2,7 +2,7 @@
 # Tests of the Insider emulator itself (tests/emu/insider_emu.py) against
 # /work/shared/reference/insider.md: headers, limits, documented fail.errors, store, faults.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 129
+plan 136
 
 EMU=$DBXI_ROOT/tests/emu/insider_emu.py
 D=$DATA/insider
@@ -299,6 +299,22 @@ postc "fast: over the bucket" empty.json
 hdrs retry-after
 printf 'Retry-After: 60\n' >exp
 check_out "fast: rate-limit 429 with Retry-After" exp
+
+# --- HTTP: keep-alive (HTTP/1.1) and chunked request bodies
+check "keep-alive: two requests" 0 curl -sS -v -o /dev/null -o /dev/null -H 'X-PARTNER-NAME: dbxitest' \
+	-H 'X-REQUEST-TOKEN: ins-test-token' -H 'Content-Type: application/json' \
+	--data-binary @w1.json "$A$UP" "$A$UP"
+check_err "keep-alive: the second request reuses the connection" "Re-using existing connection"
+check "chunked body" 0 curl -sS -w '\n%{http_code}\n' -H 'Transfer-Encoding: chunked' \
+	-H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: ins-test-token' \
+	-H 'Content-Type: application/json' --data-binary @w1.json "$A$UP"
+check_out "chunked body: accepted" "$D/expect/ok1.out"
+
+# --- a revoked key: /_emu/token rotates the token, the old one gets 403
+check "rotate the token" 0 curl -sS -o /dev/null -d '{"token":"tok-2"}' "$A/_emu/token"
+post "old token after rotation" "$A" w1.json
+expect '{"success":false,"message":"Access Denied. You do not have sufficient access to perform this action."}' 403
+check_out "old token after rotation: 403" exp
 
 # --- reset
 check "reset" 0 curl -sS -o /dev/null -X POST "$A/_emu/reset"

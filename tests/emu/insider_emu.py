@@ -18,6 +18,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSERT = "/api/user/v1/upsert"
@@ -757,7 +758,10 @@ class Handler(BaseHTTPRequestHandler):
             parts, total = [], 0
             while True:
                 line = self.rfile.readline(65537)
-                size = int(line.split(b";")[0].strip() or b"0", 16)
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise BadFraming() from None
                 if size == 0:
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass
@@ -812,6 +816,14 @@ class Handler(BaseHTTPRequestHandler):
             self.api(method, path, reqno, info)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except BadFraming:
+            self.close_connection = True
+            self.send_raw(400, B_BAD_JSON)
+        except Exception:       # an emulator bug: say so, answer like the service's 500
+            traceback.print_exc()
+            self.close_connection = True
+            if not self.status:
+                self.send_raw(500, B_500)
         finally:
             info["status"] = self.status or None
             info["ms"] = round((time.monotonic() - t0) * 1000, 1)
@@ -1009,6 +1021,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emu/fault" and method == "GET":
             with emu.lock:
                 return self.send_raw(200, {"faults": list(emu.faults)})
+        if path == "/_emu/token" and method == "POST":
+            try:
+                t = json.loads(body or b"{}").get("token")
+                if not isinstance(t, str) or not t:
+                    raise ValueError("token must be a non-empty string")
+            except (ValueError, AttributeError) as ex:
+                return self.send_raw(400, {"error": "bad token request: %s" % ex})
+            emu.args.token = t      # the old token is now refused with 403 (a revoked key)
+            return self.send_raw(200, {"ok": True})
         if path == "/_emu/reset" and method == "POST":
             emu.reset()
             return self.send_raw(200, {"ok": True})
@@ -1037,6 +1058,10 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/_emu/dropped":
                 return self.send_raw(200, {"dropped": list(emu.dropped)})
         return self.send_raw(404, {"error": "no such control endpoint"})
+
+
+class BadFraming(Exception):
+    """A chunked body that cannot be read."""
 
 
 def _no_constant(name):
