@@ -12,6 +12,7 @@ python3 stdlib only. Listens on 127.0.0.1 only. Never logs or echoes the token v
 import argparse
 import collections
 import datetime
+import functools
 import json
 import re
 import socket
@@ -102,8 +103,11 @@ def jdump(o):
     return json.dumps(o, ensure_ascii=False, separators=(",", ":"))
 
 
+_CANON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def canon(o):
-    return json.dumps(o, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _CANON.encode(o)
 
 
 def vstr(v):
@@ -121,6 +125,11 @@ def parse_time(s):
     """RFC 3339 (ref §1.6) -> aware datetime, or None."""
     if not isinstance(s, str):
         return None
+    return _parse_time(s)
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_time(s):
     m = RE_TIME.fullmatch(s)
     if not m:
         return None
@@ -722,6 +731,7 @@ def fault_body(status):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "insider-emu"
+    timeout = 300       # an idle keep-alive connection is closed after 5 minutes
     sys_version = ""
     emu = None  # set in main
 
