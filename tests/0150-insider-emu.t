@@ -2,7 +2,7 @@
 # Tests of the Insider emulator itself (tests/emu/insider_emu.py) against
 # /work/shared/reference/insider.md: headers, limits, documented fail.errors, store, faults.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 136
+plan 142
 
 EMU=$DBXI_ROOT/tests/emu/insider_emu.py
 D=$DATA/insider
@@ -241,6 +241,9 @@ jget "request log has header names, not the token" "$A/_emu/requests" \
 grep -c ins-test-token a.err a.log >out
 printf 'a.err:0\na.log:0\n' >exp
 check_out "the token value is in no log" exp
+jq -r '.status' a.log | sort | uniq -c | awk '{ print $2, $1 }' >out
+printf '200 21\n400 10\n401 1\n403 2\n429 3\n500 1\n503 1\nnull 1\n' >exp
+check_out "--log: one line per API request with its status" exp
 
 # --- B: schema, metadata call (ref section 5.5), rate limit
 postb() {
@@ -273,6 +276,11 @@ head -n 1 out | jq -c '[.[] | [.key, ([.params[] | select(.key | startswith("c_"
 printf '%s\n' '[["purchase",["c_coupon"]],["cart_page_view",[]],["wishlist_add",["c_list"]]]' >exp
 same exp j
 ok $? "metadata events: events with their custom params"
+check "fault on the metadata call" 0 curl -sS -o /dev/null \
+	-d '{"status": 500, "path": "/api/user/v3/metadata/columns"}' "$B/_emu/fault"
+postb "metadata with a fault" events.json /api/user/v3/metadata/columns
+expect '{"success":false,"message":"The request processing has failed because of an unknown error."}' 500
+check_out "metadata with a fault: 500" exp
 postb "rate: second request" empty.json
 postb "rate: third request" empty.json
 expect '{"data":{"successful":{},"fail":{}}}' 200
@@ -315,6 +323,11 @@ check "rotate the token" 0 curl -sS -o /dev/null -d '{"token":"tok-2"}' "$A/_emu
 post "old token after rotation" "$A" w1.json
 expect '{"success":false,"message":"Access Denied. You do not have sufficient access to perform this action."}' 403
 check_out "old token after rotation: 403" exp
+
+# --- a bad schema file stops the emulator
+printf '{"attributes": {"tier": "text"}}' >badschema.json
+check "bad schema file" 78 python3 "$EMU" --port "$(free_port)" --schema badschema.json
+check_err "bad schema file: message" "insider_emu.py: schema: attribute tier: unknown type 'text'"
 
 # --- reset
 check "reset" 0 curl -sS -o /dev/null -X POST "$A/_emu/reset"

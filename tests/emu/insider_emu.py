@@ -230,6 +230,7 @@ class Emu:
         self.logf = open(args.log, "a", encoding="utf-8") if args.log else None
         self.rate = float(args.rate_per_minute)
         self.burst = float(args.burst if args.burst else max(1, args.rate_per_minute))
+        self.inflight = 0
         self.reset()
 
     def reset(self):
@@ -242,7 +243,6 @@ class Emu:
             self.dup_sample = []
             self.reqlog = collections.deque(maxlen=LOG_KEEP)
             self.dropped = collections.deque(maxlen=LOG_KEEP)
-            self.inflight = 0
             self.tokens = self.burst
             self.t_last = time.monotonic()
             self.st = {"requests": 0, "users_received": 0, "users_accepted": 0,
@@ -758,8 +758,9 @@ class Handler(BaseHTTPRequestHandler):
             head.append("%s: %s" % (k, v))
         if self.close_connection:
             head.append("Connection: close")
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
         self.status = status
+        self.account()
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
     def read_body(self):
         """(bytes or None when too big to read, declared length)."""
@@ -810,6 +811,7 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, method):
         path = self.path.split("?", 1)[0]
         self.status = 0
+        self.acct = None
         if path.startswith("/_emu/"):
             return self.control(method, path)
         emu = self.emu
@@ -822,6 +824,7 @@ class Handler(BaseHTTPRequestHandler):
                 emu.st["max_concurrent"] = emu.inflight
         info = {"n": reqno, "method": method, "path": path,
                 "headers": [k for k in self.headers.keys()]}
+        self.acct = (info, t0)
         try:
             self.api(method, path, reqno, info)
         except (BrokenPipeError, ConnectionResetError):
@@ -835,17 +838,27 @@ class Handler(BaseHTTPRequestHandler):
             if not self.status:
                 self.send_raw(500, B_500)
         finally:
-            info["status"] = self.status or None
-            info["ms"] = round((time.monotonic() - t0) * 1000, 1)
-            with emu.lock:
-                emu.inflight -= 1
-                sc = emu.st["status_counts"]
-                key = str(self.status) if self.status else "dropped"
-                sc[key] = sc.get(key, 0) + 1
-                emu.reqlog.append(info)
-                if emu.logf:
-                    emu.logf.write(jdump(info) + "\n")
-                    emu.logf.flush()
+            self.account()
+
+    def account(self):
+        """Stats and request log of this API request; done before its answer is written, so
+        that a client reading /_emu/stats after its answer sees it counted."""
+        if not self.acct:
+            return
+        info, t0 = self.acct
+        self.acct = None
+        emu = self.emu
+        info["status"] = self.status or None
+        info["ms"] = round((time.monotonic() - t0) * 1000, 1)
+        with emu.lock:
+            emu.inflight -= 1
+            sc = emu.st["status_counts"]
+            key = str(self.status) if self.status else "dropped"
+            sc[key] = sc.get(key, 0) + 1
+            emu.reqlog.append(info)
+            if emu.logf:
+                emu.logf.write(jdump(info) + "\n")
+                emu.logf.flush()
 
     def api(self, method, path, reqno, info):
         emu = self.emu
