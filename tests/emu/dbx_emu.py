@@ -1303,6 +1303,11 @@ class Handler(BaseHTTPRequestHandler):
             self.route(method, path)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception as e:  # an emulator bug or a bad fixture: say so loudly, answer 500
+            import traceback
+            traceback.print_exc(file=sys.stderr)
+            self.api_error(500, "INTERNAL_ERROR", "dbxi emulator error: %s: %s"
+                           % (type(e).__name__, e))
 
     def route(self, method, path):
         if path == "/oidc/.well-known/oauth-authorization-server" and method == "GET":
