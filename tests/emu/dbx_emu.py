@@ -1134,6 +1134,11 @@ class State:
         t = SyntheticTable(rows, chunk_rows)
         with self.lock:
             self.tables[t.full] = t
+        # render the chunk templates in the background, so the first statement is quick
+        shapes = {min(t.chunk_rows, rows), rows % t.chunk_rows} - {0}
+        threading.Thread(target=lambda: [t.template(n, cdf) for cdf in (True, False)
+                                         for n in sorted(shapes, reverse=True)],
+                         daemon=True).start()
         return t
 
     def record(self, entry):
