@@ -22,6 +22,15 @@ vfmt(char *buf, size_t len, int errnum, const char *fmt, va_list ap)
 		snprintf(buf + n, len - (size_t)n, " %s", strerror(errnum));
 }
 
+void
+err_init(const char *prog, char **argv)
+{
+	PROG = prog;
+	if (argv && argv[0])
+		argv[0] = (char *)prog;
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int
 err_set(struct err *e, int status, const char *fmt, ...)
 {
@@ -64,6 +73,8 @@ err_die(int status, const char *fmt, ...)
 void
 err_exit(const struct err *e)
 {
+	if (e->status == XIT_EPIPE)
+		err_epipe();
 	fprintf(stderr, "%s: %s\n", PROG, e->msg);
 	exit(e->status ? e->status : 1);
 }

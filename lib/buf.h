@@ -1,0 +1,28 @@
+/* buf.h: a growable byte buffer with a ceiling.
+ *
+ * Ownership: a struct buf owns p (heap, NUL-terminated after every successful call, so
+ * p[len] == 0 once anything was added); buf_free releases it; buf_detach hands it to the
+ * caller (who frees it). `max` caps growth (0 = SIZE_MAX/2): an add past it fails with
+ * errno EFBIG and leaves the buffer as it was. A zeroed struct (BUF_INIT) is an empty buffer.
+ */
+#ifndef DBXI_BUF_H
+#define DBXI_BUF_H
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *p;
+	size_t len, cap, max;
+};
+#define BUF_INIT { NULL, 0, 0, 0 }
+
+int buf_grow(struct buf *b, size_t extra) __attribute__((warn_unused_result));
+int buf_add(struct buf *b, const void *p, size_t n) __attribute__((warn_unused_result));
+int buf_adds(struct buf *b, const char *s) __attribute__((warn_unused_result));
+int buf_addc(struct buf *b, char c) __attribute__((warn_unused_result));
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), warn_unused_result));
+void buf_reset(struct buf *b); /* len = 0, keeps the memory */
+void buf_free(struct buf *b);
+char *buf_detach(struct buf *b); /* caller frees; the buffer is empty afterwards; NULL if never used */
+#endif
