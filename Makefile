@@ -83,7 +83,7 @@ check-valgrind: deps all
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(filter-out lib/err.c,$(LIB_SRC)) $(PKG_LIBS) $(JQ_LIBS) -lm -lpthread
+	  -o $@ $< $(LIB_SRC) $(PKG_LIBS) $(JQ_LIBS) -lm -lpthread
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do n=$${f#build-fuzz/}; mkdir -p build-fuzz/corpus-$$n; \
