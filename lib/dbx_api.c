@@ -117,8 +117,8 @@ dbx_doc_free(struct dbx_doc *d)
 	dbx_doc_init(d);
 }
 
-static int
-doc_parse(struct dbx_doc *d, struct err *e)
+int
+dbx_doc_parse(struct dbx_doc *d, struct err *e)
 {
 	struct err ig = ERR_INIT;
 	size_t i = 0;
@@ -297,7 +297,7 @@ plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struc
 	dbx_doc_free(d);
 	if (http_do_retry(c->http, rq, &c->retry, &d->resp, e) < 0)
 		return -1;
-	return doc_parse(d, e);
+	return dbx_doc_parse(d, e);
 }
 
 static int

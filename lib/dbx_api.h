@@ -43,6 +43,8 @@ struct dbx_doc {
 	int json;         /* the body parsed as JSON */
 };
 void dbx_doc_init(struct dbx_doc *d);
+/* parses d->resp.body (set by the caller, malloc'ed) into d->v; -1 only on ENOMEM */
+int dbx_doc_parse(struct dbx_doc *d, struct err *e);
 void dbx_doc_free(struct dbx_doc *d);
 
 /* dbx_call: METHOD host+path (path starts with '/', query included) with the auth header and

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "buf.h"
+#include "cfg.h"
 #include "dbx_cfg.h"
 #include "http.h"
 
@@ -32,154 +33,10 @@ wipe_free(char *s)
 	}
 }
 
-/* read a small file into a heap string; -1 with errno */
-static int
-slurp(const char *path, size_t max, char **out)
-{
-	struct buf b = BUF_INIT;
-	char tmp[4096];
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	b.max = max;
-	for (;;) {
-		r = read(fd, tmp, sizeof tmp);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (buf_add(&b, tmp, (size_t)r) < 0) {
-			r = -1;
-			break;
-		}
-	}
-	int er = errno;
-	close(fd);
-	if (r < 0) {
-		buf_free(&b);
-		errno = er;
-		return -1;
-	}
-	if (!b.p && buf_adds(&b, "") < 0)
-		return -1;
-	*out = buf_detach(&b);
-	return 0;
-}
-
 static int
 is_sp(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-int
-dbx_secret_env(const char *var, char **out, struct err *e)
-{
-	char fvar[128];
-	const char *v = getenv(var), *fv;
-	*out = NULL;
-	snprintf(fvar, sizeof fvar, "%s_FILE", var);
-	fv = getenv(fvar);
-	if (v && !*v)
-		v = NULL;
-	if (fv && !*fv)
-		fv = NULL;
-	if (v && fv)
-		return err_set(e, XIT_CONFIG, "both %s and %s are set: use one", var, fvar);
-	if (v) {
-		if (!(*out = strdup(v)))
-			return err_set(e, XIT_TEMPFAIL, "out of memory");
-		return 0;
-	}
-	if (!fv)
-		return 0;
-	char *text;
-	if (slurp(fv, 1 << 16, &text) < 0)
-		return err_set(e, XIT_CONFIG, "%s: cannot read %s:", fvar, fv);
-	size_t n = strcspn(text, "\r\n");
-	while (n && is_sp(text[n - 1]))
-		n--;
-	size_t i = 0;
-	while (i < n && is_sp(text[i]))
-		i++;
-	if (i == n) {
-		wipe_free(text);
-		return err_set(e, XIT_CONFIG, "%s: %s is empty", fvar, fv);
-	}
-	*out = xstrndup(text + i, n - i);
-	wipe_free(text);
-	if (!*out)
-		return err_set(e, XIT_TEMPFAIL, "out of memory");
-	return 0;
-}
-
-/* ---- INI (the subset of gopkg.in/ini.v1 that .databrickscfg files use) ---- */
-
-int
-dbx_ini_get(const char *text, const char *section, const char *key, char **out)
-{
-	const char *p = text;
-	int in = 0, found = 0;
-	*out = NULL;
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		const char *s = p, *end = p + len;
-		p = eol ? eol + 1 : p + len;
-		while (s < end && is_sp(*s))
-			s++;
-		while (end > s && is_sp(end[-1]))
-			end--;
-		if (s == end || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			const char *c = memchr(s, ']', (size_t)(end - s));
-			if (!c)
-				continue;
-			const char *a = s + 1, *b = c;
-			while (a < b && is_sp(*a))
-				a++;
-			while (b > a && is_sp(b[-1]))
-				b--;
-			in = (size_t)(b - a) == strlen(section) && !memcmp(a, section, (size_t)(b - a));
-			found |= in;
-			continue;
-		}
-		if (!in)
-			continue;
-		const char *eq = memchr(s, '=', (size_t)(end - s));
-		const char *colon = memchr(s, ':', (size_t)(end - s));
-		if (!eq || (colon && colon < eq))
-			eq = colon;
-		if (!eq)
-			continue;
-		const char *ke = eq;
-		while (ke > s && is_sp(ke[-1]))
-			ke--;
-		if ((size_t)(ke - s) != strlen(key) || strncasecmp(s, key, (size_t)(ke - s)))
-			continue;
-		const char *v = eq + 1;
-		while (v < end && is_sp(*v))
-			v++;
-		const char *ve = end;
-		if (v < ve && (*v == '"' || *v == '\'') && ve - v >= 2 && ve[-1] == *v) {
-			v++, ve--;
-		} else {
-			/* inline comment: " #" or " ;" */
-			for (const char *q = v; q < ve; q++)
-				if ((*q == '#' || *q == ';') && q > v && is_sp(q[-1])) {
-					ve = q;
-					break;
-				}
-			while (ve > v && is_sp(ve[-1]))
-				ve--;
-		}
-		free(*out);
-		if (!(*out = xstrndup(v, (size_t)(ve - v))))
-			return -1;
-	}
-	return found;
 }
 
 /* ---- host and warehouse ---- */
@@ -374,7 +231,7 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 {
 	struct setting host = { 0 }, token = { 0 }, cid = { 0 }, csec = { 0 }, atype = { 0 },
 		       wh = { 0 }, prof = { 0 }, cfile = { 0 };
-	char *v, *v2, *text = NULL;
+	char *v, *v2;
 	int rc = -1;
 	memset(c, 0, sizeof *c);
 
@@ -392,11 +249,11 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	/* environment */
 	if (env_plain("DATABRICKS_HOST", &v, e) < 0) goto out;
 	set_take(&host, v, S_ENV, "DATABRICKS_HOST");
-	if (dbx_secret_env("DATABRICKS_TOKEN", &v, e) < 0) goto out;
+	if (cfg_secret("DATABRICKS_TOKEN", &v, NULL, e) < 0) goto out;
 	set_take(&token, v, S_ENV, "DATABRICKS_TOKEN");
-	if (dbx_secret_env("DATABRICKS_CLIENT_ID", &v, e) < 0) goto out;
+	if (cfg_secret("DATABRICKS_CLIENT_ID", &v, NULL, e) < 0) goto out;
 	set_take(&cid, v, S_ENV, "DATABRICKS_CLIENT_ID");
-	if (dbx_secret_env("DATABRICKS_CLIENT_SECRET", &v, e) < 0) goto out;
+	if (cfg_secret("DATABRICKS_CLIENT_SECRET", &v, NULL, e) < 0) goto out;
 	set_take(&csec, v, S_ENV, "DATABRICKS_CLIENT_SECRET");
 	if (env_plain("DATABRICKS_AUTH_TYPE", &v, e) < 0) goto out;
 	set_take(&atype, v, S_ENV, "DATABRICKS_AUTH_TYPE");
@@ -415,77 +272,72 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	/* the config file */
 	int skip = !prof.v && (host.v || token.v || cid.v || csec.v);
 	if (!skip) {
-		char *path = NULL;
-		int explicit = cfile.v != NULL;
+		struct cfg_pairs kv = CFG_PAIRS_INIT, sett = CFG_PAIRS_INIT;
+		char *path = NULL, *pname = NULL;
+		int explicit = cfile.v != NULL, named = prof.v != NULL, k, fromsettings = 0;
+		struct err ig = ERR_INIT;
 		if (cfile.v) {
 			if (!(path = strdup(cfile.v))) { err_set(e, XIT_TEMPFAIL, "out of memory"); goto out; }
-		} else {
-			const char *home = getenv("HOME");
-			struct buf pb = BUF_INIT;
-			if (home && *home) {
-				if (buf_printf(&pb, "%s/.databrickscfg", home) < 0) { err_set(e, XIT_TEMPFAIL, "out of memory"); goto out; }
-				path = buf_detach(&pb);
-			}
+		} else if (cfg_dbx_path(&path, &ig) < 0)
+			path = NULL;
+		if (path && !named) {
+			k = cfg_ini_load(path, "__settings__", &sett, e);
+			if (k == -1) { free(path); cfg_pairs_free(&sett); goto out; }
+			const char *dp = k == 1 ? cfg_get(&sett, "default_profile") : NULL;
+			if (dp && *dp)
+				pname = strdup(dp), fromsettings = 1;
+			cfg_pairs_free(&sett);
+		} else if (named)
+			pname = strdup(prof.v);
+		if (path && !pname && !(pname = strdup("DEFAULT"))) {
+			free(path);
+			err_set(e, XIT_TEMPFAIL, "out of memory");
+			goto out;
 		}
-		if (path && slurp(path, 1 << 20, &text) < 0) {
-			if (errno != ENOENT || explicit || prof.v) {
-				err_set(e, XIT_CONFIG, "cannot read the Databricks config file %.300s:", path);
-				free(path);
-				goto out;
-			}
-			text = NULL;
-		}
-		if (text) {
-			char *pname = NULL, *ds = NULL;
-			int named = prof.v != NULL;
-			if (named)
-				pname = strdup(prof.v);
-			else if (dbx_ini_get(text, "__settings__", "default_profile", &ds) < 0)
-				pname = NULL;
-			else
-				pname = ds ? ds : strdup("DEFAULT");
-			if (!pname) { free(path); err_set(e, XIT_TEMPFAIL, "out of memory"); goto out; }
-			char *ph = NULL;
-			int has = dbx_ini_get(text, pname, "host", &ph);
-			if (has < 0) { free(pname); free(path); err_set(e, XIT_TEMPFAIL, "out of memory"); goto out; }
-			if (!has && (named || ds)) {
+		k = path ? cfg_ini_load(path, pname, &kv, e) : -2;
+		if (k == -1 || (k == -2 && (explicit || named)) || (k == 0 && (named || fromsettings))) {
+			if (k == 0)
 				err_set(e, XIT_CONFIG, "profile %.100s not found in %.300s", pname, path);
-				free(ph), free(pname), free(path);
-				goto out;
-			}
-			if (has) {
-				char *k;
-				set_take(&host, ph, S_FILE, "host");
-				if (dbx_ini_get(text, pname, "token", &k) < 0) goto nomem;
-				set_take(&token, k, S_FILE, "token");
-				if (dbx_ini_get(text, pname, "client_id", &k) < 0) goto nomem;
-				set_take(&cid, k, S_FILE, "client_id");
-				if (dbx_ini_get(text, pname, "client_secret", &k) < 0) goto nomem;
-				set_take(&csec, k, S_FILE, "client_secret");
-				if (dbx_ini_get(text, pname, "auth_type", &k) < 0) goto nomem;
-				set_take(&atype, k, S_FILE, "auth_type");
-				if (dbx_ini_get(text, pname, "warehouse_id", &v) < 0 ||
-				    dbx_ini_get(text, pname, "http_path", &v2) < 0)
-					goto nomem;
-				int had_id = v != NULL;
-				if (wh_level(v, v2, "warehouse_id", "http_path", &v, e) < 0) {
-					free(pname), free(path);
+			else if (k == -2 && !path)
+				err_set(e, XIT_CONFIG, "no Databricks config file to read profile %.100s from "
+					"(HOME is not set)", pname ? pname : "");
+			free(path), free(pname);
+			cfg_pairs_free(&kv);
+			goto out;
+		}
+		if (k == 1) {
+			static const char *keys[] = { "host", "token", "client_id", "client_secret",
+				"auth_type", "warehouse_id", "http_path" };
+			char *val[7] = { 0 };
+			for (int i = 0; i < 7; i++) {
+				const char *x = cfg_get(&kv, keys[i]);
+				if (x && *x && !(val[i] = strdup(x))) {
+					for (int j = 0; j < i; j++)
+						wipe_free(val[j]);
+					free(path), free(pname);
+					cfg_pairs_free(&kv);
+					err_set(e, XIT_TEMPFAIL, "out of memory");
 					goto out;
 				}
-				set_take(&wh, v, S_FILE, had_id ? "warehouse_id" : "http_path");
-				c->profile = pname;
-				c->config_file = path;
-				pname = path = NULL;
 			}
-			free(pname);
-			if (0) {
-			nomem:
-				free(pname), free(path);
-				err_set(e, XIT_TEMPFAIL, "out of memory");
+			cfg_pairs_free(&kv);
+			set_take(&host, val[0], S_FILE, "host");
+			set_take(&token, val[1], S_FILE, "token");
+			set_take(&cid, val[2], S_FILE, "client_id");
+			set_take(&csec, val[3], S_FILE, "client_secret");
+			set_take(&atype, val[4], S_FILE, "auth_type");
+			int had_id = val[5] != NULL;
+			if (wh_level(val[5], val[6], "warehouse_id", "http_path", &v, e) < 0) {
+				free(path), free(pname);
 				goto out;
 			}
+			set_take(&wh, v, S_FILE, had_id ? "warehouse_id" : "http_path");
+			c->profile = pname;
+			c->config_file = path;
+		} else {
+			cfg_pairs_free(&kv);
+			free(path), free(pname);
 		}
-		free(path);
 	}
 
 	/* validation */
@@ -544,7 +396,6 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 out:
 	free(host.v), wipe_free(token.v), wipe_free(cid.v), wipe_free(csec.v), free(atype.v);
 	free(wh.v), free(prof.v), free(cfile.v);
-	wipe_free(text);
 	if (rc < 0)
 		dbx_cfg_free(c);
 	return rc;

@@ -49,10 +49,4 @@ void dbx_cfg_free(struct dbx_cfg *c);
 int dbx_host_normalize(const char *in, char **host, char **org_id, struct err *e);
 /* dbx_warehouse_from_path: "/sql/1.0/warehouses/ID[?...]" or "/sql/1.0/endpoints/ID" -> ID */
 int dbx_warehouse_from_path(const char *path, char **id, struct err *e);
-/* dbx_ini_get: the value of key in [section] of an INI text, as a heap string in *out
- * (NULL when absent). Returns 1 when the section exists, 0 when not, -1 on ENOMEM. */
-int dbx_ini_get(const char *text, const char *section, const char *key, char **out);
-/* dbx_secret_env: VAR, or the first line of the file VAR_FILE names; both set is an error.
- * *out is a heap string or NULL when neither is set. */
-int dbx_secret_env(const char *var, char **out, struct err *e);
 #endif

@@ -293,7 +293,7 @@ dbx_stmt_free(struct dbx_stmt *s)
 {
 	if (!s)
 		return;
-	if (s->id[0] && !http_aborted()) {
+	if (s->id[0] && s->c && !http_aborted()) {
 		struct dbx_doc d;
 		struct buf p = BUF_INIT;
 		struct err ig = ERR_INIT;
@@ -436,9 +436,58 @@ fail:
 	return -1;
 }
 
+int
+dbx_stmt_parse(const char *body, size_t n, struct dbx_stmt **out, char *cls, size_t clen,
+	struct err *e)
+{
+	struct dbx_stmt *s;
+	*out = NULL;
+	if (cls && clen)
+		cls[0] = 0;
+	if (!(s = calloc(1, sizeof *s)))
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	s->next_chunk = -1;
+	dbx_doc_init(&s->meta);
+	dbx_doc_init(&s->data);
+	if (!(s->meta.resp.body = malloc(n + 1))) {
+		free(s);
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	}
+	memcpy(s->meta.resp.body, body, n);
+	s->meta.resp.body[n] = 0;
+	s->meta.resp.len = n;
+	s->meta.resp.status = 200;
+	if (dbx_doc_parse(&s->meta, e) < 0)
+		goto fail;
+	if (!s->meta.json || s->meta.v.type != MSGPACK_OBJECT_MAP) {
+		err_set(e, XIT_UNAVAILABLE, "statement response is not a JSON object");
+		goto fail;
+	}
+	dbx_strdup_of(&s->meta.v, "statement_id", s->id, sizeof s->id);
+	if (state_is(&s->meta.v, "FAILED")) {
+		failed(&s->meta.v, cls, clen, e);
+		goto fail;
+	}
+	if (!state_is(&s->meta.v, "SUCCEEDED")) {
+		err_set(e, XIT_TEMPFAIL, "statement not SUCCEEDED");
+		goto fail;
+	}
+	if (manifest(s, &s->meta.v, e) < 0 || set_result(s, rec_get(&s->meta.v, "result"), e) < 0)
+		goto fail;
+	s->id[0] = 0; /* offline: nothing to close */
+	*out = s;
+	return 0;
+fail:
+	s->id[0] = 0;
+	dbx_stmt_free(s);
+	return -1;
+}
+
 static int
 get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
 {
+	if (!s->c)
+		return err_set(e, XIT_UNAVAILABLE, "offline statement: chunk %lld not at hand", idx);
 	char path[256];
 	snprintf(path, sizeof path, "/api/2.0/sql/statements/%s/result/chunks/%lld", s->id, idx);
 	if (dbx_call(s->c, "GET", path, NULL, &s->meta, e) < 0)
@@ -577,6 +626,8 @@ dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e)
 			return 1;
 		}
 		if (s->li < s->nlnk) {
+			if (!s->c)
+				return err_set(e, XIT_UNAVAILABLE, "offline statement: external links not fetched");
 			if (fetch_link(s, e) < 0)
 				return -1;
 			continue;

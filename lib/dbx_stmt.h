@@ -38,6 +38,11 @@ struct dbx_stmt;
 int dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, size_t np,
 	int flags, int timeout_s, struct dbx_stmt **out, char *class_out, size_t classlen,
 	struct err *e);
+/* dbx_stmt_parse: a cursor over one statement response body already at hand (tests, fuzzing):
+ * FAILED gives -1 with the class as dbx_stmt_exec; SUCCEEDED gives its first chunk's rows (no
+ * other chunk or link is fetched: dbx_stmt_next ends there with an error when more exist). */
+int dbx_stmt_parse(const char *body, size_t n, struct dbx_stmt **out, char *class_out,
+	size_t classlen, struct err *e);
 size_t dbx_stmt_ncols(const struct dbx_stmt *s);
 const struct dbx_col *dbx_stmt_col(const struct dbx_stmt *s, size_t i);
 long dbx_stmt_col_index(const struct dbx_stmt *s, const char *name); /* -1 when absent */
