@@ -509,7 +509,7 @@ num(const char *s, int n)
 	return v;
 }
 
-/* expiration (RFC 3339) in the past, 5 s margin */
+/* expiration (RFC 3339) reached */
 static int
 expired(const msgpack_object *link)
 {
@@ -524,7 +524,7 @@ expired(const msgpack_object *link)
 	tm.tm_mday = num(norm + 8, 2), tm.tm_hour = num(norm + 11, 2);
 	tm.tm_min = num(norm + 14, 2), tm.tm_sec = num(norm + 17, 2);
 	time_t t = timegm(&tm);
-	return t != (time_t)-1 && t <= time(NULL) + 5;
+	return t != (time_t)-1 && t <= time(NULL);
 }
 
 /* fetches the body of link li into s->data; asks for a fresh link when it expired */

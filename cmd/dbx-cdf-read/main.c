@@ -226,10 +226,7 @@ main(int argc, char **argv)
 		if (rc == 0 && st.nothing)
 			err_warn("%s", st.note);
 		if (rc == 0 || st.rows) {
-			if (st.snapshot)
-				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)%s", st.from, st.to,
-					st.rows, st.dropped, " (snapshot)");
-			else if (!st.nothing)
+			if (!st.nothing)
 				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)", st.from, st.to,
 					st.rows, st.dropped);
 			else
