@@ -425,6 +425,10 @@ out:
 	return rc;
 }
 
+static int eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat,
+	const char *sch, const char *tbl, int timeout_s, void (*line)(void *, int, const char *),
+	void *arg, struct err *e);
+
 int
 dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer *w,
 	struct dbx_cdf_stats *st, struct err *e)
@@ -432,11 +436,11 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 	struct buf ref = BUF_INIT, sql = BUF_INIT;
 	struct dbx_stmt *s = NULL;
 	long long latest, have = -1, from, to;
-	char latest_ts[64], snap_ts[64] = "", cls[128];
+	char latest_ts[64], snap_ts[64] = "", cls[128], cat[256], sch[256], tbl[256];
 	int snap, rc = -1;
 	memset(st, 0, sizeof *st);
 	st->from = st->to = st->latest = -1;
-	if (dbx_table_ref(o->table, &ref, NULL, NULL, NULL, e) < 0)
+	if (dbx_table_ref(o->table, &ref, cat, sch, tbl, e) < 0)
 		goto out;
 	if (o->state_file && !o->snapshot && o->from < 0) {
 		int k = dbx_state_read(o->state_file, o->table, &have, e);
@@ -445,6 +449,8 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		if (k == 1)
 			have = -1;
 	}
+	if (eligible(c, o->table, ref.p, cat, sch, tbl, o->timeout_s, NULL, NULL, e) < 0)
+		goto out;
 	if (history(c, o->table, ref.p, -1, o->timeout_s, &latest, latest_ts, sizeof latest_ts, e) < 0)
 		goto out;
 	st->latest = latest;
@@ -601,6 +607,115 @@ say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt,
 	line(arg, ok, b);
 }
 
+static void
+nosay(void *arg, int ok, const char *text)
+{
+	(void)arg, (void)ok, (void)text;
+}
+
+/* the table exists, is not a view, is Delta, has CDF on: one line per check */
+static int
+eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat, const char *sch,
+	const char *tbl, int timeout_s, void (*line)(void *, int, const char *), void *arg,
+	struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	struct dbx_stmt *s = NULL;
+	const msgpack_object *row;
+	char ttype[128], fmt[128], cls[128];
+	int rc = -1, r;
+	if (!line)
+		line = nosay;
+	{
+		struct dbx_param p[2] = { { "schema", sch, "STRING" }, { "table", tbl, "STRING" } };
+		if (buf_adds(&sql, "SELECT table_type, data_source_format FROM ") < 0 ||
+		    dbx_sql_ident(&sql, cat, strlen(cat), e) < 0 ||
+		    buf_adds(&sql, ".information_schema.tables WHERE table_schema = :schema AND "
+			"table_name = :table") < 0) {
+			NOMEM(e);
+			goto out;
+		}
+		if (run(c, table, sql.p, p, 2, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
+			if (!strncmp(cls, "NO_SUCH_CATALOG", 15) || !strncmp(cls, "CATALOG_NOT_FOUND", 17) ||
+			    !strncmp(cls, "TABLE_OR_VIEW_NOT_FOUND", 23) || !strncmp(cls, "SCHEMA_NOT_FOUND", 16)) {
+				e->status = XIT_CONFIG;
+				err_set(e, XIT_CONFIG, "table %s not found: catalog %s does not exist (or "
+					"is not visible to these credentials)", table, cat);
+			}
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		r = dbx_stmt_next(s, &row, e);
+		if (r < 0) {
+			say(line, arg, 0, "table %s: %s", table, e->msg);
+			goto out;
+		}
+		if (r == 0) {
+			err_set(e, XIT_CONFIG, "table %s not found (or not visible to these credentials)",
+				table);
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		cell(s, row, "table_type", ttype, sizeof ttype);
+		cell(s, row, "data_source_format", fmt, sizeof fmt);
+		dbx_stmt_free(s);
+		s = NULL;
+		say(line, arg, 1, "table %s exists", table);
+		if (!strcasecmp(ttype, "VIEW") || !strcasecmp(ttype, "MATERIALIZED_VIEW") ||
+		    !strcasecmp(ttype, "METRIC_VIEW")) {
+			err_set(e, XIT_CONFIG, "%s is a %s: views are refused (read the Delta table "
+				"itself)", table, ttype);
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		say(line, arg, 1, "not a view (%s)", ttype[0] ? ttype : "unknown type");
+		if (strcasecmp(fmt, "DELTA")) {
+			err_set(e, XIT_CONFIG, "%s is not a Delta table (format %s): its changes cannot "
+				"be read", table, fmt[0] ? fmt : "unknown");
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		say(line, arg, 1, "a Delta table");
+	}
+	{
+		int on = 0;
+		buf_reset(&sql);
+		if (buf_printf(&sql, "SHOW TBLPROPERTIES %s", ref) < 0) {
+			NOMEM(e);
+			goto out;
+		}
+		if (run(c, table, sql.p, NULL, 0, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
+			say(line, arg, 0, "change data feed: %s", e->msg);
+			goto out;
+		}
+		while ((r = dbx_stmt_next(s, &row, e)) == 1) {
+			char k[128], v[64];
+			if (cell(s, row, "key", k, sizeof k) == 0 && !strcmp(k, "delta.enableChangeDataFeed") &&
+			    cell(s, row, "value", v, sizeof v) == 0 && !strcasecmp(v, "true"))
+				on = 1;
+		}
+		dbx_stmt_free(s);
+		s = NULL;
+		if (r < 0) {
+			say(line, arg, 0, "change data feed: %s", e->msg);
+			goto out;
+		}
+		if (!on) {
+			err_set(e, XIT_CONFIG, "change data feed is off for %s: turn it on with ALTER "
+				"TABLE %s SET TBLPROPERTIES (delta.enableChangeDataFeed = true), then start "
+				"with a snapshot", table, ref);
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		say(line, arg, 1, "change data feed is on (delta.enableChangeDataFeed=true)");
+	}
+	rc = 0;
+out:
+	dbx_stmt_free(s);
+	buf_free(&sql);
+	return rc;
+}
+
 int
 dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 	void (*line)(void *, int, const char *), void *arg, struct err *e)
@@ -608,9 +723,8 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 	struct buf ref = BUF_INIT, sql = BUF_INIT, path = BUF_INIT;
 	struct dbx_doc d;
 	struct dbx_stmt *s = NULL;
-	const msgpack_object *row;
-	char cat[256], sch[256], tbl[256], ttype[128], fmt[128], cls[128];
-	int rc = -1, r;
+	char cat[256], sch[256], tbl[256], cls[128];
+	int rc = -1;
 	dbx_doc_init(&d);
 	if (dbx_table_ref(table, &ref, cat, sch, tbl, e) < 0)
 		goto out;
@@ -661,88 +775,9 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 			goto out;
 		}
 	}
-	/* 3. exists, 4. not a view, 5. Delta (information_schema) */
-	{
-		struct dbx_param p[2] = { { "schema", sch, "STRING" }, { "table", tbl, "STRING" } };
-		if (buf_adds(&sql, "SELECT table_type, data_source_format FROM ") < 0 ||
-		    dbx_sql_ident(&sql, cat, strlen(cat), e) < 0 ||
-		    buf_adds(&sql, ".information_schema.tables WHERE table_schema = :schema AND "
-			"table_name = :table") < 0) {
-			NOMEM(e);
-			goto out;
-		}
-		if (run(c, table, sql.p, p, 2, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
-			if (!strncmp(cls, "NO_SUCH_CATALOG", 15) || !strncmp(cls, "CATALOG_NOT_FOUND", 17) ||
-			    !strncmp(cls, "TABLE_OR_VIEW_NOT_FOUND", 23) || !strncmp(cls, "SCHEMA_NOT_FOUND", 16))
-				e->status = XIT_CONFIG;
-			say(line, arg, 0, "table %s: %s", table, e->msg);
-			goto out;
-		}
-		r = dbx_stmt_next(s, &row, e);
-		if (r < 0) {
-			say(line, arg, 0, "table %s: %s", table, e->msg);
-			goto out;
-		}
-		if (r == 0) {
-			err_set(e, XIT_CONFIG, "table %s not found (or not visible to these credentials)",
-				table);
-			say(line, arg, 0, "%s", e->msg);
-			goto out;
-		}
-		cell(s, row, "table_type", ttype, sizeof ttype);
-		cell(s, row, "data_source_format", fmt, sizeof fmt);
-		dbx_stmt_free(s);
-		s = NULL;
-		say(line, arg, 1, "table %s exists", table);
-		if (!strcasecmp(ttype, "VIEW") || !strcasecmp(ttype, "MATERIALIZED_VIEW") ||
-		    !strcasecmp(ttype, "METRIC_VIEW")) {
-			err_set(e, XIT_CONFIG, "%s is a %s: views are refused (read the Delta table "
-				"itself)", table, ttype);
-			say(line, arg, 0, "%s", e->msg);
-			goto out;
-		}
-		say(line, arg, 1, "not a view (%s)", ttype[0] ? ttype : "unknown type");
-		if (strcasecmp(fmt, "DELTA")) {
-			err_set(e, XIT_CONFIG, "%s is not a Delta table (format %s): its changes cannot "
-				"be read", table, fmt[0] ? fmt : "unknown");
-			say(line, arg, 0, "%s", e->msg);
-			goto out;
-		}
-		say(line, arg, 1, "a Delta table");
-	}
-	/* 6. change data feed */
-	{
-		int on = 0;
-		buf_reset(&sql);
-		if (buf_printf(&sql, "SHOW TBLPROPERTIES %s", ref.p) < 0) {
-			NOMEM(e);
-			goto out;
-		}
-		if (run(c, table, sql.p, NULL, 0, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
-			say(line, arg, 0, "change data feed: %s", e->msg);
-			goto out;
-		}
-		while ((r = dbx_stmt_next(s, &row, e)) == 1) {
-			char k[128], v[64];
-			if (cell(s, row, "key", k, sizeof k) == 0 && !strcmp(k, "delta.enableChangeDataFeed") &&
-			    cell(s, row, "value", v, sizeof v) == 0 && !strcasecmp(v, "true"))
-				on = 1;
-		}
-		dbx_stmt_free(s);
-		s = NULL;
-		if (r < 0) {
-			say(line, arg, 0, "change data feed: %s", e->msg);
-			goto out;
-		}
-		if (!on) {
-			err_set(e, XIT_CONFIG, "change data feed is off for %s: turn it on with ALTER "
-				"TABLE %s SET TBLPROPERTIES (delta.enableChangeDataFeed = true)", table,
-				ref.p);
-			say(line, arg, 0, "%s", e->msg);
-			goto out;
-		}
-		say(line, arg, 1, "change data feed is on (delta.enableChangeDataFeed=true)");
-	}
+	/* 3. exists, 4. not a view, 5. Delta, 6. change data feed */
+	if (eligible(c, table, ref.p, cat, sch, tbl, timeout_s, line, arg, e) < 0)
+		goto out;
 	/* 7. SELECT */
 	buf_reset(&sql);
 	if (buf_printf(&sql, "SELECT * FROM %s LIMIT 0", ref.p) < 0) {
