@@ -375,7 +375,7 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 		for (size_t i = 0; i < nc; i++) {
 			const struct dbx_col *col = dbx_stmt_col(s, i);
 			msgpack_object v;
-			int k = dbx_conv(col->type, &row->via.array.ptr[i], z, &v, e);
+			int k = dbx_conv(col->type, col->type_text, &row->via.array.ptr[i], z, &v, e);
 			if (k < 0)
 				goto out;
 			if (k > 0)

@@ -255,9 +255,136 @@ is_int_text(const char *s, size_t n)
 	return 1;
 }
 
+/* ---- nested types ---- */
+
+static const char *
+skip_sp(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* the end of the type expression at p (stops at ',' or '>' at depth 0) */
+static const char *
+type_end(const char *p)
+{
+	int depth = 0;
+	for (; *p; p++) {
+		if (*p == '`') {
+			for (p++; *p && *p != '`'; p++)
+				;
+			if (!*p)
+				return p;
+		} else if (*p == '<' || *p == '(')
+			depth++;
+		else if ((*p == '>' || *p == ')') && depth > 0)
+			depth--;
+		else if ((*p == ',' || *p == '>') && depth == 0)
+			return p;
+	}
+	return p;
+}
+
+static int
+word_is(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+	return strncasecmp(p, w, n) == 0 && (p[n] == '<' || p[n] == ' ' || p[n] == 0 || p[n] == ',' ||
+					       p[n] == '>');
+}
+
+static int nested(const char *tt, msgpack_object *v, msgpack_zone *z, int depth);
+
+static int
+nested(const char *tt, msgpack_object *v, msgpack_zone *z, int depth)
+{
+	tt = skip_sp(tt);
+	if (depth > REC_MAX_DEPTH || v->type == MSGPACK_OBJECT_NIL)
+		return 0;
+	if (word_is(tt, "TIMESTAMP") || word_is(tt, "TIMESTAMP_LTZ")) {
+		char tmp[64];
+		int k;
+		if (v->type != MSGPACK_OBJECT_STR ||
+		    (k = dbx_timestamp_utc(v->via.str.ptr, v->via.str.size, tmp, sizeof tmp)) < 0)
+			return 0;
+		if ((size_t)k == v->via.str.size && !memcmp(tmp, v->via.str.ptr, (size_t)k))
+			return 0;
+		return rec_strdup(z, tmp, (size_t)k, v);
+	}
+	if (word_is(tt, "ARRAY")) {
+		const char *el = skip_sp(tt + 5);
+		if (*el != '<' || v->type != MSGPACK_OBJECT_ARRAY)
+			return 0;
+		for (uint32_t i = 0; i < v->via.array.size; i++)
+			if (nested(el + 1, &v->via.array.ptr[i], z, depth + 1) < 0)
+				return -1;
+		return 0;
+	}
+	if (word_is(tt, "MAP")) {
+		const char *k = skip_sp(tt + 3), *val;
+		if (*k != '<' || v->type != MSGPACK_OBJECT_MAP)
+			return 0;
+		val = type_end(k + 1);
+		if (*val != ',')
+			return 0;
+		for (uint32_t i = 0; i < v->via.map.size; i++)
+			if (nested(val + 1, &v->via.map.ptr[i].val, z, depth + 1) < 0)
+				return -1;
+		return 0;
+	}
+	if (word_is(tt, "STRUCT")) {
+		const char *f = skip_sp(tt + 6);
+		if (*f != '<' || v->type != MSGPACK_OBJECT_MAP)
+			return 0;
+		f++;
+		for (;;) {
+			const char *name, *ne, *ty;
+			f = skip_sp(f);
+			if (*f == '`') {
+				name = f + 1;
+				ne = strchr(name, '`');
+				if (!ne)
+					return 0;
+				ty = ne + 1;
+			} else {
+				name = f;
+				for (ne = f; *ne && *ne != ':' && *ne != ' '; ne++)
+					;
+				ty = ne;
+			}
+			ty = skip_sp(ty);
+			if (*ty != ':')
+				return 0;
+			ty++;
+			for (uint32_t i = 0; i < v->via.map.size; i++) {
+				msgpack_object *key = &v->via.map.ptr[i].key;
+				if (key->type == MSGPACK_OBJECT_STR && key->via.str.size == (size_t)(ne - name) &&
+				    !memcmp(key->via.str.ptr, name, (size_t)(ne - name)) &&
+				    nested(ty, &v->via.map.ptr[i].val, z, depth + 1) < 0)
+					return -1;
+			}
+			f = type_end(ty);
+			/* skip a COMMENT '...' clause: type_end stops at the ',' after it anyway */
+			if (*f != ',')
+				return 0;
+			f++;
+		}
+	}
+	return 0;
+}
+
 int
-dbx_conv(enum dbx_type t, const msgpack_object *v, msgpack_zone *z, msgpack_object *out,
-	struct err *e)
+dbx_conv_nested(const char *type_text, msgpack_object *v, msgpack_zone *z)
+{
+	if (!type_text || !strstr(type_text, "TIMESTAMP"))
+		return 0;
+	return nested(type_text, v, z, 0);
+}
+
+int
+dbx_conv(enum dbx_type t, const char *type_text, const msgpack_object *v, msgpack_zone *z,
+	msgpack_object *out, struct err *e)
 {
 	const char *s;
 	size_t n;
@@ -324,6 +451,8 @@ dbx_conv(enum dbx_type t, const msgpack_object *v, msgpack_zone *z, msgpack_obje
 			*out = *v;
 			return 1;
 		}
+		if (dbx_conv_nested(type_text, out, z) < 0)
+			return err_set(e, XIT_TEMPFAIL, "out of memory");
 		return 0;
 	}
 	}

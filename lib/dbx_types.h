@@ -12,7 +12,8 @@
  *   BOOLEAN -> true/false; DATE -> "YYYY-MM-DD"
  *   TIMESTAMP -> RFC 3339 in UTC: "2021-06-15T12:34:56.789-07:00" -> "2021-06-15T19:34:56.789Z"
  *   TIMESTAMP_NTZ -> "YYYY-MM-DDTHH:MM:SS[.fff]" (no zone: none is known)
- *   ARRAY MAP STRUCT VARIANT -> the JSON value their text holds (arrays, objects, ...)
+ *   ARRAY MAP STRUCT VARIANT -> the JSON value their text holds (arrays, objects, ...), with
+ *       TIMESTAMPs nested in ARRAY/MAP/STRUCT (per type_text) turned to UTC as well
  *   VOID (NULL) -> null; STRING CHAR VARCHAR BINARY INTERVAL and anything else -> string
  *   JSON null -> null, whatever the type.
  */
@@ -44,8 +45,12 @@ const char *dbx_type_label(enum dbx_type t);
  * it is). 0: *out is the typed value. 1: the text was not in the form the type promises;
  * *out is the text as a string (the caller reports it once per column). -1: out of memory or a
  * nested value that rec_json_parse refused (e filled). */
-int dbx_conv(enum dbx_type t, const msgpack_object *v, msgpack_zone *z, msgpack_object *out,
-	struct err *e);
+int dbx_conv(enum dbx_type t, const char *type_text, const msgpack_object *v, msgpack_zone *z,
+	msgpack_object *out, struct err *e);
+/* dbx_conv_nested: inside an ARRAY/MAP/STRUCT value parsed from JSON, turns the strings at
+ * TIMESTAMP positions of type_text ("STRUCT<a: TIMESTAMP, b: ARRAY<TIMESTAMP>>") into UTC.
+ * Values that do not fit the type are left as they are. -1 on ENOMEM. */
+int dbx_conv_nested(const char *type_text, msgpack_object *v, msgpack_zone *z);
 
 /* dbx_timestamp_utc: "YYYY-MM-DD[T ]HH:MM[:SS[.f{1,9}]][Z|+HH:MM|-HH:MM|+HHMM|+HH]" to
  * "YYYY-MM-DDTHH:MM:SS[.f]Z" in out (>= 40 bytes), the fraction kept digit for digit. Text

@@ -88,7 +88,7 @@ records_of(const char *rel)
 		rec_mapb_init(&m, z);
 		for (size_t i = 0; i < dbx_stmt_ncols(s); i++) {
 			msgpack_object v;
-			if (dbx_conv(dbx_stmt_col(s, i)->type, &row->via.array.ptr[i], z, &v, &e) != 0)
+			if (dbx_conv(dbx_stmt_col(s, i)->type, dbx_stmt_col(s, i)->type_text, &row->via.array.ptr[i], z, &v, &e) != 0)
 				printf("# conversion fell back: column %zu\n", i);
 			rec_mapb_put(&m, dbx_stmt_col(s, i)->name, v);
 		}
@@ -198,13 +198,13 @@ t_api_errors(void)
 }
 
 static void
-conv(enum dbx_type t, const char *in, const char *want, int wantrc, const char *name)
+convt(enum dbx_type t, const char *tt, const char *in, const char *want, int wantrc, const char *name)
 {
 	msgpack_zone *z = msgpack_zone_new(1024);
 	msgpack_object v = in ? rec_strref(in, strlen(in)) : rec_nil(), out;
 	struct err e = ERR_INIT;
 	struct buf b = BUF_INIT;
-	int rc = dbx_conv(t, &v, z, &out, &e);
+	int rc = dbx_conv(t, tt, &v, z, &out, &e);
 	if (rec_json_append(&b, &out) < 0)
 		abort();
 	ok(rc == wantrc && !strcmp(b.p, want), "%s: %s -> %s (rc %d)", name, in ? in : "null", b.p, rc);
@@ -212,9 +212,19 @@ conv(enum dbx_type t, const char *in, const char *want, int wantrc, const char *
 	msgpack_zone_free(z);
 }
 
+#define conv(t, in, want, rc, name) convt(t, NULL, in, want, rc, name)
+
 static void
 t_conv(void)
 {
+	convt(DBX_T_JSON, "STRUCT<street: STRING, seen: TIMESTAMP, tags: ARRAY<TIMESTAMP>, m: MAP<STRING, TIMESTAMP>, n: TIMESTAMP_NTZ, d: DECIMAL(5,2)>",
+		"{\"street\":\"a, b\",\"seen\":\"2021-06-15T12:34:56.789-07:00\",\"tags\":[\"2000-01-01T00:00:00+01:00\",null],"
+		"\"m\":{\"k\":\"2021-01-01T00:00:00.000-08:00\"},\"n\":\"2021-01-01T00:00:00\",\"d\":1.50}",
+		"{\"street\":\"a, b\",\"seen\":\"2021-06-15T19:34:56.789Z\",\"tags\":[\"1999-12-31T23:00:00Z\",null],"
+		"\"m\":{\"k\":\"2021-01-01T08:00:00.000Z\"},\"n\":\"2021-01-01T00:00:00\",\"d\":1.50}", 0,
+		"timestamps nested in STRUCT, ARRAY and MAP turned to UTC, NTZ kept");
+	convt(DBX_T_JSON, "ARRAY<STRUCT<`odd name`: TIMESTAMP>>", "[{\"odd name\":\"2021-01-01T01:00:00+01:00\"}]",
+		"[{\"odd name\":\"2021-01-01T00:00:00Z\"}]", 0, "backticked field name");
 	conv(DBX_T_INT, "9223372036854775807", "9223372036854775807", 0, "BIGINT max exact");
 	conv(DBX_T_INT, "-9223372036854775808", "-9223372036854775808", 0, "BIGINT min exact");
 	conv(DBX_T_INT, "-42", "-42", 0, "negative INT");
