@@ -293,19 +293,6 @@ dbx_stmt_free(struct dbx_stmt *s)
 {
 	if (!s)
 		return;
-	if (s->id[0] && s->c && !http_aborted()) {
-		struct dbx_doc d;
-		struct buf p = BUF_INIT;
-		struct err ig = ERR_INIT;
-		struct http_retry *r = dbx_conn_retry(s->c), keep = *r;
-		dbx_doc_init(&d);
-		r->max_attempts = 1;
-		if (buf_printf(&p, "/api/2.0/sql/statements/%s", s->id) == 0)
-			dbx_call(s->c, "DELETE", p.p, NULL, &d, &ig);
-		*r = keep;
-		buf_free(&p);
-		dbx_doc_free(&d);
-	}
 	dbx_doc_free(&s->meta);
 	dbx_doc_free(&s->data);
 	cols_free(s);
@@ -379,7 +366,14 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 			goto fail;
 		}
 	{
-		double deadline = mono() + timeout_s, delay = 0.2;
+		double deadline = mono() + timeout_s, delay = 0.2, cap = 5;
+		const char *pm = getenv("DBXI_POLL_MS"); /* a test knob: the first poll delay */
+		if (pm && *pm) {
+			char *end;
+			long v = strtol(pm, &end, 10);
+			if (!*end && v > 0 && v <= 60000)
+				delay = v / 1000.0, cap = delay * 8;
+		}
 		if (buf_printf(&path, "/api/2.0/sql/statements/%s", s->id) < 0)
 			goto nomem;
 		while (state_is(&s->meta.v, "PENDING") || state_is(&s->meta.v, "RUNNING")) {
@@ -396,7 +390,7 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 				err_set(e, XIT_TEMPFAIL, "interrupted: statement cancelled");
 				goto fail;
 			}
-			delay = delay * 2 > 5 ? 5 : delay * 2;
+			delay = delay * 2 > cap ? cap : delay * 2;
 			if (dbx_call(c, "GET", path.p, NULL, &s->meta, e) < 0) {
 				if (http_aborted()) {
 					cancel(s);

@@ -50,7 +50,8 @@ long dbx_stmt_col_index(const struct dbx_stmt *s, const char *name); /* -1 when 
 int dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e);
 unsigned long long dbx_stmt_rows(const struct dbx_stmt *s); /* rows handed out so far */
 unsigned long long dbx_stmt_chunks(const struct dbx_stmt *s); /* chunks fetched so far */
-/* closes the statement on the server (DELETE, errors ignored) and frees it. NULL: no-op. */
+/* frees it (the server drops results by itself after an hour; the undocumented DELETE is not
+ * used). NULL: no-op. */
 void dbx_stmt_free(struct dbx_stmt *s);
 
 /* the error class at the start of a FAILED message: "[CLASS] ..." or "[CLASS.SUB] ..." */

@@ -13,6 +13,7 @@ check 'schemas' 0 dbx-cdf-read --list shop
 cat >want <<'W'
 {"catalog":"shop","schema":"crm"}
 {"catalog":"shop","schema":"information_schema"}
+{"catalog":"shop","schema":"types"}
 {"catalog":"shop","schema":"web"}
 W
 check_out 'every schema over two pages' want

@@ -6,7 +6,7 @@ DD=$DATA/dbx-cdf-read
 for v in $(env | sed -n 's/^\(DATABRICKS_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 unset DBXI_WIRE
 HOME=$T; export HOME
-DBXI_RETRY_BASE_MS=20; export DBXI_RETRY_BASE_MS
+DBXI_RETRY_BASE_MS=20 DBXI_POLL_MS=50; export DBXI_RETRY_BASE_MS DBXI_POLL_MS
 CID=dbxi-test-client CSECRET=dbxi-test-secret WH=abcdef1234567890 PAT=dapi-test-token
 # emu_start [EMULATOR OPTIONS...]: starts it (log in $T/emu.log), sets PORT and HOSTURL
 emu_start() {
@@ -28,9 +28,18 @@ pat() {
 	DATABRICKS_HOST=$HOSTURL DATABRICKS_TOKEN=$PAT DATABRICKS_WAREHOUSE_ID=$WH
 	export DATABRICKS_HOST DATABRICKS_TOKEN DATABRICKS_WAREHOUSE_ID
 }
-ctl() { python3 "$EMU" ctl "$PORT" "$@" >/dev/null; }
+# ctl COMMAND [ARG...]: the emulator's control endpoints (commit TABLE JSON, fault JSON,
+# config JSON, reset)
+ctl() {
+	case $1 in
+	commit) python3 -c 'import json,sys; print(json.dumps({"table": sys.argv[1], "commit": json.loads(sys.argv[2])}))' "$2" "$3" >ctl.json ;;
+	reset) echo '{}' >ctl.json ;;
+	*) printf '%s\n' "$2" >ctl.json ;;
+	esac
+	curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @ctl.json "$HOSTURL/_emu/$1"
+}
 # requests: the emulator's request log (one JSON line per request)
-requests() { python3 "$EMU" ctl "$PORT" requests; }
+requests() { curl -sf "$HOSTURL/_emu/requests"; }
 # nreq METHOD PATH-REGEX: how many logged requests match
 nreq() {
 	requests | python3 -c 'import json,re,sys
