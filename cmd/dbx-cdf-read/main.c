@@ -1,0 +1,248 @@
+/* dbx-cdf-read: a Delta table's Change Data Feed through a Databricks SQL warehouse, as records.
+ * See docs/dbx-cdf-read.1. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dbx_api.h"
+#include "dbx_cdf.h"
+#include "dbx_cfg.h"
+#include "err.h"
+#include "http.h"
+#include "rec.h"
+
+static const char USAGE[] =
+	"dbx-cdf-read [options] CATALOG.SCHEMA.TABLE\n"
+	"       dbx-cdf-read --verify [options] CATALOG.SCHEMA.TABLE\n"
+	"       dbx-cdf-read --schema [options] CATALOG.SCHEMA.TABLE\n"
+	"       dbx-cdf-read --list [options] [CATALOG[.SCHEMA]]";
+
+static const char HELP[] =
+	"Reads a Delta table's Change Data Feed through a Databricks SQL warehouse and writes one\n"
+	"record per change row (JSON lines, or MessagePack), ordered by _commit_version.\n"
+	"\n"
+	"Range:\n"
+	"  -s, --state FILE         read from the version after FILE's (none: full snapshot);\n"
+	"                           writes FILE.pending before the first record, never FILE\n"
+	"  -f, --from-version N     first version to read (beats --state)\n"
+	"  -t, --to-version N       last version to read (default: the latest, pinned at start)\n"
+	"  -S, --snapshot           the whole table at the (pinned) latest version, as inserts\n"
+	"  -c, --change-types LIST  insert,update_postimage,update_preimage,delete,update,all\n"
+	"                           (default: insert,update_postimage)\n"
+	"Other modes:\n"
+	"  -V, --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
+	"  -l, --list               browse catalogs, schemas, tables (Unity Catalog) as records\n"
+	"      --schema             the table's columns and types as one record\n"
+	"Connection (beat the environment, which beats the profile; secrets only from the\n"
+	"environment, *_FILE or the profile):\n"
+	"      --host HOST          workspace host (DATABRICKS_HOST)\n"
+	"      --http-path PATH     warehouse HTTP Path (DATABRICKS_HTTP_PATH)\n"
+	"  -w, --warehouse-id ID    warehouse id (DATABRICKS_WAREHOUSE_ID)\n"
+	"  -p, --profile NAME       ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE)\n"
+	"      --config-file FILE   config file (DATABRICKS_CONFIG_FILE)\n"
+	"  -T, --timeout SECONDS    how long a statement may stay pending (default 1800)\n"
+	"Output:\n"
+	"  -m, --msgpack            MessagePack instead of JSON lines (also DBXI_WIRE=msgpack)\n"
+	"  -h, --help               this help\n";
+
+static volatile sig_atomic_t g_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void
+verify_line(void *arg, int ok, const char *text)
+{
+	(void)arg;
+	printf("%s: %s\n", ok ? "ok" : "FAIL", text);
+	fflush(stdout);
+}
+
+static long long
+num_arg(const char *opt, const char *v)
+{
+	char *end;
+	long long n;
+	if (!*v || *v == '-' || *v == '+')
+		goto bad;
+	n = strtoll(v, &end, 10);
+	if (*end || n < 0)
+		goto bad;
+	return n;
+bad:
+	fprintf(stderr, "%s: %s: not a non-negative integer: %s\n", PROG, opt, v);
+	err_usage(USAGE, XIT_USAGE);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE };
+	static const struct option lo[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "from-version", required_argument, NULL, 'f' },
+		{ "to-version", required_argument, NULL, 't' },
+		{ "snapshot", no_argument, NULL, 'S' },
+		{ "change-types", required_argument, NULL, 'c' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "schema", no_argument, NULL, O_SCHEMA },
+		{ "host", required_argument, NULL, O_HOST },
+		{ "http-path", required_argument, NULL, O_HTTP_PATH },
+		{ "warehouse-id", required_argument, NULL, 'w' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "config-file", required_argument, NULL, O_CONFIG_FILE },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "msgpack", no_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dbx_flags fl = { 0 };
+	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800 };
+	struct dbx_cfg cfg;
+	struct dbx_conn *conn;
+	struct rec_writer *w = NULL;
+	struct err e = ERR_INIT;
+	int mode = 0, msgpack = 0, ch, rc;
+	PROG = "dbx-cdf-read";
+
+	while ((ch = getopt_long(argc, argv, "s:f:t:Sc:Vlw:p:T:mh", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's': o.state_file = optarg; break;
+		case 'f': o.from = num_arg("--from-version", optarg); break;
+		case 't': o.to = num_arg("--to-version", optarg); break;
+		case 'S': o.snapshot = 1; break;
+		case 'c':
+			if (dbx_change_types(optarg, &o.change_types, &e) < 0) {
+				fprintf(stderr, "%s: %s\n", PROG, e.msg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		case 'V': mode = mode && mode != 'V' ? -1 : 'V'; break;
+		case 'l': mode = mode && mode != 'l' ? -1 : 'l'; break;
+		case O_SCHEMA: mode = mode && mode != 's' ? -1 : 's'; break;
+		case O_HOST: fl.host = optarg; break;
+		case O_HTTP_PATH: fl.http_path = optarg; break;
+		case 'w': fl.warehouse_id = optarg; break;
+		case 'p': fl.profile = optarg; break;
+		case O_CONFIG_FILE: fl.config_file = optarg; break;
+		case 'T': {
+			long long t = num_arg("--timeout", optarg);
+			if (t < 1 || t > 86400) {
+				fprintf(stderr, "%s: --timeout: 1 to 86400 seconds\n", PROG);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			o.timeout_s = (int)t;
+			break;
+		}
+		case 'm': msgpack = 1; break;
+		case 'h':
+			printf("usage: %s\n\n%s", USAGE, HELP);
+			err_close_stdout();
+			return 0;
+		default:
+			err_usage(USAGE, XIT_USAGE);
+		}
+	}
+	if (mode < 0) {
+		fprintf(stderr, "%s: --verify, --list and --schema exclude each other\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode == 'l' ? argc - optind > 1 : argc - optind != 1) {
+		fprintf(stderr, "%s: %s\n", PROG, mode == 'l' ? "--list takes at most one CATALOG[.SCHEMA]"
+			: "give one table: CATALOG.SCHEMA.TABLE");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode && (o.state_file || o.from >= 0 || o.to >= 0 || o.snapshot)) {
+		fprintf(stderr, "%s: --state, --from-version, --to-version and --snapshot only go with "
+			"reading\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (o.snapshot && o.from >= 0) {
+		fprintf(stderr, "%s: --snapshot and --from-version exclude each other\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (o.from >= 0 && o.to >= 0 && o.to < o.from) {
+		fprintf(stderr, "%s: --to-version %lld is before --from-version %lld\n", PROG, o.to, o.from);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	o.table = optind < argc ? argv[optind] : NULL;
+	if (o.table && mode != 'l') {
+		struct buf b = BUF_INIT;
+		if (dbx_table_ref(o.table, &b, NULL, NULL, NULL, &e) < 0) {
+			buf_free(&b);
+			fprintf(stderr, "%s: %s\n", PROG, e.msg);
+			err_usage(USAGE, XIT_USAGE);
+		}
+		buf_free(&b);
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dbx_set_abort_flag(&g_stop);
+	if (http_global_init(&e) < 0)
+		err_exit(&e);
+	if (dbx_cfg_load(&cfg, &fl, mode == 'l' ? 0 : DBX_NEED_WAREHOUSE, &e) < 0)
+		err_exit(&e);
+	conn = dbx_conn_new(&cfg, &e);
+	dbx_cfg_free(&cfg);
+	if (!conn)
+		err_exit(&e);
+
+	if (mode == 'V') {
+		rc = dbx_cdf_verify(conn, o.table, o.timeout_s, verify_line, NULL, &e);
+		dbx_conn_free(conn);
+		if (rc < 0) {
+			fflush(stdout);
+			err_exit(&e);
+		}
+		err_close_stdout();
+		return 0;
+	}
+	if (!(w = rec_writer_new(STDOUT_FILENO, rec_form_choose(msgpack)))) {
+		dbx_conn_free(conn);
+		err_die(XIT_TEMPFAIL, "out of memory");
+	}
+	if (mode == 'l')
+		rc = dbx_cdf_list(conn, o.table, w, &e);
+	else if (mode == 's')
+		rc = dbx_cdf_schema(conn, o.table, o.timeout_s, w, &e);
+	else {
+		struct dbx_cdf_stats st;
+		rc = dbx_cdf_read(conn, &o, w, &st, &e);
+		if (st.warn[0])
+			err_warn("warning: %s", st.warn);
+		if (rc == 0 && st.nothing)
+			err_warn("%s", st.note);
+		if (rc == 0 || st.rows) {
+			if (!st.nothing)
+				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)", st.from, st.to,
+					st.rows, st.dropped);
+			else
+				err_warn("read versions %lld..%lld: 0 rows (0 dropped)", st.from, st.to);
+		}
+	}
+	struct err e2 = ERR_INIT;
+	int crc = rec_writer_close(w, &e2);
+	dbx_conn_free(conn);
+	if (rc < 0) {
+		if (g_stop && e.status == XIT_TEMPFAIL)
+			err_die(XIT_TEMPFAIL, "interrupted: nothing is committed; run again");
+		err_exit(&e);
+	}
+	if (crc < 0)
+		err_exit(&e2);
+	err_close_stdout();
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* dbx_api.h: a Databricks workspace connection: authenticated REST calls over lib/http.
+ *
+ * Auth: PAT ("Authorization: Bearer TOKEN") or OAuth M2M: discovery at
+ * /oidc/.well-known/oauth-authorization-server, then POST token_endpoint with
+ * grant_type=client_credentials&scope=all-apis and HTTP Basic client credentials. The token is
+ * cached in memory and fetched again before it expires (min(300 s, TTL/2) early); a 401 or 403
+ * answered to an OAuth call fetches a new token once and retries the call.
+ * Retries: 429, 502, 503, 504 and network errors per lib/http (Retry-After honoured).
+ *
+ * Ownership: dbx_conn_new copies what it needs from cfg (which the caller may then free) and
+ * owns its http client and token; dbx_conn_free releases and wipes them. struct dbx_doc owns a
+ * response body and the zone its parsed value lives in (dbx_doc_free). Nothing prints or exits;
+ * error messages never hold a token or a secret.
+ */
+#ifndef DBXI_DBX_API_H
+#define DBXI_DBX_API_H
+#include <msgpack.h>
+#include <signal.h>
+#include "buf.h"
+#include "dbx_cfg.h"
+#include "err.h"
+#include "http.h"
+
+struct dbx_conn;
+
+struct dbx_conn *dbx_conn_new(const struct dbx_cfg *cfg, struct err *e);
+void dbx_conn_free(struct dbx_conn *c);
+const char *dbx_conn_host(const struct dbx_conn *c);
+const char *dbx_conn_warehouse(const struct dbx_conn *c);
+enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c);
+/* the retry policy for every call (a test knob: DBXI_RETRY_BASE_MS shortens the waits) */
+struct http_retry *dbx_conn_retry(struct dbx_conn *c);
+
+/* dbx_auth_check: makes sure a token is at hand (OAuth: fetches one). -1: XIT_NOPERM when
+ * refused, XIT_UNAVAILABLE / XIT_CONFIG otherwise. */
+int dbx_auth_check(struct dbx_conn *c, struct err *e);
+
+/* a parsed JSON response */
+struct dbx_doc {
+	struct http_resp resp;
+	msgpack_zone *z;
+	msgpack_object v; /* NIL when the body was empty or not JSON */
+	int json;         /* the body parsed as JSON */
+};
+void dbx_doc_init(struct dbx_doc *d);
+/* parses d->resp.body (set by the caller, malloc'ed) into d->v; -1 only on ENOMEM */
+int dbx_doc_parse(struct dbx_doc *d, struct err *e);
+void dbx_doc_free(struct dbx_doc *d);
+
+/* dbx_call: METHOD host+path (path starts with '/', query included) with the auth header and
+ * an optional JSON body; retried, refreshed once on 401/403. 0 when a response arrived: its
+ * status in d->resp.status, whatever it is (the body parsed into d->v when it is JSON);
+ * -1 on a transport failure after the retries (XIT_UNAVAILABLE), interruption (XIT_TEMPFAIL),
+ * refused credentials at the token endpoint (XIT_NOPERM). d is freed first. */
+int dbx_call(struct dbx_conn *c, const char *method, const char *path, const char *body,
+	struct dbx_doc *d, struct err *e);
+
+/* dbx_api_error: for a non-2xx response: fills e with "WHAT: HTTP 403: message
+ * (ERROR_CODE)" and the status that fits: 401/403 XIT_NOPERM, 404/400 XIT_CONFIG, 429/5xx
+ * XIT_UNAVAILABLE, other XIT_TEMPFAIL. The body may be JSON ("error_code" string or number,
+ * "message") or HTML (its <title>). Returns -1. */
+int dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e);
+
+/* dbx_fetch: GET an absolute URL (an external link) WITHOUT the Authorization header, with
+ * the given extra headers; retried; body parsed as JSON when it is. 0 when a response arrived. */
+int dbx_fetch(struct dbx_conn *c, const char *url, const char *const *headers, struct dbx_doc *d,
+	struct err *e);
+
+/* dbx_set_abort_flag: the SIGINT/SIGTERM flag (given to lib/http too). dbx_abort_hold(1)
+ * hides it while a cancel request is sent; dbx_abort_hold(0) shows it again. */
+void dbx_set_abort_flag(volatile sig_atomic_t *flag);
+void dbx_abort_hold(int hold);
+
+/* small JSON helpers over rec_get */
+const char *dbx_str(const msgpack_object *map, const char *key, size_t *len); /* NULL if not STR */
+int dbx_strdup_of(const msgpack_object *map, const char *key, char *out, size_t outlen);
+int dbx_int_of(const msgpack_object *map, const char *key, long long *out); /* -1 absent */
+int dbx_urlenc(struct buf *b, const char *s); /* percent-encode for a query or path part */
+#endif

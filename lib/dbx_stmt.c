@@ -1,0 +1,637 @@
+/* dbx_stmt.c: see dbx_stmt.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "buf.h"
+#include "dbx_stmt.h"
+#include "rec.h"
+
+struct dbx_stmt {
+	struct dbx_conn *c;
+	char id[160];
+	struct dbx_col *cols;
+	size_t ncols;
+	struct dbx_doc meta; /* the statement or chunk response (result, links) */
+	struct dbx_doc data; /* the body of the current external link */
+	const msgpack_object *rows;
+	uint32_t nrows, ri;
+	const msgpack_object *lnk;
+	uint32_t nlnk, li;
+	long long next_chunk; /* -1: none */
+	unsigned long long out_rows, chunks;
+};
+
+static double
+mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* sleep, cut short by the abort flag: -1 when aborted */
+static int
+nap(double secs)
+{
+	double end = mono() + secs;
+	for (;;) {
+		if (http_aborted())
+			return -1;
+		double left = end - mono();
+		if (left <= 0)
+			return 0;
+		if (left > 0.05)
+			left = 0.05;
+		struct timespec ts = { 0, (long)(left * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+dbx_error_class(const char *m, size_t n, char *out, size_t outlen)
+{
+	size_t i = 0, j;
+	out[0] = 0;
+	while (i < n && (m[i] == ' ' || m[i] == '\n' || m[i] == '\r' || m[i] == '\t'))
+		i++;
+	if (i >= n || m[i] != '[')
+		return -1;
+	for (j = i + 1; j < n && ((m[j] >= 'A' && m[j] <= 'Z') || (m[j] >= '0' && m[j] <= '9') ||
+				  m[j] == '_' || m[j] == '.'); j++)
+		;
+	if (j >= n || m[j] != ']' || j == i + 1 || j - i - 1 >= outlen)
+		return -1;
+	memcpy(out, m + i + 1, j - i - 1);
+	out[j - i - 1] = 0;
+	return 0;
+}
+
+int
+dbx_class_status(const char *cls)
+{
+	static const char *perm[] = { "PERMISSION_DENIED", "INSUFFICIENT_PERMISSIONS",
+		"UNAUTHORIZED_ACCESS", "INSUFFICIENT_PRIVILEGES", NULL };
+	static const char *conf[] = { "TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND",
+		"CATALOG_NOT_FOUND", "NO_SUCH_CATALOG_EXCEPTION", "EXPECT_TABLE_NOT_VIEW",
+		"UNSUPPORTED_FEATURE", NULL };
+	for (int i = 0; perm[i]; i++)
+		if (!strncmp(cls, perm[i], strlen(perm[i])))
+			return XIT_NOPERM;
+	for (int i = 0; conf[i]; i++)
+		if (!strncmp(cls, conf[i], strlen(conf[i])))
+			return XIT_CONFIG;
+	if (!strncmp(cls, "DELTA_", 6))
+		return XIT_CONFIG;
+	return XIT_TEMPFAIL;
+}
+
+int
+dbx_sql_ident(struct buf *b, const char *s, size_t n, struct err *e)
+{
+	if (n == 0 || n > 255)
+		return err_set(e, XIT_USAGE, "a name part must have 1 to 255 bytes");
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		      ch == '_' || ch == '-' || ch >= 0x80))
+			return err_set(e, XIT_USAGE, "bad character %s%c in name '%.*s' (allowed: "
+				"letters, digits, '_' and '-')", ch < 0x20 || ch == 0x7f ? "\\x" : "",
+				ch < 0x20 || ch == 0x7f ? '?' : ch, (int)(n > 100 ? 100 : n), s);
+	}
+	if (!rec_utf8_valid(s, n))
+		return err_set(e, XIT_USAGE, "a name is not valid UTF-8");
+	if (buf_addc(b, '`') < 0 || buf_add(b, s, n) < 0 || buf_addc(b, '`') < 0)
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+size_t dbx_stmt_ncols(const struct dbx_stmt *s) { return s->ncols; }
+const struct dbx_col *dbx_stmt_col(const struct dbx_stmt *s, size_t i) { return &s->cols[i]; }
+unsigned long long dbx_stmt_rows(const struct dbx_stmt *s) { return s->out_rows; }
+unsigned long long dbx_stmt_chunks(const struct dbx_stmt *s) { return s->chunks; }
+
+long
+dbx_stmt_col_index(const struct dbx_stmt *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncols; i++)
+		if (!strcmp(s->cols[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+static void
+cols_free(struct dbx_stmt *s)
+{
+	for (size_t i = 0; i < s->ncols; i++)
+		free(s->cols[i].name), free(s->cols[i].type_text), free(s->cols[i].type_name);
+	free(s->cols);
+	s->cols = NULL;
+	s->ncols = 0;
+}
+
+static char *
+strdup_of(const msgpack_object *m, const char *key)
+{
+	size_t n;
+	const char *v = dbx_str(m, key, &n);
+	char *p;
+	if (!v)
+		v = "", n = 0;
+	if ((p = malloc(n + 1))) {
+		memcpy(p, v, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+static int
+manifest(struct dbx_stmt *s, const msgpack_object *st, struct err *e)
+{
+	const msgpack_object *m = rec_get(st, "manifest"), *sch, *cols, *tr;
+	if (!m || m->type != MSGPACK_OBJECT_MAP)
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: SUCCEEDED without a manifest", s->id);
+	size_t fl;
+	const char *f = dbx_str(m, "format", &fl);
+	if (f && !(fl == 10 && !memcmp(f, "JSON_ARRAY", 10)))
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: result format %.*s, not JSON_ARRAY",
+			s->id, (int)(fl > 40 ? 40 : fl), f);
+	if ((tr = rec_get(m, "truncated")) && tr->type == MSGPACK_OBJECT_BOOLEAN && tr->via.boolean)
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: the result was truncated by the "
+			"warehouse (byte limit)", s->id);
+	sch = rec_get(m, "schema");
+	cols = sch && sch->type == MSGPACK_OBJECT_MAP ? rec_get(sch, "columns") : NULL;
+	if (!cols || cols->type != MSGPACK_OBJECT_ARRAY)
+		return 0; /* no result set */
+	uint32_t n = cols->via.array.size;
+	if (!(s->cols = calloc(n ? n : 1, sizeof *s->cols)))
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *c = &cols->via.array.ptr[i];
+		struct dbx_col *d = &s->cols[i];
+		s->ncols = i + 1;
+		if (!(d->name = strdup_of(c, "name")) || !(d->type_text = strdup_of(c, "type_text")) ||
+		    !(d->type_name = strdup_of(c, "type_name")))
+			return err_set(e, XIT_TEMPFAIL, "out of memory");
+		d->type = dbx_type_of(d->type_name, d->type_text);
+	}
+	return 0;
+}
+
+/* takes the rows or links of a ResultData map */
+static int
+set_result(struct dbx_stmt *s, const msgpack_object *r, struct err *e)
+{
+	const msgpack_object *da, *el;
+	long long nx;
+	s->rows = NULL, s->nrows = s->ri = 0;
+	s->lnk = NULL, s->nlnk = s->li = 0;
+	s->next_chunk = -1;
+	if (!r || r->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	if ((da = rec_get(r, "data_array"))) {
+		if (da->type != MSGPACK_OBJECT_ARRAY)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: data_array is not an array", s->id);
+		s->rows = da->via.array.ptr, s->nrows = da->via.array.size;
+		s->chunks++;
+	}
+	if ((el = rec_get(r, "external_links"))) {
+		if (el->type != MSGPACK_OBJECT_ARRAY)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: external_links is not an array", s->id);
+		s->lnk = el->via.array.ptr, s->nlnk = el->via.array.size;
+	}
+	if (dbx_int_of(r, "next_chunk_index", &nx) == 0 && nx >= 0)
+		s->next_chunk = nx;
+	else if (s->nlnk && dbx_int_of(&s->lnk[s->nlnk - 1], "next_chunk_index", &nx) == 0 && nx >= 0)
+		s->next_chunk = nx;
+	return 0;
+}
+
+static void
+clean_msg(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t k = 0;
+	int sp = 0;
+	const char *cut = NULL;
+	for (size_t i = 0; i + 9 <= n; i++)
+		if (!memcmp(s + i, "== SQL ==", 9)) {
+			cut = s + i;
+			break;
+		}
+	if (cut)
+		n = (size_t)(cut - s);
+	for (size_t i = 0; i < n && k + 1 < outlen; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
+			sp = k > 0;
+			continue;
+		}
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (sp && k + 2 < outlen)
+			out[k++] = ' ';
+		sp = 0;
+		out[k++] = (char)ch;
+	}
+	out[k] = 0;
+}
+
+static int
+failed(const msgpack_object *st, char *cls, size_t clen, struct err *e)
+{
+	const msgpack_object *status = rec_get(st, "status");
+	const msgpack_object *er = status ? rec_get(status, "error") : NULL;
+	size_t mn = 0, cn = 0;
+	const char *m = dbx_str(er, "message", &mn);
+	const char *code = dbx_str(er, "error_code", &cn);
+	char c[128], msg[700];
+	if (!m)
+		m = "", mn = 0;
+	dbx_error_class(m, mn, c, sizeof c);
+	clean_msg(m, mn, msg, sizeof msg);
+	if (cls)
+		snprintf(cls, clen, "%s", c);
+	int status_code = c[0] ? dbx_class_status(c) : XIT_TEMPFAIL;
+	if (!c[0] && code) {
+		if ((cn == 17 && !memcmp(code, "PERMISSION_DENIED", 17)) ||
+		    (cn == 15 && !memcmp(code, "UNAUTHENTICATED", 15)))
+			status_code = XIT_NOPERM;
+		else if (cn == 9 && !memcmp(code, "NOT_FOUND", 9))
+			status_code = XIT_CONFIG;
+		else if (strstr(code, "UNAVAILABLE") || strstr(code, "MAINTENANCE"))
+			status_code = XIT_UNAVAILABLE;
+	}
+	return err_set(e, status_code, "statement failed: %s%s%.*s%s", msg[0] ? msg : "(no message)",
+		code ? " (" : "", code ? (int)(cn > 60 ? 60 : cn) : 0, code ? code : "", code ? ")" : "");
+}
+
+static void
+cancel(struct dbx_stmt *s)
+{
+	struct dbx_doc d;
+	struct buf p = BUF_INIT;
+	struct err ig = ERR_INIT;
+	struct http_retry *r = dbx_conn_retry(s->c), keep = *r;
+	if (!s->id[0])
+		return;
+	dbx_doc_init(&d);
+	dbx_abort_hold(1);
+	r->max_attempts = 2;
+	if (buf_printf(&p, "/api/2.0/sql/statements/%s/cancel", s->id) == 0)
+		dbx_call(s->c, "POST", p.p, "{}", &d, &ig);
+	*r = keep;
+	dbx_abort_hold(0);
+	buf_free(&p);
+	dbx_doc_free(&d);
+	s->id[0] = 0;
+}
+
+void
+dbx_stmt_free(struct dbx_stmt *s)
+{
+	if (!s)
+		return;
+	dbx_doc_free(&s->meta);
+	dbx_doc_free(&s->data);
+	cols_free(s);
+	free(s);
+}
+
+static int
+state_is(const msgpack_object *st, const char *want)
+{
+	const msgpack_object *status = rec_get(st, "status");
+	size_t n;
+	const char *v = dbx_str(status, "state", &n);
+	return v && n == strlen(want) && !memcmp(v, want, n);
+}
+
+int
+dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, size_t np,
+	int flags, int timeout_s, struct dbx_stmt **out, char *cls, size_t clen, struct err *e)
+{
+	struct buf b = BUF_INIT, path = BUF_INIT;
+	struct dbx_stmt *s;
+	int wait;
+	*out = NULL;
+	if (cls && clen)
+		cls[0] = 0;
+	if (timeout_s <= 0)
+		timeout_s = 1800;
+	wait = timeout_s >= 10 ? 10 : timeout_s >= 5 ? timeout_s : 0;
+	if (!(s = calloc(1, sizeof *s)))
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	s->c = c;
+	s->next_chunk = -1;
+	dbx_doc_init(&s->meta);
+	dbx_doc_init(&s->data);
+	if (buf_adds(&b, "{\"statement\":") < 0 || rec_json_str_append(&b, sql, strlen(sql)) < 0 ||
+	    buf_adds(&b, ",\"warehouse_id\":") < 0 ||
+	    rec_json_str_append(&b, dbx_conn_warehouse(c), strlen(dbx_conn_warehouse(c))) < 0 ||
+	    buf_printf(&b, ",\"wait_timeout\":\"%ds\",\"on_wait_timeout\":\"CONTINUE\","
+		"\"disposition\":\"%s\",\"format\":\"JSON_ARRAY\",\"parameters\":[", wait,
+		flags & DBX_LINKS ? "EXTERNAL_LINKS" : "INLINE") < 0)
+		goto nomem;
+	for (size_t i = 0; i < np; i++) {
+		if (buf_adds(&b, i ? ",{\"name\":" : "{\"name\":") < 0 ||
+		    rec_json_str_append(&b, p[i].name, strlen(p[i].name)) < 0)
+			goto nomem;
+		if (p[i].value && (buf_adds(&b, ",\"value\":") < 0 ||
+				   rec_json_str_append(&b, p[i].value, strlen(p[i].value)) < 0))
+			goto nomem;
+		if (buf_adds(&b, ",\"type\":") < 0 ||
+		    rec_json_str_append(&b, p[i].type ? p[i].type : "STRING",
+			strlen(p[i].type ? p[i].type : "STRING")) < 0 || buf_addc(&b, '}') < 0)
+			goto nomem;
+	}
+	if (buf_adds(&b, "]}") < 0)
+		goto nomem;
+	if (dbx_call(c, "POST", "/api/2.0/sql/statements/", b.p, &s->meta, e) < 0)
+		goto fail;
+	if (s->meta.resp.status != 200) {
+		dbx_api_error(&s->meta, "execute statement", e);
+		goto fail;
+	}
+	if (dbx_strdup_of(&s->meta.v, "statement_id", s->id, sizeof s->id) < 0) {
+		err_set(e, XIT_UNAVAILABLE, "execute statement: no statement_id in the response");
+		goto fail;
+	}
+	for (size_t i = 0; s->id[i]; i++)
+		if (!((s->id[i] >= '0' && s->id[i] <= '9') || (s->id[i] >= 'a' && s->id[i] <= 'z') ||
+		      (s->id[i] >= 'A' && s->id[i] <= 'Z') || s->id[i] == '-' || s->id[i] == '_')) {
+			s->id[0] = 0;
+			err_set(e, XIT_UNAVAILABLE, "execute statement: bad statement_id");
+			goto fail;
+		}
+	{
+		double deadline = mono() + timeout_s, delay = 0.2, cap = 5;
+		const char *pm = getenv("DBXI_POLL_MS"); /* a test knob: the first poll delay */
+		if (pm && *pm) {
+			char *end;
+			long v = strtol(pm, &end, 10);
+			if (!*end && v > 0 && v <= 60000)
+				delay = v / 1000.0, cap = delay * 8;
+		}
+		if (buf_printf(&path, "/api/2.0/sql/statements/%s", s->id) < 0)
+			goto nomem;
+		while (state_is(&s->meta.v, "PENDING") || state_is(&s->meta.v, "RUNNING")) {
+			const char *stn = state_is(&s->meta.v, "PENDING") ? "PENDING" : "RUNNING";
+			if (mono() + delay > deadline) {
+				cancel(s);
+				err_set(e, XIT_TEMPFAIL, "statement still %s after %d s (the warehouse may "
+					"be starting); cancelled it: run again later, or raise --timeout",
+					stn, timeout_s);
+				goto fail;
+			}
+			if (nap(delay * (0.75 + 0.5 * http_rand01())) < 0) {
+				cancel(s);
+				err_set(e, XIT_TEMPFAIL, "interrupted: statement cancelled");
+				goto fail;
+			}
+			delay = delay * 2 > cap ? cap : delay * 2;
+			if (dbx_call(c, "GET", path.p, NULL, &s->meta, e) < 0) {
+				if (http_aborted()) {
+					cancel(s);
+					err_set(e, XIT_TEMPFAIL, "interrupted: statement cancelled");
+				}
+				goto fail;
+			}
+			if (s->meta.resp.status != 200) {
+				dbx_api_error(&s->meta, "statement status", e);
+				goto fail;
+			}
+		}
+	}
+	if (state_is(&s->meta.v, "FAILED")) {
+		failed(&s->meta.v, cls, clen, e);
+		s->id[0] = 0;
+		goto fail;
+	}
+	if (!state_is(&s->meta.v, "SUCCEEDED")) {
+		size_t n = 0;
+		const char *stn = dbx_str(rec_get(&s->meta.v, "status"), "state", &n);
+		err_set(e, XIT_TEMPFAIL, "statement %s ended %.*s: run again later", s->id,
+			stn ? (int)(n > 30 ? 30 : n) : 7, stn ? stn : "unknown");
+		s->id[0] = 0;
+		goto fail;
+	}
+	if (manifest(s, &s->meta.v, e) < 0 || set_result(s, rec_get(&s->meta.v, "result"), e) < 0)
+		goto fail;
+	buf_free(&b), buf_free(&path);
+	*out = s;
+	return 0;
+nomem:
+	err_set(e, XIT_TEMPFAIL, "out of memory");
+fail:
+	buf_free(&b), buf_free(&path);
+	dbx_stmt_free(s);
+	return -1;
+}
+
+int
+dbx_stmt_parse(const char *body, size_t n, struct dbx_stmt **out, char *cls, size_t clen,
+	struct err *e)
+{
+	struct dbx_stmt *s;
+	*out = NULL;
+	if (cls && clen)
+		cls[0] = 0;
+	if (!(s = calloc(1, sizeof *s)))
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	s->next_chunk = -1;
+	dbx_doc_init(&s->meta);
+	dbx_doc_init(&s->data);
+	if (!(s->meta.resp.body = malloc(n + 1))) {
+		free(s);
+		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	}
+	memcpy(s->meta.resp.body, body, n);
+	s->meta.resp.body[n] = 0;
+	s->meta.resp.len = n;
+	s->meta.resp.status = 200;
+	if (dbx_doc_parse(&s->meta, e) < 0)
+		goto fail;
+	if (!s->meta.json || s->meta.v.type != MSGPACK_OBJECT_MAP) {
+		err_set(e, XIT_UNAVAILABLE, "statement response is not a JSON object");
+		goto fail;
+	}
+	dbx_strdup_of(&s->meta.v, "statement_id", s->id, sizeof s->id);
+	if (state_is(&s->meta.v, "FAILED")) {
+		failed(&s->meta.v, cls, clen, e);
+		goto fail;
+	}
+	if (!state_is(&s->meta.v, "SUCCEEDED")) {
+		err_set(e, XIT_TEMPFAIL, "statement not SUCCEEDED");
+		goto fail;
+	}
+	if (manifest(s, &s->meta.v, e) < 0 || set_result(s, rec_get(&s->meta.v, "result"), e) < 0)
+		goto fail;
+	s->id[0] = 0; /* offline: nothing to close */
+	*out = s;
+	return 0;
+fail:
+	s->id[0] = 0;
+	dbx_stmt_free(s);
+	return -1;
+}
+
+static int
+get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
+{
+	if (!s->c)
+		return err_set(e, XIT_UNAVAILABLE, "offline statement: chunk %lld not at hand", idx);
+	char path[256];
+	snprintf(path, sizeof path, "/api/2.0/sql/statements/%s/result/chunks/%lld", s->id, idx);
+	if (dbx_call(s->c, "GET", path, NULL, &s->meta, e) < 0)
+		return -1;
+	if (s->meta.resp.status != 200) {
+		char what[64];
+		snprintf(what, sizeof what, "result chunk %lld", idx);
+		return dbx_api_error(&s->meta, what, e);
+	}
+	return set_result(s, &s->meta.v, e);
+}
+
+static int
+num(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* expiration (RFC 3339) reached */
+static int
+expired(const msgpack_object *link)
+{
+	size_t n;
+	const char *x = dbx_str(link, "expiration", &n);
+	char norm[64];
+	struct tm tm;
+	if (!x || dbx_timestamp_utc(x, n, norm, sizeof norm) < 19)
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = num(norm, 4) - 1900, tm.tm_mon = num(norm + 5, 2) - 1;
+	tm.tm_mday = num(norm + 8, 2), tm.tm_hour = num(norm + 11, 2);
+	tm.tm_min = num(norm + 14, 2), tm.tm_sec = num(norm + 17, 2);
+	time_t t = timegm(&tm);
+	return t != (time_t)-1 && t <= time(NULL);
+}
+
+/* fetches the body of link li into s->data; asks for a fresh link when it expired */
+static int
+fetch_link(struct dbx_stmt *s, struct err *e)
+{
+	for (int attempt = 0;; attempt++) {
+		const msgpack_object *l = &s->lnk[s->li], *hh;
+		long long ci = -1;
+		char url[8192];
+		const char *hdrs[33];
+		struct buf hb = BUF_INIT;
+		int nh = 0, stale;
+		if (l->type != MSGPACK_OBJECT_MAP || dbx_strdup_of(l, "external_link", url, sizeof url) < 0)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: an external link without a URL",
+				s->id);
+		dbx_int_of(l, "chunk_index", &ci);
+		stale = expired(l);
+		if (!stale) {
+			/* "Name: value" pairs, laid out in hb and pointed at once it stops growing */
+			size_t offs[32];
+			if ((hh = rec_get(l, "http_headers")) && hh->type == MSGPACK_OBJECT_MAP) {
+				for (uint32_t i = 0; i < hh->via.map.size && nh < 32; i++) {
+					const msgpack_object *k = &hh->via.map.ptr[i].key, *v = &hh->via.map.ptr[i].val;
+					if (k->type != MSGPACK_OBJECT_STR || v->type != MSGPACK_OBJECT_STR ||
+					    memchr(k->via.str.ptr, '\n', k->via.str.size) ||
+					    memchr(v->via.str.ptr, '\n', v->via.str.size) ||
+					    memchr(k->via.str.ptr, '\r', k->via.str.size) ||
+					    memchr(v->via.str.ptr, '\r', v->via.str.size) ||
+					    (k->via.str.size == 13 && !strncasecmp(k->via.str.ptr, "authorization", 13)))
+						continue;
+					offs[nh++] = hb.len;
+					if (buf_printf(&hb, "%.*s: %.*s", (int)k->via.str.size, k->via.str.ptr,
+						(int)v->via.str.size, v->via.str.ptr) < 0 || buf_addc(&hb, 0) < 0) {
+						buf_free(&hb);
+						return err_set(e, XIT_TEMPFAIL, "out of memory");
+					}
+				}
+			}
+			for (int i = 0; i < nh; i++)
+				hdrs[i] = hb.p + offs[i];
+			hdrs[nh] = NULL;
+			dbx_doc_free(&s->data);
+			int rc = dbx_fetch(s->c, url, hdrs, &s->data, e);
+			buf_free(&hb);
+			if (rc < 0)
+				return -1;
+			if (s->data.resp.status == 200) {
+				const msgpack_object *v = &s->data.v;
+				if (v->type == MSGPACK_OBJECT_MAP)
+					v = rec_get(v, "data_array");
+				if (!s->data.json || !v || v->type != MSGPACK_OBJECT_ARRAY)
+					return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the link "
+						"did not return a JSON array", s->id, ci);
+				s->rows = v->via.array.ptr, s->nrows = v->via.array.size, s->ri = 0;
+				s->chunks++;
+				s->li++;
+				return 0;
+			}
+			if (s->data.resp.status != 400 && s->data.resp.status != 403 &&
+			    s->data.resp.status != 404 && s->data.resp.status != 410) {
+				char what[80];
+				snprintf(what, sizeof what, "external link of chunk %lld", ci);
+				return dbx_api_error(&s->data, what, e);
+			}
+		}
+		/* expired or refused: a fresh link for the same chunk */
+		if (attempt >= 3 || ci < 0)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the external link "
+				"kept failing (expired or refused) after %d new links", s->id, ci, attempt);
+		if (get_chunk(s, ci, e) < 0)
+			return -1;
+		uint32_t k;
+		for (k = 0; k < s->nlnk; k++) {
+			long long c2;
+			if (dbx_int_of(&s->lnk[k], "chunk_index", &c2) == 0 && c2 == ci)
+				break;
+		}
+		if (k == s->nlnk)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: no link in the "
+				"chunk response", s->id, ci);
+		s->li = k;
+		s->rows = NULL, s->nrows = s->ri = 0;
+	}
+}
+
+int
+dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e)
+{
+	for (;;) {
+		if (s->ri < s->nrows) {
+			const msgpack_object *r = &s->rows[s->ri++];
+			if (r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != s->ncols)
+				return err_set(e, XIT_UNAVAILABLE, "statement %s: row %llu has %u values, "
+					"the manifest %zu columns", s->id, s->out_rows + 1,
+					r->type == MSGPACK_OBJECT_ARRAY ? r->via.array.size : 0, s->ncols);
+			s->out_rows++;
+			*row = r;
+			return 1;
+		}
+		if (s->li < s->nlnk) {
+			if (!s->c)
+				return err_set(e, XIT_UNAVAILABLE, "offline statement: external links not fetched");
+			if (fetch_link(s, e) < 0)
+				return -1;
+			continue;
+		}
+		if (s->next_chunk >= 0) {
+			dbx_doc_free(&s->data);
+			if (get_chunk(s, s->next_chunk, e) < 0)
+				return -1;
+			continue;
+		}
+		return 0;
+	}
+}
