@@ -126,11 +126,9 @@ convert(struct run *r, struct map_src *s, enum map_type t, const char *field,
 		return nomem(r);
 	r->bad++;
 	if (s->kind == SRC_COLUMN)
-		k = rej_add(r->rej, field, "type", "column \"%.*s\": %s (%s)", (int)s->col_len, s->col,
-			m->why.p, map_type_name(t));
+		k = rej_add(r->rej, field, "type", "column \"%.*s\": %s", (int)s->col_len, s->col, m->why.p);
 	else
-		k = rej_add(r->rej, field, "type", "%s: %s (%s)", s->kind == SRC_JQ ? "jq result" : "value",
-			m->why.p, map_type_name(t));
+		k = rej_add(r->rej, field, "type", "%s: %s", s->kind == SRC_JQ ? "jq result" : "value", m->why.p);
 	return k < 0 ? nomem(r) : V_BAD;
 }
 

@@ -79,13 +79,25 @@ fail(struct buf *why, const msgpack_object *v, const char *what)
 static int
 num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 {
-	char tmp[32];
-	int n;
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		n = snprintf(tmp, sizeof tmp, "%" PRIu64, v->via.u64);
-	else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		n = snprintf(tmp, sizeof tmp, "%" PRId64, v->via.i64);
-	else if (v->type == MSGPACK_OBJECT_EXT) {
+	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER || v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+		/* digits from the end, straight into the zone (no printf on the hot path) */
+		int neg = v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
+		uint64_t u = neg ? 0 - (uint64_t)v->via.i64 : v->via.u64;
+		char tmp[24], *p = tmp + sizeof tmp;
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (neg)
+			*--p = '-';
+		size_t n = (size_t)(tmp + sizeof tmp - p);
+		char *d = msgpack_zone_malloc_no_align(z, n);
+		if (!d)
+			return -2;
+		memcpy(d, p, n);
+		*out = rec_strref(d, n);
+		return 0;
+	}
+	if (v->type == MSGPACK_OBJECT_EXT) {
 		*out = rec_strref(v->via.ext.ptr, v->via.ext.size);
 		return 0;
 	} else {
@@ -98,7 +110,6 @@ num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 		buf_free(&b);
 		return r < 0 ? -2 : 0;
 	}
-	return rec_strdup(z, tmp, (size_t)n, out) < 0 ? -2 : 0;
 }
 
 static int

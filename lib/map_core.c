@@ -262,7 +262,7 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 	if (r == -2)
 		return nomem(c);
 	if (r < 0)
-		return perr(c, "value: %s (%s)", c->m->why.p, map_type_name(s->type));
+		return perr(c, "value: %s", c->m->why.p);
 	return remember(c, s);
 }
 
