@@ -479,6 +479,30 @@ type_is(const msgpack_object *t, const char *w)
 	return t->via.str.size == n || t->via.str.ptr[n] == '(' || t->via.str.ptr[n] == '_';
 }
 
+/* the Insider type an `auto` field takes from its column's SQL type (docs/mapping.md) */
+static enum map_type
+schema_type(const msgpack_object *t)
+{
+	static const char *const num[] = {"TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "LONG",
+		"SHORT", "BYTE", "FLOAT", "DOUBLE", "REAL", "DECIMAL", "DEC", "NUMERIC", NULL};
+	if (type_is(t, "DATE") || type_is(t, "TIMESTAMP"))
+		return MT_DATETIME;
+	if (type_is(t, "BOOLEAN"))
+		return MT_BOOLEAN;
+	for (int i = 0; num[i]; i++)
+		if (type_is(t, num[i]))
+			return MT_NUMBER;
+	if (t && t->type == MSGPACK_OBJECT_STR && t->via.str.size > 7 && ci_eq(t->via.str.ptr, "ARRAY<", 6)) {
+		msgpack_object el = rec_strref(t->via.str.ptr + 6, t->via.str.size - 7);
+		if (type_is(&el, "STRING") || type_is(&el, "VARCHAR") || type_is(&el, "CHAR"))
+			return MT_STRINGS;
+		for (int i = 0; num[i]; i++)
+			if (type_is(&el, num[i]))
+				return MT_NUMBERS;
+	}
+	return MT_AUTO;
+}
+
 int
 map_set_schema(struct map *m, const msgpack_object *schema, struct err *e)
 {
@@ -500,8 +524,7 @@ map_set_schema(struct map *m, const msgpack_object *schema, struct err *e)
 		}
 		const msgpack_object *t = rec_get(c, "type");
 		if (s->type == MT_AUTO && !s->forced)
-			if (type_is(t, "DATE") || type_is(t, "TIMESTAMP"))
-				s->type = MT_DATETIME;
+			s->type = schema_type(t);
 	}
 	return 0;
 }
