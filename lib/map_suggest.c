@@ -10,7 +10,7 @@
 
 /* name, then its synonyms; NULL ends a list */
 static const char *const ident_uuid[] = {"uuid", "user_uuid", "user_id", "userid", "customer_id",
-	"customerid", "external_id", "member_id", "contact_id", NULL};
+	"customerid", "external_id", "member_id", "contact_id", "id", NULL};
 
 static const char *const *const attr_syn[] = {
 	(const char *const[]){"email", "email_address", "emailaddress", "e_mail", "mail", NULL},
@@ -282,8 +282,8 @@ suggest(struct sctx *x, struct buf *out)
 				c->used = 1;
 				continue;
 			}
-			if (note(x, "%s: left out: an object is not an Insider value (take its fields with %s)\n",
-				    c->name, "{\"jq\": \".col.field\"}") < 0)
+			if (note(x, "%s: left out: an object is not an Insider value (take its fields with {\"jq\": \".%s.FIELD\"})\n",
+				    c->name, c->name) < 0)
 				return -1;
 			continue;
 		}
