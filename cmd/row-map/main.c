@@ -1,0 +1,151 @@
+/* row-map: change rows -> Insider user objects, through a mapping file (docs/mapping.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "err.h"
+#include "map_core.h"
+#include "map_suggest.h"
+#include "rec.h"
+
+#define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
+	"       row-map --check -m MAPPING\n" \
+	"       row-map --suggest [FILE]"
+#define HELP \
+	"Maps change rows (records of dbx-cdf-read) to Insider user objects.\n" \
+	"  -m, --mapping FILE  the mapping (JSON; see row-map(1) and docs/mapping.md)\n" \
+	"  -M, --msgpack       write MessagePack (also DBXI_WIRE=msgpack); JSON by default\n" \
+	"  -r, --rejects FILE  append rejected records with their reasons to FILE (NDJSON);\n" \
+	"                      without it each reason goes to standard error\n" \
+	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
+	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
+	"                      record is in FILE (or standard input)\n" \
+	"  -h, --help          this text\n"
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE)
+				err_epipe();
+			err_die(XIT_TEMPFAIL, "write:");
+		}
+		p += w, n -= (size_t)w;
+	}
+}
+
+static int
+suggest(const char *file)
+{
+	struct err e = ERR_INIT;
+	struct buf out = BUF_INIT, notes = BUF_INIT;
+	int fd = 0;
+	if (file && strcmp(file, "-") != 0 && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		err_die(XIT_USAGE, "cannot open %s:", file);
+	if (map_suggest(fd, &out, &notes, &e) < 0) {
+		if (file && e.status == XIT_DATAERR) {
+			char msg[sizeof e.msg];
+			memcpy(msg, e.msg, sizeof msg);
+			err_set(&e, XIT_DATAERR, "%s: %s", file, msg);
+		}
+		err_exit(&e);
+	}
+	if (fd > 0)
+		close(fd);
+	for (char *p = notes.p, *nl; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		err_warn("suggest: %s", p);
+	}
+	write_all(1, out.p, out.len);
+	buf_free(&out);
+	buf_free(&notes);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"mapping", required_argument, NULL, 'm'},
+		{"msgpack", no_argument, NULL, 'M'},
+		{"rejects", required_argument, NULL, 'r'},
+		{"check", no_argument, NULL, 'c'},
+		{"suggest", no_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *mapping = NULL, *rejects = NULL;
+	int msgpack = 0, check = 0, sugg = 0, c;
+	struct err e = ERR_INIT;
+
+	PROG = "row-map";
+	argv[0] = (char *)PROG;
+	while ((c = getopt_long(argc, argv, "m:Mr:csh", longopts, NULL)) != -1)
+		switch (c) {
+		case 'm': mapping = optarg; break;
+		case 'M': msgpack = 1; break;
+		case 'r': rejects = optarg; break;
+		case 'c': check = 1; break;
+		case 's': sugg = 1; break;
+		case 'h':
+			printf("usage: %s\n%s", USAGE, HELP);
+			err_close_stdout();
+			return 0;
+		default:
+			err_usage(USAGE, XIT_USAGE);
+		}
+	if (sugg) {
+		if (check || mapping || rejects || msgpack || argc - optind > 1) {
+			err_warn("--suggest takes only an optional FILE");
+			err_usage(USAGE, XIT_USAGE);
+		}
+		suggest(optind < argc ? argv[optind] : NULL);
+		err_close_stdout();
+		return 0;
+	}
+	if (optind != argc) {
+		err_warn("unexpected argument '%s' (records come on standard input)", argv[optind]);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (!mapping) {
+		err_warn("a mapping is needed: -m MAPPING");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (check && (rejects || msgpack)) {
+		err_warn("--check takes only -m MAPPING");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	struct map *m = map_load(mapping, &e);
+	if (!m)
+		err_exit(&e);
+	if (check) {
+		struct buf d = BUF_INIT;
+		if (map_describe(m, &d) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		printf("%s: ok: %s\n", mapping, d.p);
+		buf_free(&d);
+		map_free(m);
+		err_close_stdout();
+		return 0;
+	}
+	uint64_t mapped = 0, rejected = 0;
+	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
+	map_free(m);
+	if (rc < 0)
+		err_exit(&e);
+	if (rejected)
+		err_warn("%" PRIu64 " records mapped, %" PRIu64 " rejected%s%s", mapped, rejected,
+			rejects ? " to " : "", rejects ? rejects : "");
+	err_close_stdout();
+	return 0;
+}

@@ -1,0 +1,271 @@
+/* map_jq.c: see map_jq.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jq.h>
+#include "map_jq.h"
+#include "rec.h"
+
+struct map_jq {
+	jq_state *jq;
+	struct buf err; /* the first message of the error callback */
+};
+
+/* "jq: error: syntax error, unexpected $end (Unix shell quoting issues?) at <top-level>,
+ * line 1:\n.prog" -> "syntax error, unexpected $end at <top-level>, line 1" */
+static void
+on_error(void *data, jv msg)
+{
+	struct map_jq *q = data;
+	if (q->err.len == 0) {
+		jv s = jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg) : jv_dump_string(jv_copy(msg), 0);
+		if (jv_get_kind(s) == JV_KIND_STRING) {
+			const char *p = jv_string_value(s), *nl = strchr(p, '\n');
+			size_t n = nl ? (size_t)(nl - p) : strlen(p);
+			static const char *const cut[] = {"jq: error: ", "jq: "};
+			for (size_t i = 0; i < 2; i++) {
+				size_t k = strlen(cut[i]);
+				if (n >= k && memcmp(p, cut[i], k) == 0) {
+					p += k, n -= k;
+					break;
+				}
+			}
+			const char *junk = " (Unix shell quoting issues?)";
+			const char *j = memmem(p, n, junk, strlen(junk));
+			for (size_t i = 0; i < n; i++) {
+				if (j && p + i == j) {
+					i += strlen(junk) - 1;
+					continue;
+				}
+				if (buf_addc(&q->err, p[i]) < 0)
+					break;
+			}
+			while (q->err.len && (q->err.p[q->err.len - 1] == ':' || q->err.p[q->err.len - 1] == ' '))
+				q->err.p[--q->err.len] = 0;
+		}
+		jv_free(s);
+	}
+	jv_free(msg);
+}
+
+struct map_jq *
+map_jq_compile(const char *prog, struct buf *why)
+{
+	struct map_jq *q = calloc(1, sizeof *q);
+	buf_reset(why);
+	if (!q)
+		return NULL;
+	q->jq = jq_init();
+	if (!q->jq) {
+		free(q);
+		errno = ENOMEM;
+		return NULL;
+	}
+	jq_set_error_cb(q->jq, on_error, q);
+	if (!jq_compile(q->jq, prog)) {
+		if (buf_add(why, q->err.p ? q->err.p : "does not compile", q->err.p ? q->err.len : 16) < 0) {
+			/* why stays empty: ENOMEM */
+		}
+		map_jq_free(q);
+		return NULL;
+	}
+	buf_reset(&q->err);
+	return q;
+}
+
+void
+map_jq_free(struct map_jq *q)
+{
+	if (!q)
+		return;
+	jq_teardown(&q->jq);
+	buf_free(&q->err);
+	free(q);
+}
+
+static void
+msg_of(jv err, struct buf *why)
+{
+	jv m = jv_invalid_get_msg(err);
+	jv s = jv_get_kind(m) == JV_KIND_STRING ? m : jv_dump_string(m, 0);
+	buf_reset(why);
+	if (buf_adds(why, "jq: ") < 0 ||
+	    buf_adds(why, jv_get_kind(s) == JV_KIND_STRING ? jv_string_value(s) : "error") < 0) {
+		/* keep what fitted */
+	}
+	jv_free(s);
+}
+
+int
+map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why)
+{
+	jq_start(q->jq, jv_copy(in), 0);
+	jv r = jq_next(q->jq);
+	if (!jv_is_valid(r)) {
+		if (jv_invalid_has_msg(jv_copy(r))) {
+			msg_of(r, why);
+			return -1;
+		}
+		jv_free(r);
+		*out = rec_nil(); /* no output: null */
+		return 0;
+	}
+	jv r2 = jq_next(q->jq);
+	if (jv_is_valid(r2) || jv_invalid_has_msg(jv_copy(r2))) {
+		int more = jv_is_valid(r2);
+		jv_free(r);
+		if (more) {
+			jv_free(r2);
+			buf_reset(why);
+			if (buf_adds(why, "jq: the program gave more than one value (collect them with [...])") < 0) {
+				/* keep what fitted */
+			}
+		} else
+			msg_of(r2, why);
+		return -1;
+	}
+	jv_free(r2);
+	int rc = map_jq_to_obj(r, z, out, why);
+	jv_free(r);
+	return rc;
+}
+
+/* ---- conversions ---- */
+
+jv
+map_jq_from_obj(const msgpack_object *v)
+{
+	switch (v->type) {
+	case MSGPACK_OBJECT_NIL: return jv_null();
+	case MSGPACK_OBJECT_BOOLEAN: return jv_bool(v->via.boolean);
+	case MSGPACK_OBJECT_POSITIVE_INTEGER: return jv_number((double)v->via.u64);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return jv_number((double)v->via.i64);
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64: return jv_number(v->via.f64);
+	case MSGPACK_OBJECT_STR: return jv_string_sized(v->via.str.ptr, (int)v->via.str.size);
+	case MSGPACK_OBJECT_EXT: { /* a decimal's text */
+		char tmp[128], *p = tmp;
+		size_t n = v->via.ext.size;
+		if (n >= sizeof tmp && !(p = malloc(n + 1)))
+			return jv_invalid();
+		memcpy(p, v->via.ext.ptr, n);
+		p[n] = 0;
+		double d = strtod(p, NULL);
+		if (p != tmp)
+			free(p);
+		return jv_number(d);
+	}
+	case MSGPACK_OBJECT_ARRAY: {
+		jv a = jv_array_sized((int)v->via.array.size);
+		for (uint32_t i = 0; i < v->via.array.size; i++) {
+			jv e = map_jq_from_obj(&v->via.array.ptr[i]);
+			if (!jv_is_valid(e)) {
+				jv_free(a);
+				return e;
+			}
+			a = jv_array_append(a, e);
+		}
+		return a;
+	}
+	case MSGPACK_OBJECT_MAP: {
+		jv o = jv_object();
+		for (uint32_t i = 0; i < v->via.map.size; i++) {
+			const msgpack_object_kv *kv = &v->via.map.ptr[i];
+			if (kv->key.type != MSGPACK_OBJECT_STR)
+				continue;
+			jv e = map_jq_from_obj(&kv->val);
+			if (!jv_is_valid(e)) {
+				jv_free(o);
+				return e;
+			}
+			o = jv_object_set(o, jv_string_sized(kv->key.via.str.ptr, (int)kv->key.via.str.size), e);
+		}
+		return o;
+	}
+	default:
+		return jv_null();
+	}
+}
+
+/* the shortest text that reads back as d */
+static int
+double_obj(double d, msgpack_zone *z, msgpack_object *out, struct buf *why)
+{
+	char tmp[40];
+	if (!isfinite(d)) {
+		buf_reset(why);
+		if (buf_adds(why, "jq: the result is not a finite number") < 0) {
+			/* keep what fitted */
+		}
+		return -1;
+	}
+	if (d == trunc(d) && fabs(d) < 9007199254740992.0) { /* 2^53: exact integers */
+		*out = d < 0 ? rec_int((int64_t)d) : rec_uint((uint64_t)d);
+		return 0;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof tmp, "%.*g", p, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	if (rec_number(z, tmp, strlen(tmp), out) < 0)
+		return -2;
+	return 0;
+}
+
+int
+map_jq_to_obj(jv v, msgpack_zone *z, msgpack_object *out, struct buf *why)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL: *out = rec_nil(); return 0;
+	case JV_KIND_TRUE: *out = rec_bool(1); return 0;
+	case JV_KIND_FALSE: *out = rec_bool(0); return 0;
+	case JV_KIND_NUMBER: return double_obj(jv_number_value(v), z, out, why);
+	case JV_KIND_STRING:
+		return rec_strdup(z, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)), out) < 0 ? -2 : 0;
+	case JV_KIND_ARRAY: {
+		struct rec_arrb a;
+		int n = jv_array_length(jv_copy(v));
+		rec_arrb_init(&a, z);
+		for (int i = 0; i < n; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			msgpack_object o;
+			int r = map_jq_to_obj(e, z, &o, why);
+			jv_free(e);
+			if (r < 0)
+				return r;
+			if (rec_arrb_push(&a, o) < 0)
+				return -2;
+		}
+		*out = rec_arrb_done(&a);
+		return 0;
+	}
+	case JV_KIND_OBJECT: {
+		struct rec_mapb m;
+		rec_mapb_init(&m, z);
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it); it = jv_object_iter_next(v, it)) {
+			jv k = jv_object_iter_key(v, it), e = jv_object_iter_value(v, it);
+			msgpack_object key, o;
+			int r = rec_strdup(z, jv_string_value(k), (size_t)jv_string_length_bytes(jv_copy(k)), &key);
+			jv_free(k);
+			if (r < 0) {
+				jv_free(e);
+				return -2;
+			}
+			r = map_jq_to_obj(e, z, &o, why);
+			jv_free(e);
+			if (r < 0)
+				return r;
+			if (rec_mapb_putk(&m, key, o) < 0)
+				return -2;
+		}
+		*out = rec_mapb_done(&m);
+		return 0;
+	}
+	default:
+		*out = rec_nil();
+		return 0;
+	}
+}

@@ -1,0 +1,29 @@
+/* map_jq.h: row-map's computed values: one jq program (libjq 1.6) per mapping field.
+ *
+ * Ownership: map_jq_compile() returns a program the caller frees with map_jq_free(). The
+ * row handed to map_jq_run() as a jv is consumed by nobody: the caller keeps it and frees it
+ * (jv_free) once every field of the row ran. Results are built in the caller's zone z.
+ * Caveat of libjq 1.6: every number is a double inside jq, so integers beyond 2^53 and
+ * decimals with more than 17 significant digits come out rounded. Only the columns a
+ * program reads go through jq; every other field of the mapping stays exact.
+ */
+#ifndef DBXI_MAP_JQ_H
+#define DBXI_MAP_JQ_H
+#include <jv.h>
+#include <msgpack.h>
+#include "buf.h"
+
+struct map_jq;
+/* compiles prog. NULL on failure: the reason ("syntax error, unexpected ...") is in why, or
+ * why is empty and errno is ENOMEM. */
+struct map_jq *map_jq_compile(const char *prog, struct buf *why);
+void map_jq_free(struct map_jq *q);
+/* runs q on in (borrowed). 0: *out is the program's one result (null when it gave none);
+ * -1: jq failed or gave more than one value, reason in why; -2: out of memory. */
+int map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why);
+
+/* conversions between records and jv. map_jq_from_obj returns an invalid jv on ENOMEM. */
+jv map_jq_from_obj(const msgpack_object *v);
+/* 0, -1 (a value a record cannot hold: non-finite number; reason in why), -2 ENOMEM */
+int map_jq_to_obj(jv v, msgpack_zone *z, msgpack_object *out, struct buf *why);
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# row-map: usage, --help, wrong usage (exit 64).
+. "$DBXI_ROOT/tests/lib.sh"
+D=$DATA/row-map
+plan 14
+check "--help" 0 row-map --help
+head -n 3 out >usage
+cat >want <<'U'
+usage: row-map [--msgpack] [--rejects FILE] -m MAPPING
+       row-map --check -m MAPPING
+       row-map --suggest [FILE]
+U
+same want usage; ok $? "--help: the synopsis"
+grep -q -- '--rejects FILE' out; ok $? "--help: the options"
+check "no mapping" 64 row-map
+check_err "no mapping: message" "row-map: a mapping is needed: -m MAPPING"
+check "unknown option" 64 row-map --frobnicate -m x
+check_err "unknown option: usage" "usage: row-map [--msgpack] [--rejects FILE] -m MAPPING"
+check "an argument" 64 row-map -m "$D/full.json" rows.ndjson
+check_err "an argument: message" "row-map: unexpected argument 'rows.ndjson' (records come on standard input)"
+check "--check with --rejects" 64 row-map --check --rejects r -m "$D/full.json"
+check_err "--check with --rejects: message" "row-map: --check takes only -m MAPPING"
+check "--suggest with -m" 64 row-map --suggest -m "$D/full.json"
+check_err "--suggest with -m: message" "row-map: --suggest takes only an optional FILE"
+# the synopsis of the man page is the usage string
+sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$DBXI_ROOT/docs/row-map.1" | grep -c '^\.Nm' | grep -qx 3; ok $? "man page: three forms in SYNOPSIS"
+done_testing
