@@ -287,24 +287,6 @@ oom:
 	return "";
 }
 
-static const char *
-tname(const msgpack_object *v)
-{
-	switch (v->type) {
-	case MSGPACK_OBJECT_NIL: return "null";
-	case MSGPACK_OBJECT_BOOLEAN: return "a boolean";
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64: return "a number";
-	case MSGPACK_OBJECT_STR: return "a string";
-	case MSGPACK_OBJECT_ARRAY: return "an array";
-	case MSGPACK_OBJECT_MAP: return "an object";
-	case MSGPACK_OBJECT_EXT: return rec_is_number(v) ? "a number" : "an extension value";
-	default: return "a binary value";
-	}
-}
-
 #define IS_STR(v) ((v)->type == MSGPACK_OBJECT_STR)
 /* a map key as text: records from rec_read have string keys only; anything else reads "" */
 #define KP(k) (IS_STR(k) ? (k)->via.str.ptr : "")
@@ -334,6 +316,29 @@ all_numbers(const msgpack_object *v)
 			return 0;
 	return 1;
 }
+
+static const char *
+tname(const msgpack_object *v)
+{
+	switch (v->type) {
+	case MSGPACK_OBJECT_NIL: return "null";
+	case MSGPACK_OBJECT_BOOLEAN: return "a boolean";
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64: return "a number";
+	case MSGPACK_OBJECT_STR: return "a string";
+	case MSGPACK_OBJECT_ARRAY:
+		return v->via.array.size == 0 ? "an empty array"
+		       : all_strings(v)       ? "an array of strings"
+		       : all_numbers(v)       ? "an array of numbers"
+					      : "an array of other or mixed values";
+	case MSGPACK_OBJECT_MAP: return "an object";
+	case MSGPACK_OBJECT_EXT: return rec_is_number(v) ? "a number" : "an extension value";
+	default: return "a binary value";
+	}
+}
+
 
 static void
 null_value(struct val_ctx *c)
@@ -542,7 +547,7 @@ check_attributes(struct val_ctx *c, const msgpack_object *a)
 		count++;
 		if (t == A_ALIAS) {
 			fld(c, "attributes.%.*s", KS(k));
-			iss(c, VR_ATTRIBUTE_UNKNOWN, "a short code of Insider: send the long name %s",
+			iss(c, VR_ATTRIBUTE_UNKNOWN, "Insider's short code of %s: send the long name",
 			    alias_long[ix - ALIAS0]);
 			continue;
 		}
