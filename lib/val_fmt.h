@@ -1,0 +1,27 @@
+/* val_fmt.h: hand-written checkers for the value formats Insider's upsert enforces (no regex
+ * engine: validate runs them on every record).
+ *
+ * Ownership: nothing here allocates or keeps a pointer; every function reads s[0..n) only.
+ * The strings need not be NUL-terminated.
+ */
+#ifndef DBXI_VAL_FMT_H
+#define DBXI_VAL_FMT_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* ^.+@.+\..+$ as Go's RE2 reads it ('.' is any character but '\n') */
+int val_fmt_email(const char *s, size_t n);
+/* E.164: ^\+[1-9]\d{6,14}$ */
+int val_fmt_phone(const char *s, size_t n);
+/* the event-name form validate accepts: ^[a-z0-9][a-z0-9._-]*$ (Insider's printed regex
+ * without the upper case it refuses in practice: reference section 3.2) */
+int val_fmt_event_name(const char *s, size_t n);
+
+/* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), with an upper-case
+ * T and Z, real calendar dates (leap years) and a leap second 60 allowed.
+ * Returns 0 and *epoch (seconds since 1970-01-01T00:00:00Z, fraction dropped) and *zulu
+ * (1 when the zone is Z) when s is one; -1 otherwise. epoch or zulu may be NULL. */
+int val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu);
+/* days since 1970-01-01 of a proleptic Gregorian date (no range check) */
+int64_t val_fmt_days_from_civil(int64_t y, unsigned m, unsigned d);
+#endif
