@@ -158,6 +158,8 @@ meta_call(const struct ins_conn *c, const char *table, char *url, size_t urllen,
 	rp.max_attempts = c->max_attempts > 0 ? c->max_attempts : 4;
 	rp.budget_ms = 60000;
 	rp.retry_500 = 1;
+	if (c->backoff_ms > 0)
+		rp.base_ms = c->backoff_ms;
 	struct http_req req = { 0 };
 	req.method = "POST";
 	req.url = url;

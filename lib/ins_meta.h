@@ -23,6 +23,7 @@ struct ins_conn {
 	const char *token;
 	long timeout_ms;      /* 0: 30 s */
 	int max_attempts;     /* 0: 4 */
+	long backoff_ms;      /* 0: http.h's default */
 };
 
 /* ins_verify: 0 when Insider answered the metadata call with 200 (credentials accepted);

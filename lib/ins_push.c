@@ -283,8 +283,12 @@ reader_loop(struct reader *rd, struct err *e)
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
 		r = rec_read(rd->rr, &rec, e);
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-		if (r < 0)
+		if (r < 0) {
+			/* what was read before the bad record still goes */
+			struct err pe = ERR_INIT;
+			reader_push(rd, &pe);
 			return -1;
+		}
 		if (r == 0)
 			break;
 		uint64_t recno = rec_reader_count(rd->rr);

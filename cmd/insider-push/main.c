@@ -21,7 +21,7 @@ static const char USAGE[] =
 	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
 	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--rejects FILE]\n"
 	"       [--journal FILE] [--progress FILE] [--max-attempts N] [--retry-time SECONDS]\n"
-	"       [--timeout SECONDS] [FILE]\n"
+	"       [--backoff MS] [--timeout SECONDS] [FILE]\n"
 	"       insider-push --verify\n"
 	"       insider-push --fetch-schema";
 
@@ -41,6 +41,7 @@ static const char HELP[] =
 	"      --progress FILE    checkpoint progress (through_version), rewritten atomically\n"
 	"      --max-attempts N   attempts per request on 5xx and network errors (default 8)\n"
 	"      --retry-time S     retry waits per request end within S seconds (default 300)\n"
+	"      --backoff MS       first retry wait ceiling, doubled per attempt (default 500)\n"
 	"      --timeout S        one request's time limit (default 120)\n"
 	"      --verify           check the credentials with a read-only call, send nothing\n"
 	"      --fetch-schema     print the account's custom attributes and events (schema file)\n"
@@ -139,7 +140,7 @@ main(int argc, char **argv)
 {
 	PROG = "insider-push";
 	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
-		O_RTIME, O_TIMEOUT, O_VERIFY, O_SCHEMA };
+		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA };
 	static const struct option lo[] = {
 		{ "dry-run", no_argument, 0, 'n' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -155,6 +156,7 @@ main(int argc, char **argv)
 		{ "max-attempts", required_argument, 0, O_ATTEMPTS },
 		{ "retry-time", required_argument, 0, O_RTIME },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
+		{ "backoff", required_argument, 0, O_BACKOFF },
 		{ "verify", no_argument, 0, O_VERIFY },
 		{ "fetch-schema", no_argument, 0, O_SCHEMA },
 		{ "help", no_argument, 0, 'h' },
@@ -179,6 +181,7 @@ main(int argc, char **argv)
 		case O_ATTEMPTS: o.max_attempts = (int)num_arg("--max-attempts", optarg, 1, 100); break;
 		case O_RTIME: o.retry_time_ms = num_arg("--retry-time", optarg, 0, 86400) * 1000; break;
 		case O_TIMEOUT: o.timeout_ms = num_arg("--timeout", optarg, 1, 3600) * 1000; break;
+		case O_BACKOFF: o.backoff_base_ms = num_arg("--backoff", optarg, 1, 60000); break;
 		case O_VERIFY: verify = 1; break;
 		case O_SCHEMA: schema = 1; break;
 		case 'h':
@@ -229,7 +232,8 @@ main(int argc, char **argv)
 	http_set_abort_flag(&stop_flag);
 
 	if (verify || schema) {
-		struct ins_conn cn = { o.base_url, partner, token, o.timeout_ms < 30000 ? o.timeout_ms : 30000, 0 };
+		struct ins_conn cn = { o.base_url, partner, token, o.timeout_ms < 30000 ? o.timeout_ms : 30000, 0,
+			o.backoff_base_ms };
 		int r;
 		if (verify) {
 			char url[2048];
