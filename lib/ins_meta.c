@@ -184,11 +184,11 @@ meta_call(const struct ins_conn *c, const char *table, char *url, size_t urllen,
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
 	ins_scrub(msg, c->token);
 	if (resp->status == 401 || resp->status == 403)
-		return err_set(e, XIT_NOPERM, "refused: Insider answered HTTP %ld%s%s", resp->status,
+		return err_set(e, XIT_NOPERM, "Insider answered HTTP %ld%s%s", resp->status,
 			msg[0] ? ": " : "", msg);
 	if (resp->status == 400 && strstr(msg, "Partner is invalid"))
-		return err_set(e, XIT_NOPERM, "refused: Insider answered HTTP 400: %s", msg);
-	return err_set(e, XIT_UNAVAILABLE, "unavailable: Insider answered HTTP %ld%s%s",
+		return err_set(e, XIT_NOPERM, "Insider answered HTTP 400: %s", msg);
+	return err_set(e, XIT_UNAVAILABLE, "Insider answered HTTP %ld%s%s",
 		resp->status, msg[0] ? ": " : "", msg);
 }
 
