@@ -14,10 +14,11 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
+VERSION = 0.1.0
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -DDBXI_VERSION=\"$(VERSION)\"
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PKG_CFLAGS := $(shell pkg-config --cflags libcurl msgpack 2>/dev/null)
