@@ -1,0 +1,327 @@
+/* insider-push: deliver user objects through Insider's Upsert API. See docs/insider-push.1
+ * and docs/delivery.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "buf.h"
+#include "cfg.h"
+#include "err.h"
+#include "http.h"
+#include "ins_batch.h"
+#include "ins_meta.h"
+#include "ins_push.h"
+
+static const char USAGE[] =
+	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
+	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--rejects FILE]\n"
+	"       [--journal FILE] [--progress FILE] [--max-attempts N] [--retry-time SECONDS]\n"
+	"       [--backoff MS] [--timeout SECONDS] [FILE]\n"
+	"       insider-push --verify\n"
+	"       insider-push --fetch-schema";
+
+static const char HELP[] =
+	"Sends user objects (NDJSON or MessagePack, from FILE or stdin) to Insider's Upsert API.\n"
+	"\n"
+	"  -n, --dry-run          print each request body on a line, send nothing\n"
+	"  -q, --quiet            no progress or summary (with --dry-run: only the counts)\n"
+	"  -b, --batch-size N     users per request (1..1000, default 1000)\n"
+	"      --batch-bytes N    bytes per request body (default and most 5000000)\n"
+	"  -c, --concurrency N    requests in flight (1..64, default 4)\n"
+	"      --rate N           requests per minute, retries included (default 25000; 0: none)\n"
+	"      --skip-hook        send skip_hook (no journeys triggered) unless a record says\n"
+	"      --not-append       overwrite array attributes unless a record says\n"
+	"      --rejects FILE     users Insider refused, with its messages (NDJSON)\n"
+	"      --journal FILE     one NDJSON line per request batch\n"
+	"      --progress FILE    checkpoint progress (through_version), rewritten atomically\n"
+	"      --max-attempts N   attempts per request on 5xx and network errors (default 8)\n"
+	"      --retry-time S     retry waits per request end within S seconds (default 300)\n"
+	"      --backoff MS       first retry wait ceiling, doubled per attempt (default 500)\n"
+	"      --timeout S        one request's time limit (default 120)\n"
+	"      --verify           check the credentials with a read-only call, send nothing\n"
+	"      --fetch-schema     print the account's custom attributes and events (schema file)\n"
+	"  -h, --help             this help\n"
+	"\n"
+	"Environment: INSIDER_PARTNER_NAME, INSIDER_API_TOKEN or INSIDER_API_TOKEN_FILE,\n"
+	"INSIDER_API_URL (default https://unification.useinsider.com; http only to loopback).\n"
+	"Exit: 0 done, 64 usage, 65 bad input, 69 unavailable, 75 interrupted, 77 credentials\n"
+	"refused, 78 configuration.\n";
+
+static volatile sig_atomic_t stop_flag;
+static int tty_line; /* a progress line is on stderr */
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static long
+num_arg(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi) {
+		fprintf(stderr, "%s: %s: must be a whole number from %ld to %ld: %s\n", PROG, opt, lo,
+			hi, s);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	return v;
+}
+
+/* the token: INSIDER_API_TOKEN or the first line of INSIDER_API_TOKEN_FILE (caller frees) */
+static char *
+read_token(struct err *e)
+{
+	char *t = NULL;
+	int loose = 0;
+	int r = cfg_secret("INSIDER_API_TOKEN", &t, &loose, e);
+	if (r < 0)
+		return NULL;
+	if (r == 0) {
+		err_set(e, XIT_CONFIG, "INSIDER_API_TOKEN (or INSIDER_API_TOKEN_FILE) is not set");
+		return NULL;
+	}
+	if (loose)
+		err_warn("warning: INSIDER_API_TOKEN_FILE can be read or written by others");
+	return t;
+}
+
+static void
+clear_tty(void)
+{
+	if (tty_line) {
+		fputs("\r\033[K", stderr);
+		tty_line = 0;
+	}
+}
+
+static void
+on_status(void *arg, const struct ins_stats *st)
+{
+	(void)arg;
+	double rate = st->elapsed_s > 0 ? (double)st->requests / st->elapsed_s : 0;
+	fprintf(stderr, "\r\033[K%s: %llu users read, %llu delivered, %llu rejected, %llu requests (%.0f/s), %llu in flight, %llu retries",
+		PROG, (unsigned long long)st->records, (unsigned long long)st->delivered,
+		(unsigned long long)st->rejected, (unsigned long long)st->requests, rate,
+		(unsigned long long)st->inflight, (unsigned long long)st->retries);
+	fflush(stderr);
+	tty_line = 1;
+}
+
+static void
+on_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	clear_tty();
+	fprintf(stderr, "%s: warning: %s\n", PROG, msg);
+}
+
+static int
+on_body(void *arg, const char *body, size_t len)
+{
+	int quiet = *(int *)arg;
+	if (quiet)
+		return 0;
+	if (fwrite(body, 1, len, stdout) != len || putchar('\n') == EOF)
+		return -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	PROG = "insider-push";
+	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
+		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA };
+	static const struct option lo[] = {
+		{ "dry-run", no_argument, 0, 'n' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "batch-size", required_argument, 0, 'b' },
+		{ "batch-bytes", required_argument, 0, O_BYTES },
+		{ "concurrency", required_argument, 0, 'c' },
+		{ "rate", required_argument, 0, O_RATE },
+		{ "skip-hook", no_argument, 0, O_SKIP },
+		{ "not-append", no_argument, 0, O_NOTAPP },
+		{ "rejects", required_argument, 0, O_REJ },
+		{ "journal", required_argument, 0, O_JOURNAL },
+		{ "progress", required_argument, 0, O_PROGRESS },
+		{ "max-attempts", required_argument, 0, O_ATTEMPTS },
+		{ "retry-time", required_argument, 0, O_RTIME },
+		{ "timeout", required_argument, 0, O_TIMEOUT },
+		{ "backoff", required_argument, 0, O_BACKOFF },
+		{ "verify", no_argument, 0, O_VERIFY },
+		{ "fetch-schema", no_argument, 0, O_SCHEMA },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct ins_push_opts o;
+	ins_push_opts_default(&o);
+	int quiet = 0, verify = 0, schema = 0, c;
+	while ((c = getopt_long(argc, argv, "nqb:c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'n': o.dry_run = 1; break;
+		case 'q': quiet = 1; break;
+		case 'b': o.batch_users = (int)num_arg("--batch-size", optarg, 1, INS_MAX_USERS); break;
+		case O_BYTES: o.batch_bytes = (size_t)num_arg("--batch-bytes", optarg, 1024, INS_MAX_BYTES); break;
+		case 'c': o.concurrency = (int)num_arg("--concurrency", optarg, 1, 64); break;
+		case O_RATE: o.rate = (double)num_arg("--rate", optarg, 0, 100000000); break;
+		case O_SKIP: o.skip_hook = 1; break;
+		case O_NOTAPP: o.not_append = 1; break;
+		case O_REJ: o.rejects = optarg; break;
+		case O_JOURNAL: o.journal = optarg; break;
+		case O_PROGRESS: o.progress = optarg; break;
+		case O_ATTEMPTS: o.max_attempts = (int)num_arg("--max-attempts", optarg, 1, 100); break;
+		case O_RTIME: o.retry_time_ms = num_arg("--retry-time", optarg, 0, 86400) * 1000; break;
+		case O_TIMEOUT: o.timeout_ms = num_arg("--timeout", optarg, 1, 3600) * 1000; break;
+		case O_BACKOFF: o.backoff_base_ms = num_arg("--backoff", optarg, 1, 60000); break;
+		case O_VERIFY: verify = 1; break;
+		case O_SCHEMA: schema = 1; break;
+		case 'h':
+			printf("usage: %s\n\n%s", USAGE, HELP);
+			err_close_stdout();
+			return 0;
+		default:
+			err_usage(USAGE, XIT_USAGE);
+		}
+	}
+	if (verify + schema + o.dry_run > 1) {
+		fprintf(stderr, "%s: --verify, --fetch-schema and --dry-run exclude each other\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if ((verify || schema) && optind < argc) {
+		fprintf(stderr, "%s: --verify and --fetch-schema take no FILE\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "%s: one input FILE at most\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	struct err e = ERR_INIT;
+	const char *partner = cfg_env("INSIDER_PARTNER_NAME");
+	o.base_url = cfg_env("INSIDER_API_URL");
+	o.partner = partner;
+	char *token = NULL;
+	if (!o.dry_run) {
+		if (ins_check_partner(partner, &e) < 0)
+			err_exit(&e);
+		if (!(token = read_token(&e)))
+			err_exit(&e);
+		o.token = token;
+	} else {
+		/* the token is never needed nor shown; read it only to keep it out of the output */
+		struct err te = ERR_INIT;
+		token = read_token(&te);
+		o.token = token;
+	}
+	if (http_global_init(&e) < 0)
+		err_exit(&e);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	http_set_abort_flag(&stop_flag);
+
+	if (verify || schema) {
+		struct ins_conn cn = { o.base_url, partner, token, o.timeout_ms < 30000 ? o.timeout_ms : 30000, 0,
+			o.backoff_base_ms };
+		int r;
+		if (verify) {
+			char url[2048];
+			r = ins_verify(&cn, url, sizeof url, &e);
+			char red[2048];
+			if (r == 0)
+				printf("%s: verify: ok: Insider accepted partner %s and its token (%s)\n",
+					PROG, partner, http_url_redact(url, red, sizeof red));
+		} else {
+			struct buf out = BUF_INIT;
+			r = ins_fetch_schema(&cn, &out, &e);
+			if (r == 0 && fwrite(out.p, 1, out.len, stdout) != out.len)
+				r = err_set(&e, XIT_TEMPFAIL, "stdout: cannot write:");
+			buf_free(&out);
+		}
+		if (token) {
+			memset(token, 0, strlen(token));
+			free(token);
+		}
+		http_global_cleanup();
+		if (r < 0) {
+			if (verify) {
+				const char *what = e.status == XIT_NOPERM ? "refused"
+					: e.status == XIT_CONFIG ? "configuration" : "unavailable";
+				fprintf(stderr, "%s: verify: %s: %s\n", PROG, what, e.msg);
+				exit(e.status);
+			}
+			err_exit(&e);
+		}
+		err_close_stdout();
+		return 0;
+	}
+
+	int fd = 0;
+	if (optind < argc && strcmp(argv[optind], "-") != 0) {
+		fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err_die(XIT_USAGE, "%s: cannot open:", argv[optind]);
+	}
+	o.in_fd = fd;
+	o.dry_body = on_body;
+	o.arg = &quiet;
+	o.warn = on_warn;
+	if (!quiet && !o.dry_run && isatty(2)) {
+		o.status = on_status;
+		o.status_interval_ms = 500;
+	}
+	if (o.dry_run && !quiet) {
+		char url[2048], red[2048], pl[256];
+		struct err ue = ERR_INIT;
+		if (ins_endpoint(o.base_url, INS_UPSERT_PATH, url, sizeof url, &ue) < 0)
+			err_exit(&ue);
+		ins_lower(partner ? partner : "", pl, sizeof pl);
+		fprintf(stderr, "%s: dry run: POST %s\n", PROG, http_url_redact(url, red, sizeof red));
+		fprintf(stderr, "%s: dry run: X-PARTNER-NAME: %s\n", PROG, pl[0] ? pl : "(not set)");
+		fprintf(stderr, "%s: dry run: X-REQUEST-TOKEN: %s\n", PROG,
+			token ? "(set, not shown)" : "(not set)");
+		fprintf(stderr, "%s: dry run: Content-Type: application/json\n", PROG);
+	}
+	struct ins_stats st;
+	int r = ins_push_run(&o, &st, &e);
+	clear_tty();
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	http_global_cleanup();
+	if (fd > 0)
+		close(fd);
+	if (o.dry_run) {
+		uint64_t users = st.records - st.rejected;
+		if (quiet)
+			printf("%llu users in %llu requests (%llu bytes), %llu rejected\n",
+				(unsigned long long)users, (unsigned long long)st.requests,
+				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+		else
+			fprintf(stderr, "%s: dry run: %llu users in %llu requests (%llu bytes), %llu rejected; nothing sent\n",
+				PROG, (unsigned long long)users, (unsigned long long)st.requests,
+				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+	} else if (!quiet) {
+		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
+			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
+			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);
+	}
+	if (r < 0) {
+		fflush(stdout);
+		err_exit(&e);
+	}
+	err_close_stdout();
+	return 0;
+}

@@ -1,0 +1,341 @@
+/* ins_batch.c: see ins_batch.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ins_batch.h"
+#include "rec.h"
+
+static const char OPEN_PLAIN[] = "{\"users\":[";
+static const char OPEN_SKIP[] = "{\"skip_hook\":true,\"users\":[";
+static const char CLOSE[] = "]}";
+static const char NOT_APPEND[] = "\"not_append\":true";
+
+static int
+nomem(struct err *e)
+{
+	return err_set(e, XIT_TEMPFAIL, "out of memory:");
+}
+
+void
+ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
+{
+	info->version = INS_NO_VERSION;
+	info->skip_hook = -1;
+	info->not_append = -1;
+	info->has_append = 0;
+	info->bad[0] = 0;
+	if (rec->type != MSGPACK_OBJECT_MAP)
+		return;
+	for (uint32_t i = 0; i < rec->via.map.size; i++) {
+		const msgpack_object_kv *kv = &rec->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR)
+			continue;
+		const char *k = kv->key.via.str.ptr;
+		uint32_t kn = kv->key.via.str.size;
+		if (kn == 0)
+			continue;
+		if (k[0] != '_') {
+			if ((kn == 10 && memcmp(k, "not_append", 10) == 0)
+			    || (kn == 6 && memcmp(k, "append", 6) == 0))
+				info->has_append = 1;
+			continue;
+		}
+		if (kn == 15 && memcmp(k, "_commit_version", 15) == 0) {
+			int64_t v;
+			if (rec_to_int64(&kv->val, &v) == 0 && v != INS_NO_VERSION)
+				info->version = v;
+		} else if (kn == 8 && memcmp(k, "_insider", 8) == 0) {
+			const msgpack_object *o = &kv->val;
+			if (o->type == MSGPACK_OBJECT_NIL)
+				continue;
+			if (o->type != MSGPACK_OBJECT_MAP) {
+				snprintf(info->bad, sizeof info->bad, "_insider: must be an object");
+				continue;
+			}
+			const msgpack_object *sh = rec_get(o, "skip_hook");
+			const msgpack_object *na = rec_get(o, "not_append");
+			if (sh && sh->type == MSGPACK_OBJECT_BOOLEAN)
+				info->skip_hook = sh->via.boolean;
+			else if (sh && sh->type != MSGPACK_OBJECT_NIL)
+				snprintf(info->bad, sizeof info->bad,
+					"_insider.skip_hook: must be true or false");
+			if (na && na->type == MSGPACK_OBJECT_BOOLEAN)
+				info->not_append = na->via.boolean;
+			else if (na && na->type != MSGPACK_OBJECT_NIL)
+				snprintf(info->bad, sizeof info->bad,
+					"_insider.not_append: must be true or false");
+		}
+	}
+}
+
+int
+ins_batch_init(struct ins_batch *b, uint64_t id, int skip_hook, struct err *e)
+{
+	memset(b, 0, sizeof *b);
+	b->id = id;
+	b->skip_hook = skip_hook != 0;
+	b->vmin = b->vmax = INS_NO_VERSION;
+	if (buf_adds(&b->body, b->skip_hook ? OPEN_SKIP : OPEN_PLAIN) < 0)
+		return nomem(e);
+	return 0;
+}
+
+void
+ins_batch_free(struct ins_batch *b)
+{
+	if (!b)
+		return;
+	buf_free(&b->body);
+	buf_free(&b->meta);
+	free(b->u);
+	b->u = NULL;
+	b->n = b->cap = 0;
+}
+
+size_t
+ins_batch_size(const struct ins_batch *b)
+{
+	return b->finished ? b->body.len : b->body.len + sizeof CLOSE - 1;
+}
+
+static struct ins_user *
+new_user(struct ins_batch *b)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct ins_user *u = realloc(b->u, cap * sizeof *u);
+		if (!u)
+			return NULL;
+		b->u = u;
+		b->cap = cap;
+	}
+	return &b->u[b->n];
+}
+
+static void
+note_version(struct ins_batch *b, int64_t v)
+{
+	if (v == INS_NO_VERSION) {
+		b->unversioned = 1;
+		return;
+	}
+	if (b->vmin == INS_NO_VERSION || v < b->vmin)
+		b->vmin = v;
+	if (b->vmax == INS_NO_VERSION || v > b->vmax)
+		b->vmax = v;
+}
+
+/* the serialization of one user: the hot path */
+int
+ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, int not_append, struct err *e)
+{
+	if (b->finished)
+		return err_set(e, XIT_TEMPFAIL, "internal: batch %llu is closed",
+			(unsigned long long)b->id);
+	if (rec->type != MSGPACK_OBJECT_MAP)
+		return err_set(e, XIT_DATAERR, "record %llu: not an object",
+			(unsigned long long)recno);
+	struct ins_user *u = new_user(b);
+	if (!u)
+		return nomem(e);
+	size_t body0 = b->body.len, meta0 = b->meta.len;
+	if (b->n > 0 && buf_addc(&b->body, ',') < 0)
+		goto fail;
+	u->recno = recno;
+	u->version = info->version;
+	u->off = b->body.len;
+	u->meta_off = b->meta.len;
+	u->added = 0;
+	if (buf_addc(&b->body, '{') < 0)
+		goto fail;
+	int first = 1, mfirst = 1;
+	for (uint32_t i = 0; i < rec->via.map.size; i++) {
+		const msgpack_object_kv *kv = &rec->via.map.ptr[i];
+		if (rec_is_meta_key(&kv->key)) {
+			if (buf_addc(&b->meta, mfirst ? '{' : ',') < 0
+			    || rec_json_append(&b->meta, &kv->key) < 0
+			    || buf_addc(&b->meta, ':') < 0
+			    || rec_json_append(&b->meta, &kv->val) < 0)
+				goto fail;
+			mfirst = 0;
+			continue;
+		}
+		if ((!first && buf_addc(&b->body, ',') < 0)
+		    || rec_json_append(&b->body, &kv->key) < 0
+		    || buf_addc(&b->body, ':') < 0
+		    || rec_json_append(&b->body, &kv->val) < 0)
+			goto fail;
+		first = 0;
+	}
+	if (not_append && !info->has_append) {
+		size_t before = b->body.len;
+		if ((!first && buf_addc(&b->body, ',') < 0)
+		    || buf_add(&b->body, NOT_APPEND, sizeof NOT_APPEND - 1) < 0)
+			goto fail;
+		u->added = (unsigned)(b->body.len - before);
+	}
+	if (buf_addc(&b->body, '}') < 0 || (!mfirst && buf_addc(&b->meta, '}') < 0))
+		goto fail;
+	u->len = b->body.len - u->off;
+	u->meta_len = b->meta.len - u->meta_off;
+	note_version(b, info->version);
+	b->n++;
+	return 0;
+fail:
+	b->body.len = body0;
+	b->meta.len = meta0;
+	if (b->body.p)
+		b->body.p[body0] = 0;
+	if (b->meta.p)
+		b->meta.p[meta0] = 0;
+	if (errno == ENOMEM || errno == EFBIG)
+		return nomem(e);
+	return err_set(e, XIT_TEMPFAIL, "record %llu: cannot be written as JSON",
+		(unsigned long long)recno);
+}
+
+static void
+recompute_versions(struct ins_batch *b)
+{
+	b->vmin = b->vmax = INS_NO_VERSION;
+	b->unversioned = 0;
+	for (size_t i = 0; i < b->n; i++)
+		note_version(b, b->u[i].version);
+}
+
+/* appends user i of src to dst (an unfinished batch) */
+static int
+copy_user(struct ins_batch *dst, const struct ins_batch *src, size_t i, struct err *e)
+{
+	const struct ins_user *s = &src->u[i];
+	struct ins_user *u = new_user(dst);
+	if (!u)
+		return nomem(e);
+	if (dst->n > 0 && buf_addc(&dst->body, ',') < 0)
+		return nomem(e);
+	*u = *s;
+	u->off = dst->body.len;
+	u->meta_off = dst->meta.len;
+	if (buf_add(&dst->body, src->body.p + s->off, s->len) < 0
+	    || (s->meta_len && buf_add(&dst->meta, src->meta.p + s->meta_off, s->meta_len) < 0))
+		return nomem(e);
+	note_version(dst, s->version);
+	dst->n++;
+	return 0;
+}
+
+void
+ins_batch_drop_last(struct ins_batch *b)
+{
+	if (b->n == 0 || b->finished)
+		return;
+	const struct ins_user *u = &b->u[b->n - 1];
+	size_t cut = u->off;
+	if (b->n > 1)
+		cut--; /* the comma before it */
+	b->body.len = cut;
+	b->body.p[cut] = 0;
+	b->meta.len = u->meta_off;
+	if (b->meta.p)
+		b->meta.p[b->meta.len] = 0;
+	b->n--;
+	recompute_versions(b);
+}
+
+int
+ins_batch_move_last(struct ins_batch *b, struct ins_batch *to, struct err *e)
+{
+	if (b->n == 0)
+		return 0;
+	if (copy_user(to, b, b->n - 1, e) < 0)
+		return -1;
+	ins_batch_drop_last(b);
+	return 0;
+}
+
+int
+ins_batch_finish(struct ins_batch *b, struct err *e)
+{
+	if (b->finished)
+		return 0;
+	if (buf_add(&b->body, CLOSE, sizeof CLOSE - 1) < 0)
+		return nomem(e);
+	b->finished = 1;
+	return 0;
+}
+
+int
+ins_batch_sub(const struct ins_batch *b, size_t from, size_t to, struct ins_batch *out,
+	struct err *e)
+{
+	if (ins_batch_init(out, 0, b->skip_hook, e) < 0)
+		return -1;
+	out->parent = b->id;
+	for (size_t i = from; i < to && i < b->n; i++)
+		if (copy_user(out, b, i, e) < 0) {
+			ins_batch_free(out);
+			return -1;
+		}
+	if (ins_batch_finish(out, e) < 0) {
+		ins_batch_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ins_batch_split(const struct ins_batch *b, struct ins_batch *lo, struct ins_batch *hi,
+	struct err *e)
+{
+	size_t half = b->n / 2;
+	if (ins_batch_sub(b, 0, half, lo, e) < 0)
+		return -1;
+	if (ins_batch_sub(b, half, b->n, hi, e) < 0) {
+		ins_batch_free(lo);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ins_batch_record(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object *out,
+	struct err *e)
+{
+	if (i >= b->n)
+		return err_set(e, XIT_TEMPFAIL, "internal: no user %zu in batch", i);
+	const struct ins_user *u = &b->u[i];
+	msgpack_object user, meta;
+	const char *p = b->body.p + u->off;
+	size_t len = u->len;
+	if (u->added) {
+		/* the user's text without the added not_append: copy, then cut it out */
+		char *t = msgpack_zone_malloc(z, len + 1);
+		if (!t)
+			return nomem(e);
+		size_t keep = len - 1 - u->added;
+		memcpy(t, p, keep);
+		t[keep] = '}';
+		t[keep + 1] = 0;
+		p = t;
+		len = keep + 1;
+	}
+	if (rec_json_parse(p, len, z, &user, e) < 0)
+		return -1;
+	if (u->meta_len == 0) {
+		*out = user;
+		return 0;
+	}
+	if (rec_json_parse(b->meta.p + u->meta_off, u->meta_len, z, &meta, e) < 0)
+		return -1;
+	struct rec_mapb m;
+	rec_mapb_init(&m, z);
+	for (uint32_t k = 0; k < user.via.map.size; k++)
+		if (rec_mapb_putk(&m, user.via.map.ptr[k].key, user.via.map.ptr[k].val) < 0)
+			return nomem(e);
+	for (uint32_t k = 0; k < meta.via.map.size; k++)
+		if (rec_mapb_putk(&m, meta.via.map.ptr[k].key, meta.via.map.ptr[k].val) < 0)
+			return nomem(e);
+	*out = rec_mapb_done(&m);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/* ins_batch.h: request bodies of Insider's Upsert API, built one user at a time.
+ *
+ * A batch is the exact body of one `POST /api/user/v1/upsert`:
+ *     {"users":[USER,USER,...]}   or   {"skip_hook":true,"users":[...]}
+ * Each USER is the input record with its metadata keys (top-level keys starting with '_')
+ * left out, serialized once (rec_json_append) straight into the body, plus
+ * `"not_append":true` when asked. Beside the body the batch keeps, per user, its record number,
+ * its `_commit_version`, where its JSON lies in the body, and its metadata keys (as a JSON
+ * object in `meta`): enough to give back the original record (ins_batch_record) for a rejects
+ * line, and to cut the batch in two (ins_batch_split) when Insider refuses it whole.
+ *
+ * Ownership: a struct ins_batch owns its two buffers and its user table; ins_batch_free
+ * releases them (the struct itself is the caller's). Records given to ins_batch_add are only
+ * read. Nothing here prints, exits or does I/O.
+ */
+#ifndef DBXI_INS_BATCH_H
+#define DBXI_INS_BATCH_H
+#include <stdint.h>
+#include <msgpack.h>
+#include "buf.h"
+#include "err.h"
+
+#define INS_MAX_USERS 1000        /* Insider: users per upsert request */
+#define INS_MAX_BYTES 5000000     /* Insider: bytes per upsert request body */
+#define INS_NO_VERSION INT64_MIN  /* a record without an integer _commit_version */
+
+/* What a record's metadata asks for (ins_rec_info). -1 = not said. */
+struct ins_rec_info {
+	int64_t version;   /* _commit_version, or INS_NO_VERSION */
+	int skip_hook;     /* _insider.skip_hook */
+	int not_append;    /* _insider.not_append */
+	int has_append;    /* the user object itself has "not_append" or "append" */
+	char bad[128];     /* "" or the reason _insider is malformed ("_insider.skip_hook: ...") */
+};
+/* ins_rec_info: reads the metadata of rec (a map). Never fails; see info->bad. */
+void ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info);
+
+struct ins_user {
+	uint64_t recno;            /* record number in the input, 1-based */
+	int64_t version;           /* _commit_version or INS_NO_VERSION */
+	size_t off, len;           /* the user's JSON: body.p[off .. off+len) */
+	size_t meta_off, meta_len; /* its metadata keys as a JSON object in meta; len 0 = none */
+	unsigned added;            /* bytes added before the user's closing '}' (not_append) */
+};
+
+struct ins_batch {
+	uint64_t id;        /* set by the caller; journal and messages use it */
+	uint64_t parent;    /* 0, or the batch this one was split from */
+	int skip_hook;
+	int finished;       /* "]}" appended: the body is complete */
+	struct buf body;
+	struct buf meta;
+	struct ins_user *u;
+	size_t n, cap;
+	int64_t vmin, vmax; /* INS_NO_VERSION while no versioned user */
+	int unversioned;    /* some user has no _commit_version */
+};
+
+/* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */
+int ins_batch_init(struct ins_batch *b, uint64_t id, int skip_hook, struct err *e);
+void ins_batch_free(struct ins_batch *b);
+/* the body length once finished: what the limit of INS_MAX_BYTES applies to */
+size_t ins_batch_size(const struct ins_batch *b);
+/* ins_batch_add: appends the user of record rec (a map) with number recno. not_append adds
+ * "not_append":true unless info says the user object has "not_append" or "append" itself.
+ * -1 with e (XIT_TEMPFAIL) on ENOMEM or when a value cannot be written. */
+int ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, int not_append, struct err *e);
+/* ins_batch_move_last: moves the last user of b into the empty batch to (same skip_hook):
+ * used when that user made b too large. */
+int ins_batch_move_last(struct ins_batch *b, struct ins_batch *to, struct err *e);
+/* ins_batch_drop_last: forgets the last user (after reading it back with ins_batch_record). */
+void ins_batch_drop_last(struct ins_batch *b);
+/* ins_batch_finish: closes the body ("]}"); nothing can be added afterwards. */
+int ins_batch_finish(struct ins_batch *b, struct err *e);
+/* ins_batch_split: two finished batches with the first n/2 and the other users of b (n >= 2);
+ * ids are the caller's to set (parent = b->id). */
+int ins_batch_split(const struct ins_batch *b, struct ins_batch *lo, struct ins_batch *hi,
+	struct err *e);
+/* ins_batch_sub: a finished batch with users [from, to) of b. */
+int ins_batch_sub(const struct ins_batch *b, size_t from, size_t to, struct ins_batch *out,
+	struct err *e);
+/* ins_batch_record: user i as the original record: its keys as read (minus an added
+ * not_append) followed by its metadata keys. Built in zone z (strings point into z or into
+ * b: keep b alive while *out is used). */
+int ins_batch_record(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object *out,
+	struct err *e);
+#endif

@@ -1,0 +1,1248 @@
+/* ins_push.c: see ins_push.h and docs/delivery.md.
+ *
+ * Two threads. The reader thread reads records, serializes each user once into the body of
+ * the batch being filled, and hands finished batches over through a queue of one. The main
+ * thread owns everything HTTP: it takes a batch when fewer than `concurrency` batches are
+ * alive, sends it on curl multi within the rate budget, and handles the answers (retries,
+ * splits, rejects, journal, progress). So a stalled stdin never stalls the requests in flight.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "http.h"
+#include "ins_batch.h"
+#include "ins_push.h"
+#include "ins_rate.h"
+#include "ins_resp.h"
+#include "rec.h"
+
+#define STAGE "insider-push"
+
+/* ---------- small helpers ---------- */
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+ins_scrub(char *s, const char *secret)
+{
+	if (!s || !secret || !*secret)
+		return;
+	size_t n = strlen(secret);
+	char *p = s;
+	while ((p = strstr(p, secret)) != NULL) {
+		memset(p, '*', n);
+		p += n;
+	}
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+int
+ins_check_partner(const char *p, struct err *e)
+{
+	if (!p || !*p)
+		return err_set(e, XIT_CONFIG, "INSIDER_PARTNER_NAME is not set");
+	for (const char *s = p; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c == 0x7f || c == ':')
+			return err_set(e, XIT_CONFIG,
+				"INSIDER_PARTNER_NAME: may not hold spaces, ':' or control characters");
+	}
+	if (strlen(p) > 200)
+		return err_set(e, XIT_CONFIG, "INSIDER_PARTNER_NAME: longer than 200 characters");
+	return 0;
+}
+
+int
+ins_check_token(const char *t, struct err *e)
+{
+	if (!t || !*t)
+		return err_set(e, XIT_CONFIG,
+			"INSIDER_API_TOKEN (or INSIDER_API_TOKEN_FILE) is not set");
+	if (has_ctl(t) || strlen(t) > 4096)
+		return err_set(e, XIT_CONFIG,
+			"INSIDER_API_TOKEN: holds a control character or is too long (value not shown)");
+	return 0;
+}
+
+void
+ins_lower(const char *s, char *out, size_t outlen)
+{
+	size_t i = 0;
+	if (outlen == 0)
+		return;
+	for (; s && s[i] && i + 1 < outlen; i++)
+		out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+	out[i] = 0;
+}
+
+int
+ins_endpoint(const char *base, const char *path, char *out, size_t outlen, struct err *e)
+{
+	if (!base || !*base)
+		base = INS_DEFAULT_URL;
+	size_t bl = strlen(base);
+	while (bl > 0 && base[bl - 1] == '/')
+		bl--;
+	int n = snprintf(out, outlen, "%.*s%s", (int)bl, base, path);
+	if (n < 0 || (size_t)n >= outlen)
+		return err_set(e, XIT_CONFIG, "INSIDER_API_URL: too long");
+	return http_url_check(out, e);
+}
+
+static void
+utc_now(char *out, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+ins_push_opts_default(struct ins_push_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->in_fd = 0;
+	o->batch_users = INS_MAX_USERS;
+	o->batch_bytes = INS_MAX_BYTES;
+	o->concurrency = 4;
+	o->rate = INS_RATE_PER_MINUTE;
+	o->max_attempts = 8;
+	o->retry_time_ms = 300000;
+	o->backoff_base_ms = 500;
+	o->backoff_cap_ms = 30000;
+	o->timeout_ms = 120000;
+	o->progress_interval_ms = 100;
+}
+
+/* ---------- the reader thread ---------- */
+
+struct reader {
+	const struct ins_push_opts *o;
+	pthread_t th;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_main;  /* a batch is queued, or the reader is done */
+	pthread_cond_t cv_space; /* the queue has room, or stop */
+	struct ins_batch *q;     /* queue of one */
+	int done, stop;
+	int status;              /* 0, or the error that ended reading */
+	char msg[1024];
+	/* shared counters (atomic: read by main any time) */
+	_Atomic uint64_t records;
+	_Atomic uint64_t rejected;
+	_Atomic int unversioned; /* a record without _commit_version */
+	_Atomic int unordered;   /* _commit_version went down */
+	_Atomic int64_t maxv;    /* the highest _commit_version read, INS_NO_VERSION if none */
+	_Atomic uint64_t *next_id;
+	/* the reader's own */
+	struct rec_reader *rr;
+	struct rej *rej;
+	struct ins_batch *open;
+	int64_t lastv;
+};
+
+static void
+reader_cleanup(void *arg)
+{
+	struct reader *rd = arg;
+	if (rd->open) {
+		ins_batch_free(rd->open);
+		free(rd->open);
+		rd->open = NULL;
+	}
+	rec_reader_free(rd->rr);
+	rd->rr = NULL;
+	struct err e = ERR_INIT;
+	rej_close(rd->rej, &e);
+	rd->rej = NULL;
+}
+
+static void
+reader_end(struct reader *rd, int status, const char *msg)
+{
+	pthread_mutex_lock(&rd->mu);
+	rd->done = 1;
+	if (status && !rd->status) {
+		rd->status = status;
+		snprintf(rd->msg, sizeof rd->msg, "%s", msg);
+	}
+	pthread_cond_broadcast(&rd->cv_main);
+	pthread_mutex_unlock(&rd->mu);
+}
+
+static struct ins_batch *
+new_batch(struct reader *rd, int skip_hook, struct err *e)
+{
+	struct ins_batch *b = malloc(sizeof *b);
+	if (!b) {
+		err_set(e, XIT_TEMPFAIL, "out of memory:");
+		return NULL;
+	}
+	uint64_t id = atomic_fetch_add(rd->next_id, 1);
+	if (ins_batch_init(b, id, skip_hook, e) < 0) {
+		free(b);
+		return NULL;
+	}
+	if (buf_grow(&b->body, rd->o->batch_bytes < (1u << 20) ? rd->o->batch_bytes : (1u << 20)) < 0) {
+		ins_batch_free(b);
+		free(b);
+		err_set(e, XIT_TEMPFAIL, "out of memory:");
+		return NULL;
+	}
+	return b;
+}
+
+/* hands rd->open over to main; -1 when asked to stop */
+static int
+reader_push(struct reader *rd, struct err *e)
+{
+	struct ins_batch *b = rd->open;
+	if (!b)
+		return 0;
+	if (b->n == 0)
+		return 0; /* keep the empty batch for reuse */
+	rd->open = NULL;
+	if (ins_batch_finish(b, e) < 0) {
+		ins_batch_free(b);
+		free(b);
+		return -1;
+	}
+	pthread_mutex_lock(&rd->mu);
+	while (rd->q && !rd->stop)
+		pthread_cond_wait(&rd->cv_space, &rd->mu);
+	if (rd->stop) {
+		pthread_mutex_unlock(&rd->mu);
+		ins_batch_free(b);
+		free(b);
+		return err_set(e, XIT_TEMPFAIL, "stopped");
+	}
+	rd->q = b;
+	pthread_cond_broadcast(&rd->cv_main);
+	pthread_mutex_unlock(&rd->mu);
+	return 0;
+}
+
+static int
+reader_stopped(struct reader *rd)
+{
+	pthread_mutex_lock(&rd->mu);
+	int s = rd->stop;
+	pthread_mutex_unlock(&rd->mu);
+	return s;
+}
+
+/* a record refused here (too large, bad _insider): written to rejects at once */
+static int
+reader_reject(struct reader *rd, uint64_t recno, const msgpack_object *rec, const char *field,
+	const char *rule, const char *msg, struct err *e)
+{
+	if (rej_add(rd->rej, field, rule, "%s", msg) < 0
+	    || rej_commit(rd->rej, recno, rec, e) < 0) {
+		if (!e->status)
+			err_set(e, XIT_TEMPFAIL, "rejects: cannot write:");
+		return -1;
+	}
+	atomic_fetch_add(&rd->rejected, 1);
+	return 0;
+}
+
+static int
+reader_loop(struct reader *rd, struct err *e)
+{
+	const struct ins_push_opts *o = rd->o;
+	msgpack_object rec;
+	struct ins_rec_info info;
+	for (;;) {
+		if (reader_stopped(rd))
+			return err_set(e, XIT_TEMPFAIL, "stopped");
+		int old, r;
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
+		r = rec_read(rd->rr, &rec, e);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+		if (r < 0) {
+			/* what was read before the bad record still goes */
+			struct err pe = ERR_INIT;
+			reader_push(rd, &pe);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		uint64_t recno = rec_reader_count(rd->rr);
+		atomic_fetch_add_explicit(&rd->records, 1, memory_order_relaxed);
+		ins_rec_info(&rec, &info);
+		if (info.version == INS_NO_VERSION) {
+			atomic_store(&rd->unversioned, 1);
+		} else {
+			if (rd->lastv != INS_NO_VERSION && info.version < rd->lastv)
+				atomic_store(&rd->unordered, 1);
+			if (rd->lastv == INS_NO_VERSION || info.version > rd->lastv) {
+				rd->lastv = info.version;
+				atomic_store(&rd->maxv, info.version);
+			}
+		}
+		if (info.bad[0]) {
+			const char *dot = strchr(info.bad, ':');
+			char field[64];
+			snprintf(field, sizeof field, "%.*s", dot ? (int)(dot - info.bad) : 8, info.bad);
+			if (reader_reject(rd, recno, &rec, field, "type", dot ? dot + 2 : info.bad, e) < 0)
+				return -1;
+			continue;
+		}
+		int sh = info.skip_hook >= 0 ? info.skip_hook : o->skip_hook != 0;
+		int na = info.not_append >= 0 ? info.not_append : o->not_append != 0;
+		if (rd->open && rd->open->skip_hook != sh) {
+			if (rd->open->n > 0 && reader_push(rd, e) < 0)
+				return -1;
+			if (rd->open) { /* empty: reuse with the other flag */
+				ins_batch_free(rd->open);
+				free(rd->open);
+				rd->open = NULL;
+			}
+		}
+		if (!rd->open && !(rd->open = new_batch(rd, sh, e)))
+			return -1;
+		if (ins_batch_add(rd->open, &rec, recno, &info, na, e) < 0)
+			return -1;
+		while (ins_batch_size(rd->open) > o->batch_bytes) {
+			if (rd->open->n == 1) {
+				char msg[200];
+				snprintf(msg, sizeof msg,
+					"the user takes %zu bytes of JSON: a request holding it alone would be larger than the limit of %zu bytes",
+					rd->open->u[0].len, o->batch_bytes);
+				ins_batch_drop_last(rd->open);
+				if (reader_reject(rd, recno, &rec, "", "max-request-bytes", msg, e) < 0)
+					return -1;
+				break;
+			}
+			struct ins_batch *nb = new_batch(rd, sh, e);
+			if (!nb)
+				return -1;
+			if (ins_batch_move_last(rd->open, nb, e) < 0) {
+				ins_batch_free(nb);
+				free(nb);
+				return -1;
+			}
+			if (reader_push(rd, e) < 0) {
+				ins_batch_free(nb);
+				free(nb);
+				return -1;
+			}
+			rd->open = nb;
+		}
+		if (rd->open->n >= (size_t)o->batch_users && reader_push(rd, e) < 0)
+			return -1;
+	}
+	return reader_push(rd, e);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct err e = ERR_INIT;
+	int old;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_cleanup_push(reader_cleanup, rd);
+	if (reader_loop(rd, &e) < 0)
+		reader_end(rd, e.status ? e.status : XIT_TEMPFAIL, e.msg);
+	else
+		reader_end(rd, 0, "");
+	pthread_cleanup_pop(1);
+	return NULL;
+}
+
+/* ---------- the main thread ---------- */
+
+enum { J_WAIT, J_SENDING };
+
+struct job {
+	struct ins_batch b;
+	int state;
+	int attempts;       /* attempts made that count against max_attempts */
+	int waits429;
+	int sent;           /* attempts made in all */
+	int64_t first_us;   /* first attempt */
+	int64_t not_before; /* next attempt not before (mono us) */
+	long last_status;
+	struct job *prev, *next;
+};
+
+struct push {
+	const struct ins_push_opts *o;
+	struct ins_stats *st;
+	struct reader rd;
+	_Atomic uint64_t next_id;
+	struct http_multi *m;
+	struct ins_rate rate;
+	char url[2048];
+	char hdr_partner[300];
+	char *hdr_token;
+	const char *headers[7];
+	struct rej *rej;
+	int jfd;                /* journal, -1 */
+	struct job *head, *tail;
+	size_t nlive, sending;
+	int64_t maxv_taken;     /* highest version of batches taken from the reader */
+	int unversioned;
+	int64_t pause_until;    /* 429 with Retry-After: no request before */
+	int64_t t0, last_progress, last_status;
+	int progress_dirty;
+	uint64_t nrej;           /* users rejected by this thread */
+	int stopping;           /* a fatal error: nothing further is sent */
+	int fatal_status;
+	char fatal_msg[1024];
+};
+
+static void
+warnf(struct push *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void
+warnf(struct push *p, const char *fmt, ...)
+{
+	char msg[1200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ins_scrub(msg, p->o->token);
+	if (p->o->warn)
+		p->o->warn(p->o->arg, msg);
+}
+
+static void
+fatal(struct push *p, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void
+fatal(struct push *p, int status, const char *fmt, ...)
+{
+	if (p->fatal_status)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->fatal_msg, sizeof p->fatal_msg, fmt, ap);
+	va_end(ap);
+	ins_scrub(p->fatal_msg, p->o->token);
+	p->fatal_status = status;
+	p->stopping = 1;
+}
+
+static void
+list_insert_after(struct push *p, struct job *at, struct job *j)
+{
+	j->prev = at;
+	j->next = at ? at->next : p->head;
+	if (j->next)
+		j->next->prev = j;
+	else
+		p->tail = j;
+	if (at)
+		at->next = j;
+	else
+		p->head = j;
+	p->nlive++;
+}
+
+static void
+list_remove(struct push *p, struct job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		p->head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	else
+		p->tail = j->prev;
+	p->nlive--;
+}
+
+static void
+job_free(struct job *j)
+{
+	ins_batch_free(&j->b);
+	free(j);
+}
+
+/* ---- journal ---- */
+
+static void
+journal(struct push *p, const struct job *j, const char *status, long http, uint64_t delivered,
+	uint64_t rejected, const char *note, const uint64_t *children)
+{
+	if (p->jfd < 0)
+		return;
+	const struct ins_batch *b = &j->b;
+	struct buf l = BUF_INIT;
+	char ts[32];
+	utc_now(ts, sizeof ts);
+	int r = buf_printf(&l, "{\"batch\":%llu", (unsigned long long)b->id);
+	if (b->parent)
+		r |= buf_printf(&l, ",\"parent\":%llu", (unsigned long long)b->parent);
+	r |= buf_printf(&l, ",\"status\":\"%s\",\"time\":\"%s\"", status, ts);
+	if (http >= 0)
+		r |= buf_printf(&l, ",\"http\":%ld", http);
+	r |= buf_printf(&l, ",\"users\":%zu,\"bytes\":%zu,\"attempts\":%d", b->n, b->body.len,
+		j->sent);
+	if (b->n) {
+		uint64_t lo = b->u[0].recno, hi = b->u[b->n - 1].recno;
+		r |= buf_printf(&l, ",\"first_record\":%llu,\"last_record\":%llu",
+			(unsigned long long)lo, (unsigned long long)hi);
+	}
+	if (b->vmin != INS_NO_VERSION)
+		r |= buf_printf(&l, ",\"first_version\":%lld,\"last_version\":%lld",
+			(long long)b->vmin, (long long)b->vmax);
+	r |= buf_printf(&l, ",\"delivered\":%llu,\"rejected\":%llu",
+		(unsigned long long)delivered, (unsigned long long)rejected);
+	if (children)
+		r |= buf_printf(&l, ",\"children\":[%llu,%llu]", (unsigned long long)children[0],
+			(unsigned long long)children[1]);
+	if (note && *note) {
+		char tmp[1100];
+		snprintf(tmp, sizeof tmp, "%s", note);
+		ins_scrub(tmp, p->o->token);
+		r |= buf_adds(&l, ",\"message\":");
+		r |= rec_json_str_append(&l, tmp, strlen(tmp));
+	}
+	r |= buf_adds(&l, "}\n");
+	if (r == 0) {
+		size_t off = 0;
+		while (off < l.len) {
+			ssize_t w = write(p->jfd, l.p + off, l.len - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				warnf(p, "journal: cannot write: %s", strerror(errno));
+				close(p->jfd);
+				p->jfd = -1;
+				break;
+			}
+			off += (size_t)w;
+		}
+	}
+	buf_free(&l);
+}
+
+static void stats_update(struct push *p);
+
+/* ---- progress (docs/delivery.md, /work checkpoint contract) ---- */
+
+static int
+through(struct push *p, int64_t *x)
+{
+	if (p->unversioned || atomic_load(&p->rd.unversioned) || atomic_load(&p->rd.unordered))
+		return 0;
+	pthread_mutex_lock(&p->rd.mu);
+	int clean_end = p->rd.done && !p->rd.status && !p->rd.q;
+	pthread_mutex_unlock(&p->rd.mu);
+	int64_t readmax = atomic_load(&p->rd.maxv);
+	if (clean_end && p->nlive == 0 && !p->fatal_status) {
+		if (readmax == INS_NO_VERSION)
+			return 0;
+		*x = readmax;
+		return 1;
+	}
+	if (p->maxv_taken == INS_NO_VERSION)
+		return 0;
+	int64_t lim = p->maxv_taken;
+	for (struct job *j = p->head; j; j = j->next)
+		if (j->b.vmin != INS_NO_VERSION && j->b.vmin < lim)
+			lim = j->b.vmin;
+	*x = lim - 1;
+	return 1;
+}
+
+static int
+write_atomic(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return -1;
+	}
+	/* the directory entry too */
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = 0;
+	else if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof dir, ".");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static void
+progress_write(struct push *p, int force)
+{
+	if (!p->o->progress || p->o->dry_run)
+		return;
+	int64_t now = mono_us();
+	if (!force && (!p->progress_dirty
+	    || now - p->last_progress < p->o->progress_interval_ms * 1000))
+		return;
+	char line[256];
+	int64_t x;
+	int n;
+	stats_update(p);
+	uint64_t delivered = p->st->delivered, rejected = p->st->rejected;
+	uint64_t records = p->st->records;
+	if (through(p, &x)) {
+		p->st->has_through = 1;
+		p->st->through_version = x;
+		n = snprintf(line, sizeof line,
+			"{\"through_version\":%lld,\"delivered\":%llu,\"rejected\":%llu,\"records\":%llu}\n",
+			(long long)x, (unsigned long long)delivered, (unsigned long long)rejected,
+			(unsigned long long)records);
+	} else {
+		p->st->has_through = 0;
+		n = snprintf(line, sizeof line,
+			"{\"delivered\":%llu,\"rejected\":%llu,\"records\":%llu}\n",
+			(unsigned long long)delivered, (unsigned long long)rejected,
+			(unsigned long long)records);
+	}
+	if (write_atomic(p->o->progress, line, (size_t)n) < 0)
+		fatal(p, XIT_TEMPFAIL, "progress file %s: cannot write: %s", p->o->progress,
+			strerror(errno));
+	p->last_progress = now;
+	p->progress_dirty = 0;
+}
+
+static void
+stats_update(struct push *p)
+{
+	p->st->records = atomic_load(&p->rd.records);
+	p->st->rejected = p->nrej + atomic_load(&p->rd.rejected);
+	p->st->inflight = p->sending;
+	p->st->elapsed_s = (double)(mono_us() - p->t0) / 1e6;
+}
+
+/* ---- answers ---- */
+
+static void
+acked(struct push *p, struct job *j)
+{
+	list_remove(p, j);
+	job_free(j);
+	p->progress_dirty = 1;
+}
+
+/* rejects one user of j's batch with reasons already added to p->rej */
+static int
+reject_user(struct push *p, const struct job *j, size_t i, msgpack_zone *z)
+{
+	struct err e = ERR_INIT;
+	msgpack_object rec;
+	if (ins_batch_record(&j->b, i, z, &rec, &e) < 0
+	    || rej_commit(p->rej, j->b.u[i].recno, &rec, &e) < 0) {
+		fatal(p, e.status ? e.status : XIT_TEMPFAIL, "rejects: %s", e.msg);
+		return -1;
+	}
+	p->nrej++;
+	return 0;
+}
+
+static void
+handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
+{
+	struct ins_resp r;
+	struct err e = ERR_INIT;
+	uint64_t nrej = 0;
+	const struct ins_batch *b = &j->b;
+	if (ins_resp_parse(resp->body, resp->len, b->n, &r, &e) < 0) {
+		fatal(p, e.status, "%s", e.msg);
+		ins_resp_free(&r);
+		return;
+	}
+	if (!r.understood)
+		warnf(p, "batch %llu: HTTP %ld with an answer not in Insider's documented form; its %zu users are counted as delivered",
+			(unsigned long long)b->id, resp->status, b->n);
+	if (r.nfails > 0) {
+		msgpack_zone *z = msgpack_zone_new(8192);
+		char *mark = calloc(b->n ? b->n : 1, 1);
+		if (!z || !mark) {
+			fatal(p, XIT_TEMPFAIL, "out of memory");
+		} else {
+			for (size_t f = 0; f < r.nfails; f++)
+				if (r.fails[f].user < 0)
+					warnf(p, "batch %llu: Insider reported an error that names no user of the request: %s: %s",
+						(unsigned long long)b->id, r.fails[f].key, r.fails[f].msgs[0]);
+				else
+					mark[r.fails[f].user] = 1;
+			for (size_t i = 0; i < b->n && !p->stopping; i++) {
+				if (!mark[i])
+					continue;
+				for (size_t f = 0; f < r.nfails; f++) {
+					const struct ins_fail *fl = &r.fails[f];
+					if (fl->user != (long)i)
+						continue;
+					for (size_t m = 0; m < fl->nmsgs; m++) {
+						char msg[1100];
+						snprintf(msg, sizeof msg, "%s", fl->msgs[m]);
+						ins_scrub(msg, p->o->token);
+						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0)
+							fatal(p, XIT_TEMPFAIL, "out of memory");
+					}
+				}
+				msgpack_zone_clear(z);
+				if (reject_user(p, j, i, z) < 0)
+					break;
+				nrej++;
+			}
+		}
+		free(mark);
+		if (z)
+			msgpack_zone_free(z);
+	}
+	if (r.failed > 0 && (uint64_t)r.failed > nrej)
+		warnf(p, "batch %llu: Insider counted %ld failed users but named %llu of them; the others are counted as delivered",
+			(unsigned long long)b->id, r.failed, (unsigned long long)nrej);
+	uint64_t ok = b->n - nrej;
+	p->st->delivered += ok;
+	journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial", resp->status, ok,
+		nrej, NULL, NULL);
+	ins_resp_free(&r);
+	acked(p, j);
+}
+
+/* a 400 for the whole request: cut it in two, or reject its one user */
+static void
+handle_400(struct push *p, struct job *j, const struct http_resp *resp)
+{
+	char msg[320];
+	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
+	ins_scrub(msg, p->o->token);
+	if (strstr(msg, "Partner is invalid") || strstr(msg, "artner token")) {
+		fatal(p, XIT_NOPERM, "Insider refused the partner name (HTTP %ld: %s); nothing further is sent",
+			resp->status, msg);
+		return;
+	}
+	if (j->b.n <= 1) {
+		msgpack_zone *z = msgpack_zone_new(4096);
+		if (!z || rej_add(p->rej, "", "http-400", "Insider refused the request holding only this user (HTTP %ld): %s",
+			resp->status, msg[0] ? msg : "(no message)") < 0) {
+			fatal(p, XIT_TEMPFAIL, "out of memory");
+		} else if (j->b.n == 1 && reject_user(p, j, 0, z) == 0) {
+			journal(p, j, "rejected", resp->status, 0, 1, msg, NULL);
+			acked(p, j);
+		}
+		if (z)
+			msgpack_zone_free(z);
+		return;
+	}
+	struct job *lo = calloc(1, sizeof *lo), *hi = calloc(1, sizeof *hi);
+	struct err e = ERR_INIT;
+	if (!lo || !hi || ins_batch_split(&j->b, &lo->b, &hi->b, &e) < 0) {
+		free(lo);
+		free(hi);
+		fatal(p, XIT_TEMPFAIL, "out of memory");
+		return;
+	}
+	lo->b.id = atomic_fetch_add(&p->next_id, 1);
+	hi->b.id = atomic_fetch_add(&p->next_id, 1);
+	uint64_t kids[2] = { lo->b.id, hi->b.id };
+	p->st->splits++;
+	journal(p, j, "split", resp->status, 0, 0, msg, kids);
+	lo->state = hi->state = J_WAIT;
+	list_insert_after(p, j, lo);
+	list_insert_after(p, lo, hi);
+	acked(p, j);
+}
+
+static void
+schedule_retry(struct push *p, struct job *j, const struct http_resp *resp, const char *why)
+{
+	int64_t now = mono_us();
+	long wait;
+	if (resp->status == 429) {
+		j->waits429++;
+		wait = http_backoff_ms(j->waits429, resp->retry_after_ms, p->o->backoff_base_ms,
+			p->o->backoff_cap_ms, http_rand01());
+	} else {
+		wait = http_backoff_ms(j->attempts, resp->retry_after_ms, p->o->backoff_base_ms,
+			p->o->backoff_cap_ms, http_rand01());
+	}
+	int over_attempts = resp->status != 429 && j->attempts >= p->o->max_attempts;
+	int over_time = now + (int64_t)wait * 1000 - j->first_us > (int64_t)p->o->retry_time_ms * 1000;
+	if (over_attempts || over_time) {
+		fatal(p, XIT_UNAVAILABLE, "POST %s: still unavailable after %d attempts over %.0f s: %s",
+			p->url, j->sent, (double)(now - j->first_us) / 1e6, why);
+		return;
+	}
+	if (resp->status == 429 && resp->retry_after_ms >= 0) {
+		int64_t until = now + (int64_t)wait * 1000;
+		if (until > p->pause_until)
+			p->pause_until = until;
+	}
+	j->state = J_WAIT;
+	j->not_before = now + (int64_t)wait * 1000;
+	p->st->retries++;
+}
+
+static void
+handle_done(struct push *p, struct job *j, struct http_resp *resp)
+{
+	p->sending--;
+	long st = resp->status;
+	j->last_status = st;
+	char why[400];
+	if (resp->curl_code != 0 || st == 0) {
+		snprintf(why, sizeof why, "%s", resp->error[0] ? resp->error : "no response");
+		ins_scrub(why, p->o->token);
+		if (p->stopping) {
+			j->state = J_WAIT;
+			return;
+		}
+		if (http_should_retry(0, resp->curl_code, 1))
+			schedule_retry(p, j, resp, why);
+		else
+			fatal(p, XIT_UNAVAILABLE, "POST %s: %s", p->url, why);
+		return;
+	}
+	char msg[320];
+	if (st >= 200 && st < 300) {
+		handle_ok(p, j, resp);
+		return;
+	}
+	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
+	ins_scrub(msg, p->o->token);
+	snprintf(why, sizeof why, "HTTP %ld%s%s", st, msg[0] ? ": " : "", msg);
+	if (st == 401 || st == 403) {
+		fatal(p, XIT_NOPERM,
+			"Insider refused the credentials (%s); check INSIDER_PARTNER_NAME and INSIDER_API_TOKEN; nothing further is sent",
+			why);
+		j->state = J_WAIT;
+		return;
+	}
+	if (p->stopping) {
+		j->state = J_WAIT;
+		return;
+	}
+	if (st == 400 || st == 413 || st == 422) {
+		handle_400(p, j, resp);
+		return;
+	}
+	if (st == 404) {
+		fatal(p, XIT_CONFIG, "POST %s: HTTP 404 (not found): check INSIDER_API_URL", p->url);
+		j->state = J_WAIT;
+		return;
+	}
+	if (http_should_retry(st, 0, 1) || st >= 500) {
+		schedule_retry(p, j, resp, why);
+		return;
+	}
+	fatal(p, XIT_UNAVAILABLE, "POST %s: unexpected answer %s", p->url, why);
+	j->state = J_WAIT;
+}
+
+/* ---- sending ---- */
+
+static int
+send_job(struct push *p, struct job *j, struct err *e)
+{
+	struct http_req req = { 0 };
+	req.method = "POST";
+	req.url = p->url;
+	req.headers = p->headers;
+	req.body = j->b.body.p;
+	req.body_len = j->b.body.len;
+	req.timeout_ms = p->o->timeout_ms;
+	if (http_multi_add(p->m, &req, j, e) < 0)
+		return -1;
+	int64_t now = mono_us();
+	if (j->sent == 0)
+		j->first_us = now;
+	if (j->last_status != 429)
+		j->attempts++;
+	j->sent++;
+	j->state = J_SENDING;
+	p->sending++;
+	p->st->requests++;
+	p->st->bytes += j->b.body.len;
+	return 0;
+}
+
+/* takes finished batches from the reader while fewer than concurrency are alive */
+static void
+take_batches(struct push *p)
+{
+	pthread_mutex_lock(&p->rd.mu);
+	while (p->rd.q && p->nlive < (size_t)p->o->concurrency && !p->stopping) {
+		struct ins_batch *b = p->rd.q;
+		p->rd.q = NULL;
+		pthread_cond_broadcast(&p->rd.cv_space);
+		struct job *j = calloc(1, sizeof *j);
+		if (!j) {
+			ins_batch_free(b);
+			free(b);
+			fatal(p, XIT_TEMPFAIL, "out of memory");
+			break;
+		}
+		j->b = *b;
+		free(b);
+		j->state = J_WAIT;
+		if (j->b.vmax != INS_NO_VERSION
+		    && (p->maxv_taken == INS_NO_VERSION || j->b.vmax > p->maxv_taken))
+			p->maxv_taken = j->b.vmax;
+		if (j->b.unversioned)
+			p->unversioned = 1;
+		list_insert_after(p, p->tail, j);
+	}
+	pthread_mutex_unlock(&p->rd.mu);
+}
+
+/* sends what may go now; returns the microseconds until something may go (or 100 ms) */
+static int64_t
+dispatch(struct push *p)
+{
+	int64_t now = mono_us(), wake = 100000;
+	if (p->stopping)
+		return wake;
+	for (struct job *j = p->head; j && p->sending < (size_t)p->o->concurrency; j = j->next) {
+		if (j->state != J_WAIT)
+			continue;
+		if (j->not_before > now) {
+			if (j->not_before - now < wake)
+				wake = j->not_before - now;
+			continue;
+		}
+		if (p->pause_until > now) {
+			if (p->pause_until - now < wake)
+				wake = p->pause_until - now;
+			break;
+		}
+		int64_t w = ins_rate_take(&p->rate, now);
+		if (w > 0) {
+			if (w < wake)
+				wake = w;
+			break;
+		}
+		struct err e = ERR_INIT;
+		if (send_job(p, j, &e) < 0) {
+			fatal(p, e.status ? e.status : XIT_TEMPFAIL, "%s", e.msg);
+			break;
+		}
+	}
+	return wake;
+}
+
+static void
+status_tick(struct push *p, int force)
+{
+	if (!p->o->status || p->o->status_interval_ms <= 0)
+		return;
+	int64_t now = mono_us();
+	if (!force && now - p->last_status < p->o->status_interval_ms * 1000)
+		return;
+	p->last_status = now;
+	stats_update(p);
+	p->o->status(p->o->arg, p->st);
+}
+
+static void
+reader_stop(struct push *p)
+{
+	if (!p->rd.started)
+		return;
+	pthread_mutex_lock(&p->rd.mu);
+	p->rd.stop = 1;
+	int done = p->rd.done;
+	pthread_cond_broadcast(&p->rd.cv_space);
+	pthread_mutex_unlock(&p->rd.mu);
+	if (!done)
+		pthread_cancel(p->rd.th);
+	pthread_join(p->rd.th, NULL);
+	p->rd.started = 0;
+	if (p->rd.q) {
+		ins_batch_free(p->rd.q);
+		free(p->rd.q);
+		p->rd.q = NULL;
+	}
+}
+
+static int
+reader_start(struct push *p, struct err *e)
+{
+	struct reader *rd = &p->rd;
+	rd->o = p->o;
+	rd->next_id = &p->next_id;
+	rd->lastv = INS_NO_VERSION;
+	atomic_store(&rd->maxv, INS_NO_VERSION);
+	rd->rr = rec_reader_new(p->o->in_fd, p->o->max_record);
+	if (!rd->rr)
+		return err_set(e, XIT_TEMPFAIL, "out of memory:");
+	rd->rej = rej_open(p->o->rejects, STAGE, e);
+	if (!rd->rej) {
+		rec_reader_free(rd->rr);
+		rd->rr = NULL;
+		return -1;
+	}
+	int r = pthread_create(&rd->th, NULL, reader_main, rd);
+	if (r != 0) {
+		errno = r;
+		reader_cleanup(rd);
+		return err_set(e, XIT_TEMPFAIL, "cannot start the reader thread:");
+	}
+	rd->started = 1;
+	return 0;
+}
+
+/* wait for the reader to queue a batch or finish, at most us microseconds */
+static void
+wait_reader(struct push *p, int64_t us)
+{
+	if (us <= 0)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t ns = ts.tv_nsec + (us % 1000000) * 1000;
+	ts.tv_sec += us / 1000000 + ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	pthread_mutex_lock(&p->rd.mu);
+	if (!p->rd.q && !p->rd.done)
+		pthread_cond_timedwait(&p->rd.cv_main, &p->rd.mu, &ts);
+	pthread_mutex_unlock(&p->rd.mu);
+}
+
+static int
+run_dry(struct push *p)
+{
+	for (;;) {
+		take_batches(p);
+		struct job *j = p->head;
+		if (j) {
+			if (p->o->dry_body && p->o->dry_body(p->o->arg, j->b.body.p, j->b.body.len) < 0) {
+				fatal(p, XIT_TEMPFAIL, "dry run: cannot write the request body");
+				break;
+			}
+			p->st->requests++;
+			p->st->bytes += j->b.body.len;
+			journal(p, j, "dry-run", -1, 0, 0, NULL, NULL);
+			list_remove(p, j);
+			job_free(j);
+			status_tick(p, 0);
+			continue;
+		}
+		pthread_mutex_lock(&p->rd.mu);
+		int end = p->rd.done && !p->rd.q;
+		pthread_mutex_unlock(&p->rd.mu);
+		if (end || p->stopping)
+			break;
+		wait_reader(p, 200000);
+		status_tick(p, 0);
+	}
+	return 0;
+}
+
+static int
+run_live(struct push *p)
+{
+	for (;;) {
+		if (!p->stopping)
+			take_batches(p);
+		int64_t wake = dispatch(p);
+		pthread_mutex_lock(&p->rd.mu);
+		int rdone = p->rd.done, queued = p->rd.q != NULL;
+		pthread_mutex_unlock(&p->rd.mu);
+		if (p->stopping && p->sending == 0)
+			break;
+		if (!p->stopping && rdone && !queued && p->nlive == 0)
+			break;
+		/* wake up soon when the reader may hand a batch over */
+		int want_input = !rdone && p->nlive < (size_t)p->o->concurrency;
+		if (want_input && wake > 2000)
+			wake = queued ? 0 : 2000;
+		if (p->sending > 0) {
+			struct err e = ERR_INIT;
+			long ms = (long)((wake + 999) / 1000);
+			if (http_multi_run(p->m, ms, &e) < 0) {
+				fatal(p, e.status ? e.status : XIT_UNAVAILABLE, "%s", e.msg);
+				break;
+			}
+			struct http_resp resp = HTTP_RESP_INIT;
+			void *user;
+			while (http_multi_next(p->m, &resp, &user) == 1)
+				handle_done(p, user, &resp);
+			http_resp_free(&resp);
+		} else if (wake > 0 && want_input) {
+			wait_reader(p, wake);
+		} else if (wake > 0) {
+			struct timespec ts = { (time_t)(wake / 1000000), (long)(wake % 1000000) * 1000 };
+			nanosleep(&ts, NULL);
+		}
+		if (http_aborted()) {
+			fatal(p, XIT_TEMPFAIL, "interrupted");
+			break;
+		}
+		progress_write(p, 0);
+		status_tick(p, 0);
+	}
+	return 0;
+}
+
+int
+ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
+{
+	struct push *p = calloc(1, sizeof *p);
+	int ret = 0;
+	memset(st, 0, sizeof *st);
+	if (!p)
+		return err_set(e, XIT_TEMPFAIL, "out of memory:");
+	p->o = o;
+	p->st = st;
+	p->jfd = -1;
+	p->maxv_taken = INS_NO_VERSION;
+	atomic_store(&p->next_id, 1);
+	p->t0 = p->last_progress = p->last_status = mono_us();
+	if (pthread_mutex_init(&p->rd.mu, NULL) || pthread_cond_init(&p->rd.cv_main, NULL)
+	    || pthread_cond_init(&p->rd.cv_space, NULL)) {
+		free(p);
+		return err_set(e, XIT_TEMPFAIL, "cannot create a lock");
+	}
+	if (o->batch_users < 1 || o->batch_users > INS_MAX_USERS || o->batch_bytes < 64
+	    || o->batch_bytes > INS_MAX_BYTES || o->concurrency < 1 || o->max_attempts < 1) {
+		ret = err_set(e, XIT_USAGE, "internal: settings out of range");
+		goto out;
+	}
+	char partner[256];
+	ins_lower(o->partner ? o->partner : "", partner, sizeof partner);
+	if (!o->dry_run) {
+		if (ins_check_partner(o->partner, e) < 0 || ins_check_token(o->token, e) < 0
+		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url, sizeof p->url, e) < 0) {
+			ret = -1;
+			goto out;
+		}
+		size_t tl = strlen(o->token) + sizeof "X-REQUEST-TOKEN: ";
+		p->hdr_token = malloc(tl);
+		if (!p->hdr_token) {
+			ret = err_set(e, XIT_TEMPFAIL, "out of memory:");
+			goto out;
+		}
+		snprintf(p->hdr_token, tl, "X-REQUEST-TOKEN: %s", o->token);
+		snprintf(p->hdr_partner, sizeof p->hdr_partner, "X-PARTNER-NAME: %s", partner);
+		p->headers[0] = p->hdr_partner;
+		p->headers[1] = p->hdr_token;
+		p->headers[2] = "Content-Type: application/json";
+		p->headers[3] = "Accept: application/json";
+		p->headers[4] = "Expect:";
+		p->headers[5] = NULL;
+		struct http_opts ho;
+		http_opts_default(&ho);
+		ho.timeout_ms = o->timeout_ms;
+		p->m = http_multi_new(&ho, o->concurrency, e);
+		if (!p->m) {
+			ret = -1;
+			goto out;
+		}
+		ins_rate_init(&p->rate, o->rate, o->concurrency, mono_us());
+	}
+	if (o->journal) {
+		p->jfd = open(o->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (p->jfd < 0) {
+			ret = err_set(e, XIT_CONFIG, "journal %s: cannot open:", o->journal);
+			goto out;
+		}
+	}
+	p->rej = rej_open(o->rejects, STAGE, e);
+	if (!p->rej) {
+		ret = -1;
+		goto out;
+	}
+	if (reader_start(p, e) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (o->dry_run)
+		run_dry(p);
+	else
+		run_live(p);
+	/* what was not sent or not answered: journal it, it stays unacknowledged */
+	for (struct job *j = p->head; j; j = j->next)
+		journal(p, j, j->sent ? "unacknowledged" : "unsent", j->last_status ? j->last_status : -1,
+			0, 0, NULL, NULL);
+	reader_stop(p);
+	stats_update(p);
+	p->progress_dirty = 1;
+	progress_write(p, 1);
+	if (p->fatal_status) {
+		err_set(e, p->fatal_status, "%s", p->fatal_msg);
+		ret = -1;
+	} else if (p->rd.status) {
+		err_set(e, p->rd.status, "%s", p->rd.msg);
+		ins_scrub(e->msg, o->token);
+		ret = -1;
+	}
+out:
+	if (p->rd.started)
+		reader_stop(p);
+	while (p->head) {
+		struct job *j = p->head;
+		list_remove(p, j);
+		job_free(j);
+	}
+	struct err ce = ERR_INIT;
+	if (p->rej && rej_close(p->rej, &ce) < 0 && ret == 0)
+		ret = err_set(e, ce.status ? ce.status : XIT_TEMPFAIL, "rejects: %s", ce.msg);
+	if (p->jfd >= 0 && (fsync(p->jfd), close(p->jfd)) < 0 && ret == 0)
+		ret = err_set(e, XIT_TEMPFAIL, "journal %s: cannot close:", o->journal);
+	http_multi_free(p->m);
+	if (p->hdr_token) {
+		memset(p->hdr_token, 0, strlen(p->hdr_token));
+		free(p->hdr_token);
+	}
+	pthread_cond_destroy(&p->rd.cv_main);
+	pthread_cond_destroy(&p->rd.cv_space);
+	pthread_mutex_destroy(&p->rd.mu);
+	free(p);
+	return ret;
+}
