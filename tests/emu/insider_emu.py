@@ -730,6 +730,7 @@ def fault_body(status):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms waits
     server_version = "insider-emu"
     timeout = 300       # an idle keep-alive connection is closed after 5 minutes
     sys_version = ""
@@ -1040,6 +1041,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_raw(400, {"error": "bad fault: %s" % ex})
             with emu.lock:
                 emu.faults.append(f)
+            return self.send_raw(200, {"ok": True})
+        if path == "/_emu/fault" and method == "DELETE":
+            with emu.lock:
+                emu.faults.clear()
             return self.send_raw(200, {"ok": True})
         if path == "/_emu/fault" and method == "GET":
             with emu.lock:

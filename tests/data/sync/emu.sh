@@ -9,7 +9,7 @@ sync_start() { # sync_start [TABLES-DIR]
 	tables=${1:-$T/w/tables}
 	[ -n "${1:-}" ] || python3 "$DBXI_ROOT/scripts/demo-data/make-table.py" "$T/w"
 	DPORT=$(free_port)
-	python3 "$DBXI_ROOT/tests/emu/dbx_emu.py" --port "$DPORT" --tables "$tables" --token-ttl "${DBX_TTL:-3600}" 2>dbx-emu.log &
+	python3 "$DBXI_ROOT/tests/emu/dbx_emu.py" --port "$DPORT" --tables "$tables" --token-ttl "${DBX_TTL:-3600}" ${DBX_ARGS:-} 2>dbx-emu.log &
 	EMU_PIDS="${EMU_PIDS:-} $!"
 	IPORT=$(free_port)
 	python3 "$DBXI_ROOT/tests/emu/insider_emu.py" --port "$IPORT" --schema "$DBXI_ROOT/scripts/demo-data/schema.json" ${INS_ARGS:-} 2>ins-emu.log &
