@@ -454,8 +454,8 @@ loose_fits(const msgpack_object *v, int arrays)
 	return arrays && (all_strings(v) || all_numbers(v));
 }
 
-/* custom attributes or custom event parameters; ev: the schema's event (params), or NULL
- * for attributes; known_event: the event is in the schema or a default one */
+/* custom attributes (params 0) or the custom parameters of an event (params 1; ev: the
+ * schema's entry of that event, NULL when the schema does not list it); returns how many */
 static int
 check_custom(struct val_ctx *c, const msgpack_object *cu, const char *where,
 	     const struct val_sevent *ev, int params)
@@ -843,7 +843,7 @@ int
 val_check(struct val_ctx *c, const msgpack_object *u)
 {
 	const msgpack_object *ids = NULL, *iid = NULL;
-	int nattr = 0, nevent = 0, attrs_seen = 0;
+	int nattr = 0, nevent = 0;
 	c->n = c->nerr = c->nwarn = c->dropped = 0;
 	c->oom = 0;
 	buf_reset(&c->text);
@@ -868,7 +868,6 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		case U_IDENTIFIERS: ids = v; break;
 		case U_INSIDER_ID: iid = v; break;
 		case U_ATTRIBUTES:
-			attrs_seen = 1;
 			if (check_attributes(c, v) == 0) {
 				fld(c, "attributes");
 				iss(c, VR_ATTRIBUTES_EMPTY, "attributes, when present, must hold at least one attribute");
@@ -898,7 +897,6 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 			break;
 		}
 	}
-	(void)attrs_seen;
 	if (iid && (!IS_STR(iid) || iid->via.str.size == 0)) {
 		fld(c, "insider_id");
 		if (!IS_STR(iid))
