@@ -139,15 +139,22 @@ static const struct name param_keys[] = {
 	N("custom", P_CUSTOM),
 };
 
-/* Insider's default events by system name, with their retention in days (section 1.7) and
- * the parameters each requires (section 1.6). kind: retention. */
+/* Insider's default events by system name, with their retention in days (reference section
+ * 1.7; the same table as the Insider emulator, tests/emu/insider_emu.py: where the retention
+ * page gives only a title, the system name is inferred). kind: index in retention[]. */
 static const struct name default_events[] = {
-	N("purchase", 0), N("confirmation_page_view", 0), N("cart_page_view", 1),
-	N("homepage_view", 1), N("listing_page_view", 1), N("item_added_to_cart", 1),
-	N("email_click", 2), N("journey_entered", 1),
+	N("purchase", 0), N("confirmation_page_view", 0), N("journey_entered", 0),
+	N("homepage_view", 1), N("listing_page_view", 1), N("product_detail_page_view", 1),
+	N("cart_page_view", 1), N("other_page_view", 1), N("item_added_to_cart", 1),
+	N("item_removed_from_cart", 1), N("cart_cleared", 1), N("coupon_received", 1),
+	N("purchase_cancelled", 1), N("item_added_to_wishlist", 1),
+	N("item_removed_from_wishlist", 1), N("email_bounce", 1), N("email_spam", 1),
+	N("email_unsubscribe", 1),
+	N("lead_collection_form_submit", 2), N("sign_up", 2), N("email_delivered", 2),
+	N("email_open", 2), N("email_click", 2),
 };
 static const long retention[] = { 730, 90, 365 };
-#define RETENTION_CUSTOM 90
+#define RETENTION_CUSTOM 90 /* "custom events are stored for a maximum of three months" */
 
 long
 val_retention_days(const char *name, size_t n)
@@ -681,6 +688,34 @@ check_object_attributes(struct val_ctx *c, const msgpack_object *oa)
 
 /* ---- events ---- */
 
+/* an integer, or a number with nothing but zeros after its point (2.0): JSON has one number
+ * type, and the emulator of Insider takes both */
+static int
+integral(const msgpack_object *v)
+{
+	double d;
+	if (rec_is_integer(v))
+		return 1;
+	if (v->type == MSGPACK_OBJECT_EXT) {
+		const char *p = v->via.ext.ptr, *end = p + v->via.ext.size;
+		if (!rec_is_number(v))
+			return 0;
+		if (p < end && *p == '-')
+			p++;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == end || *p != '.')
+			return 0;
+		for (p++; p < end && *p == '0'; p++)
+			;
+		return p == end;
+	}
+	if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
+	    rec_to_double(v, &d) == 0)
+		return d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d;
+	return 0;
+}
+
 /* bits of param_keys indexes */
 #define PB(i) (1 << (i))
 
@@ -726,7 +761,7 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 				want = "a number";
 			break;
 		case P_INT:
-			if (!rec_is_integer(v))
+			if (!integral(v))
 				want = "an integer";
 			break;
 		case P_STRARR:

@@ -55,6 +55,9 @@ main(void)
 	is_int(val_retention_days(S("email_click")), 365, "email_click 365");
 	is_int(val_retention_days(S("homepage_view")), 90, "homepage_view 90");
 	is_int(val_retention_days(S("form_submitted")), 90, "custom 90");
+	is_int(val_retention_days(S("sign_up")), 365, "sign_up 365");
+	is_int(val_retention_days(S("journey_entered")), 730, "journey_entered 730");
+	is_int(val_retention_days(S("item_removed_from_wishlist")), 90, "item_removed_from_wishlist 90");
 
 	is_int(run("{\"identifiers\":{\"uuid\":\"u\"},\"attributes\":{\"name\":\"A\"}}", NULL, 0, got, sizeof got), 0,
 	       "valid");
