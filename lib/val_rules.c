@@ -163,6 +163,66 @@ val_retention_days(const char *name, size_t n)
 	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
 }
 
+/* ---- hashed indexes of the tables (built per context: no mutable globals) ---- */
+
+enum { TB_USER, TB_IDENT, TB_ATTR, TB_EVENT, TB_PARAM, TB_DEFEV, TB__N };
+#define IDX_SLOTS 128 /* a power of two, over twice the largest table */
+static const struct {
+	const struct name *t;
+	size_t n;
+} tables[TB__N] = {
+	{ user_keys, sizeof user_keys / sizeof *user_keys },
+	{ ident_keys, sizeof ident_keys / sizeof *ident_keys },
+	{ attr_keys, sizeof attr_keys / sizeof *attr_keys },
+	{ event_keys, sizeof event_keys / sizeof *event_keys },
+	{ param_keys, sizeof param_keys / sizeof *param_keys },
+	{ default_events, sizeof default_events / sizeof *default_events },
+};
+
+static inline unsigned
+nhash(const char *s, size_t n)
+{
+	return (unsigned)(n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
+			  (unsigned char)s[n / 2]);
+}
+
+struct idx {
+	unsigned char slot[IDX_SLOTS]; /* entry index + 1; 0: empty */
+};
+
+static void
+idx_build(struct idx *x, int tb)
+{
+	memset(x, 0, sizeof *x);
+	for (size_t i = 0; i < tables[tb].n; i++) {
+		const struct name *e = &tables[tb].t[i];
+		unsigned h = nhash(e->s, e->n) & (IDX_SLOTS - 1);
+		while (x->slot[h])
+			h = (h + 1) & (IDX_SLOTS - 1);
+		x->slot[h] = (unsigned char)(i + 1);
+	}
+}
+
+/* the index of s[0..n) in table tb, or -1 (names are short: a byte loop beats memcmp) */
+static inline __attribute__((always_inline)) int
+idx_find(const struct idx *x, int tb, const char *s, size_t n)
+{
+	unsigned h;
+	if (n == 0)
+		return -1;
+	for (h = nhash(s, n) & (IDX_SLOTS - 1); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
+		const struct name *e = &tables[tb].t[x->slot[h] - 1];
+		size_t i = 0;
+		if (e->n != n)
+			continue;
+		while (i < n && e->s[i] == s[i])
+			i++;
+		if (i == n)
+			return x->slot[h] - 1;
+	}
+	return -1;
+}
+
 /* ---- the context and its issues ---- */
 
 struct iss {
@@ -173,6 +233,7 @@ struct iss {
 struct val_ctx {
 	struct val_cfg cfg;
 	struct buf text, field, val[2];
+	struct idx idx[TB__N];
 	struct iss is[VAL_MAX_ISSUES];
 	struct val_issue view[VAL_MAX_ISSUES];
 	size_t n, nerr, nwarn, dropped;
@@ -186,6 +247,8 @@ val_ctx_new(const struct val_cfg *cfg)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	for (int i = 0; i < TB__N; i++)
+		idx_build(&c->idx[i], i);
 	c->text.max = c->field.max = 1u << 20;
 	return c;
 }
@@ -354,6 +417,15 @@ null_value(struct val_ctx *c)
 	    "null: Insider's handling of null is undocumented (clear values with the Delete User Attribute API)");
 }
 
+#define FIND(c, tb, s, n) idx_find(&(c)->idx[tb], tb, s, n)
+
+static long
+retention_of(const struct val_ctx *c, const char *name, size_t n)
+{
+	int i = FIND(c, TB_DEFEV, name, n);
+	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
+}
+
 /* ---- identifiers ---- */
 
 /* returns the number of identifiers present (well formed or not) */
@@ -368,7 +440,7 @@ check_identifiers(struct val_ctx *c, const msgpack_object *ids)
 	}
 	for (uint32_t i = 0; i < ids->via.map.size; i++) {
 		const msgpack_object *k = &ids->via.map.ptr[i].key, *v = &ids->via.map.ptr[i].val;
-		int t = LOOKUP(ident_keys, KP(k), KN(k));
+		int t = FIND(c, TB_IDENT, KP(k), KN(k));
 		if (t < 0) {
 			fld(c, "identifiers.%.*s", KS(k));
 			iss(c, VR_IDENTIFIER_KEY,
@@ -537,7 +609,7 @@ check_attributes(struct val_ctx *c, const msgpack_object *a)
 	}
 	for (uint32_t i = 0; i < a->via.map.size; i++) {
 		const msgpack_object *k = &a->via.map.ptr[i].key, *v = &a->via.map.ptr[i].val;
-		int ix = LOOKUP(attr_keys, KP(k), KN(k)), t;
+		int ix = FIND(c, TB_ATTR, KP(k), KN(k)), t;
 		const char *want = NULL;
 		if (ix < 0) {
 			count++;
@@ -728,7 +800,7 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 		sev = val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size);
 	for (uint32_t i = 0; i < p->via.map.size; i++) {
 		const msgpack_object *k = &p->via.map.ptr[i].key, *v = &p->via.map.ptr[i].val;
-		int ix = LOOKUP(param_keys, KP(k), KN(k)), t;
+		int ix = FIND(c, TB_PARAM, KP(k), KN(k)), t;
 		const char *want = NULL;
 		char where[48];
 		if (ix < 0) {
@@ -808,7 +880,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 	}
 	for (uint32_t i = 0; i < ev->via.map.size; i++) {
 		const msgpack_object *k = &ev->via.map.ptr[i].key;
-		int ix = LOOKUP(event_keys, KP(k), KN(k));
+		int ix = FIND(c, TB_EVENT, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "events.%u.%.*s", ei, KS(k));
 			iss(c, VR_EVENT_KEY,
@@ -830,7 +902,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		    "invalid event name: %s (lower case letters, digits, '.', '_', '-')", vq(c, 0, name));
 	} else {
 		name_ok = 1;
-		if (c->cfg.schema && LOOKUP(default_events, name->via.str.ptr, name->via.str.size) < 0 &&
+		if (c->cfg.schema && FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size) < 0 &&
 		    !val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size)) {
 			fld(c, "events.%u.event_name", ei);
 			iss(c, VR_CUSTOM_EVENT_UNKNOWN, "not a default event nor an event in the schema file: %s",
@@ -849,7 +921,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else if (name_ok && c->cfg.max_event_age != 0) {
 			long days = c->cfg.max_event_age > 0
 					    ? c->cfg.max_event_age
-					    : val_retention_days(name->via.str.ptr, name->via.str.size);
+					    : retention_of(c, name->via.str.ptr, name->via.str.size);
 			if (t < c->cfg.now - (int64_t)days * 86400) {
 				fld(c, "events.%u.timestamp", ei);
 				iss(c, VR_EVENT_TOO_OLD,
@@ -892,7 +964,7 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		int ix;
 		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_')
 			continue; /* metadata */
-		ix = LOOKUP(user_keys, KP(k), KN(k));
+		ix = FIND(c, TB_USER, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "%.*s", KS(k));
 			iss(c, VR_USER_KEY,
