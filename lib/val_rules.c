@@ -275,6 +275,15 @@ size_t val_nerrors(const struct val_ctx *c) { return c->nerr; }
 size_t val_nwarnings(const struct val_ctx *c) { return c->nwarn; }
 size_t val_dropped(const struct val_ctx *c) { return c->dropped; }
 
+/* n, or less so that s[0..n) does not end inside a UTF-8 character (s[n] is readable) */
+static size_t
+utf8_cut(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /* the field of the next issue */
 __attribute__((format(printf, 2, 3))) static void
 fld(struct val_ctx *c, const char *fmt, ...)
@@ -286,7 +295,9 @@ fld(struct val_ctx *c, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	buf_reset(&c->field);
-	if (n < 0 || buf_add(&c->field, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1) < 0)
+	if (n >= 0 && (size_t)n >= sizeof tmp)
+		n = (int)utf8_cut(tmp, sizeof tmp - 1);
+	if (n < 0 || buf_add(&c->field, tmp, (size_t)n) < 0)
 		c->oom = 1;
 }
 
@@ -313,7 +324,7 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 	if (n < 0)
 		n = 0;
 	if ((size_t)n >= sizeof tmp)
-		n = sizeof tmp - 1;
+		n = (int)utf8_cut(tmp, sizeof tmp - 1);
 	x = &c->is[c->n];
 	x->rule = rule;
 	x->warning = warning;
@@ -330,6 +341,15 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 	c->n++;
 }
 
+static int
+has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* a value for a message: strings raw (Insider's own messages print them so), anything else
  * as JSON; at most about 60 bytes, cut on a character boundary. slot 0 or 1. */
 static const char *
@@ -338,16 +358,18 @@ vq(struct val_ctx *c, int slot, const msgpack_object *v)
 	struct buf *b = &c->val[slot];
 	size_t cut = 60;
 	buf_reset(b);
-	if (v->type == MSGPACK_OBJECT_STR) {
+	if (v->type == MSGPACK_OBJECT_STR && !has_control(v->via.str.ptr, v->via.str.size)) {
 		size_t n = v->via.str.size;
 		if (buf_add(b, v->via.str.ptr, n > 256 ? 256 : n) < 0)
+			goto oom;
+	} else if (v->type == MSGPACK_OBJECT_STR) {
+		/* quoted and escaped, so that a reason stays one line */
+		if (rec_json_str_append(b, v->via.str.ptr, v->via.str.size > 256 ? 256 : v->via.str.size) < 0)
 			goto oom;
 	} else if (rec_json_append(b, v) < 0)
 		goto oom;
 	if (b->len > cut) {
-		while (cut > 0 && ((unsigned char)b->p[cut] & 0xC0) == 0x80)
-			cut--;
-		b->len = cut;
+		b->len = utf8_cut(b->p, cut);
 		if (buf_adds(b, "...") < 0)
 			goto oom;
 	}

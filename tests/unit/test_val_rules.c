@@ -81,6 +81,19 @@ main(void)
 		val_ctx_free(c);
 		msgpack_zone_free(z);
 	}
+	{
+		/* a value with a control character is quoted: a reason stays one line */
+		struct err e2 = ERR_INIT;
+		msgpack_zone *z = msgpack_zone_new(1024);
+		msgpack_object o;
+		struct val_cfg cfg = { iso, NULL, 0, -1, 0 };
+		struct val_ctx *c = val_ctx_new(&cfg);
+		const char *j = "{\"identifiers\":{\"email\":\"a\\nb@c\"},\"attributes\":{\"name\":\"x\"}}";
+		ok(rec_json_parse(S(j), z, &o, &e2) == 0 && val_check(c, &o) == 1, "email with a newline");
+		is_str(val_issue(c, 0)->message, "not a valid email address: \"a\\nb@c\"", "quoted");
+		val_ctx_free(c);
+		msgpack_zone_free(z);
+	}
 	/* metadata keys are ignored by the rules */
 	is_int(run("{\"_x\":{\"bad\":1},\"identifiers\":{\"uuid\":\"u\"},\"events\":[{\"event_name\":\"a\",\"timestamp\":\"2025-12-31T00:00:00Z\"}]}",
 		   NULL, 0, got, sizeof got), 0, "metadata ignored");
