@@ -107,7 +107,7 @@ val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu)
 			return -1;
 	} else
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
 		return -1;
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (mo == 2 && d == 29 && !leap)

@@ -18,7 +18,8 @@ int val_fmt_phone(const char *s, size_t n);
 int val_fmt_event_name(const char *s, size_t n);
 
 /* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), with an upper-case
- * T and Z, real calendar dates (leap years) and a leap second 60 allowed.
+ * T and Z, real calendar dates (leap years), seconds 00 to 59 (Go's time.Parse, which
+ * Insider's API appears to use, refuses a leap second 60; so does the emulator).
  * Returns 0 and *epoch (seconds since 1970-01-01T00:00:00Z, fraction dropped) and *zulu
  * (1 when the zone is Z) when s is one; -1 otherwise. epoch or zulu may be NULL. */
 int val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu);

@@ -139,21 +139,88 @@ static const struct name param_keys[] = {
 	N("custom", P_CUSTOM),
 };
 
-/* Insider's default events by system name, with their retention in days (section 1.7) and
- * the parameters each requires (section 1.6). kind: retention. */
+/* Insider's default events by system name, with their retention in days (reference section
+ * 1.7; the same table as the Insider emulator, tests/emu/insider_emu.py: where the retention
+ * page gives only a title, the system name is inferred). kind: index in retention[]. */
 static const struct name default_events[] = {
-	N("purchase", 0), N("confirmation_page_view", 0), N("cart_page_view", 1),
-	N("homepage_view", 1), N("listing_page_view", 1), N("item_added_to_cart", 1),
-	N("email_click", 2), N("journey_entered", 1),
+	N("purchase", 0), N("confirmation_page_view", 0), N("journey_entered", 0),
+	N("homepage_view", 1), N("listing_page_view", 1), N("product_detail_page_view", 1),
+	N("cart_page_view", 1), N("other_page_view", 1), N("item_added_to_cart", 1),
+	N("item_removed_from_cart", 1), N("cart_cleared", 1), N("coupon_received", 1),
+	N("purchase_cancelled", 1), N("item_added_to_wishlist", 1),
+	N("item_removed_from_wishlist", 1), N("email_bounce", 1), N("email_spam", 1),
+	N("email_unsubscribe", 1),
+	N("lead_collection_form_submit", 2), N("sign_up", 2), N("email_delivered", 2),
+	N("email_open", 2), N("email_click", 2),
 };
 static const long retention[] = { 730, 90, 365 };
-#define RETENTION_CUSTOM 90
+#define RETENTION_CUSTOM 90 /* "custom events are stored for a maximum of three months" */
 
 long
 val_retention_days(const char *name, size_t n)
 {
 	int i = LOOKUP(default_events, name, n);
 	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
+}
+
+/* ---- hashed indexes of the tables (built per context: no mutable globals) ---- */
+
+enum { TB_USER, TB_IDENT, TB_ATTR, TB_EVENT, TB_PARAM, TB_DEFEV, TB__N };
+#define IDX_SLOTS 128 /* a power of two, over twice the largest table */
+static const struct {
+	const struct name *t;
+	size_t n;
+} tables[TB__N] = {
+	{ user_keys, sizeof user_keys / sizeof *user_keys },
+	{ ident_keys, sizeof ident_keys / sizeof *ident_keys },
+	{ attr_keys, sizeof attr_keys / sizeof *attr_keys },
+	{ event_keys, sizeof event_keys / sizeof *event_keys },
+	{ param_keys, sizeof param_keys / sizeof *param_keys },
+	{ default_events, sizeof default_events / sizeof *default_events },
+};
+
+static inline unsigned
+nhash(const char *s, size_t n)
+{
+	return (unsigned)(n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
+			  (unsigned char)s[n / 2]);
+}
+
+struct idx {
+	unsigned char slot[IDX_SLOTS]; /* entry index + 1; 0: empty */
+};
+
+static void
+idx_build(struct idx *x, int tb)
+{
+	memset(x, 0, sizeof *x);
+	for (size_t i = 0; i < tables[tb].n; i++) {
+		const struct name *e = &tables[tb].t[i];
+		unsigned h = nhash(e->s, e->n) & (IDX_SLOTS - 1);
+		while (x->slot[h])
+			h = (h + 1) & (IDX_SLOTS - 1);
+		x->slot[h] = (unsigned char)(i + 1);
+	}
+}
+
+/* the index of s[0..n) in table tb, or -1 (names are short: a byte loop beats memcmp) */
+static inline __attribute__((always_inline)) int
+idx_find(const struct idx *x, int tb, const char *s, size_t n)
+{
+	unsigned h;
+	if (n == 0)
+		return -1;
+	for (h = nhash(s, n) & (IDX_SLOTS - 1); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
+		const struct name *e = &tables[tb].t[x->slot[h] - 1];
+		size_t i = 0;
+		if (e->n != n)
+			continue;
+		while (i < n && e->s[i] == s[i])
+			i++;
+		if (i == n)
+			return x->slot[h] - 1;
+	}
+	return -1;
 }
 
 /* ---- the context and its issues ---- */
@@ -166,6 +233,7 @@ struct iss {
 struct val_ctx {
 	struct val_cfg cfg;
 	struct buf text, field, val[2];
+	struct idx idx[TB__N];
 	struct iss is[VAL_MAX_ISSUES];
 	struct val_issue view[VAL_MAX_ISSUES];
 	size_t n, nerr, nwarn, dropped;
@@ -179,6 +247,8 @@ val_ctx_new(const struct val_cfg *cfg)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	for (int i = 0; i < TB__N; i++)
+		idx_build(&c->idx[i], i);
 	c->text.max = c->field.max = 1u << 20;
 	return c;
 }
@@ -205,6 +275,15 @@ size_t val_nerrors(const struct val_ctx *c) { return c->nerr; }
 size_t val_nwarnings(const struct val_ctx *c) { return c->nwarn; }
 size_t val_dropped(const struct val_ctx *c) { return c->dropped; }
 
+/* n, or less so that s[0..n) does not end inside a UTF-8 character (s[n] is readable) */
+static size_t
+utf8_cut(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /* the field of the next issue */
 __attribute__((format(printf, 2, 3))) static void
 fld(struct val_ctx *c, const char *fmt, ...)
@@ -216,7 +295,9 @@ fld(struct val_ctx *c, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
 	buf_reset(&c->field);
-	if (n < 0 || buf_add(&c->field, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1) < 0)
+	if (n >= 0 && (size_t)n >= sizeof tmp)
+		n = (int)utf8_cut(tmp, sizeof tmp - 1);
+	if (n < 0 || buf_add(&c->field, tmp, (size_t)n) < 0)
 		c->oom = 1;
 }
 
@@ -243,7 +324,7 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 	if (n < 0)
 		n = 0;
 	if ((size_t)n >= sizeof tmp)
-		n = sizeof tmp - 1;
+		n = (int)utf8_cut(tmp, sizeof tmp - 1);
 	x = &c->is[c->n];
 	x->rule = rule;
 	x->warning = warning;
@@ -260,6 +341,15 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 	c->n++;
 }
 
+static int
+has_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* a value for a message: strings raw (Insider's own messages print them so), anything else
  * as JSON; at most about 60 bytes, cut on a character boundary. slot 0 or 1. */
 static const char *
@@ -268,16 +358,18 @@ vq(struct val_ctx *c, int slot, const msgpack_object *v)
 	struct buf *b = &c->val[slot];
 	size_t cut = 60;
 	buf_reset(b);
-	if (v->type == MSGPACK_OBJECT_STR) {
+	if (v->type == MSGPACK_OBJECT_STR && !has_control(v->via.str.ptr, v->via.str.size)) {
 		size_t n = v->via.str.size;
 		if (buf_add(b, v->via.str.ptr, n > 256 ? 256 : n) < 0)
+			goto oom;
+	} else if (v->type == MSGPACK_OBJECT_STR) {
+		/* quoted and escaped, so that a reason stays one line */
+		if (rec_json_str_append(b, v->via.str.ptr, v->via.str.size > 256 ? 256 : v->via.str.size) < 0)
 			goto oom;
 	} else if (rec_json_append(b, v) < 0)
 		goto oom;
 	if (b->len > cut) {
-		while (cut > 0 && ((unsigned char)b->p[cut] & 0xC0) == 0x80)
-			cut--;
-		b->len = cut;
+		b->len = utf8_cut(b->p, cut);
 		if (buf_adds(b, "...") < 0)
 			goto oom;
 	}
@@ -347,6 +439,15 @@ null_value(struct val_ctx *c)
 	    "null: Insider's handling of null is undocumented (clear values with the Delete User Attribute API)");
 }
 
+#define FIND(c, tb, s, n) idx_find(&(c)->idx[tb], tb, s, n)
+
+static long
+retention_of(const struct val_ctx *c, const char *name, size_t n)
+{
+	int i = FIND(c, TB_DEFEV, name, n);
+	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
+}
+
 /* ---- identifiers ---- */
 
 /* returns the number of identifiers present (well formed or not) */
@@ -361,7 +462,7 @@ check_identifiers(struct val_ctx *c, const msgpack_object *ids)
 	}
 	for (uint32_t i = 0; i < ids->via.map.size; i++) {
 		const msgpack_object *k = &ids->via.map.ptr[i].key, *v = &ids->via.map.ptr[i].val;
-		int t = LOOKUP(ident_keys, KP(k), KN(k));
+		int t = FIND(c, TB_IDENT, KP(k), KN(k));
 		if (t < 0) {
 			fld(c, "identifiers.%.*s", KS(k));
 			iss(c, VR_IDENTIFIER_KEY,
@@ -454,8 +555,8 @@ loose_fits(const msgpack_object *v, int arrays)
 	return arrays && (all_strings(v) || all_numbers(v));
 }
 
-/* custom attributes or custom event parameters; ev: the schema's event (params), or NULL
- * for attributes; known_event: the event is in the schema or a default one */
+/* custom attributes (params 0) or the custom parameters of an event (params 1; ev: the
+ * schema's entry of that event, NULL when the schema does not list it); returns how many */
 static int
 check_custom(struct val_ctx *c, const msgpack_object *cu, const char *where,
 	     const struct val_sevent *ev, int params)
@@ -530,7 +631,7 @@ check_attributes(struct val_ctx *c, const msgpack_object *a)
 	}
 	for (uint32_t i = 0; i < a->via.map.size; i++) {
 		const msgpack_object *k = &a->via.map.ptr[i].key, *v = &a->via.map.ptr[i].val;
-		int ix = LOOKUP(attr_keys, KP(k), KN(k)), t;
+		int ix = FIND(c, TB_ATTR, KP(k), KN(k)), t;
 		const char *want = NULL;
 		if (ix < 0) {
 			count++;
@@ -681,6 +782,34 @@ check_object_attributes(struct val_ctx *c, const msgpack_object *oa)
 
 /* ---- events ---- */
 
+/* an integer, or a number with nothing but zeros after its point (2.0): JSON has one number
+ * type, and the emulator of Insider takes both */
+static int
+integral(const msgpack_object *v)
+{
+	double d;
+	if (rec_is_integer(v))
+		return 1;
+	if (v->type == MSGPACK_OBJECT_EXT) {
+		const char *p = v->via.ext.ptr, *end = p + v->via.ext.size;
+		if (!rec_is_number(v))
+			return 0;
+		if (p < end && *p == '-')
+			p++;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+		if (p == end || *p != '.')
+			return 0;
+		for (p++; p < end && *p == '0'; p++)
+			;
+		return p == end;
+	}
+	if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
+	    rec_to_double(v, &d) == 0)
+		return d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d;
+	return 0;
+}
+
 /* bits of param_keys indexes */
 #define PB(i) (1 << (i))
 
@@ -693,7 +822,7 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 		sev = val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size);
 	for (uint32_t i = 0; i < p->via.map.size; i++) {
 		const msgpack_object *k = &p->via.map.ptr[i].key, *v = &p->via.map.ptr[i].val;
-		int ix = LOOKUP(param_keys, KP(k), KN(k)), t;
+		int ix = FIND(c, TB_PARAM, KP(k), KN(k)), t;
 		const char *want = NULL;
 		char where[48];
 		if (ix < 0) {
@@ -726,7 +855,7 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 				want = "a number";
 			break;
 		case P_INT:
-			if (!rec_is_integer(v))
+			if (!integral(v))
 				want = "an integer";
 			break;
 		case P_STRARR:
@@ -773,7 +902,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 	}
 	for (uint32_t i = 0; i < ev->via.map.size; i++) {
 		const msgpack_object *k = &ev->via.map.ptr[i].key;
-		int ix = LOOKUP(event_keys, KP(k), KN(k));
+		int ix = FIND(c, TB_EVENT, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "events.%u.%.*s", ei, KS(k));
 			iss(c, VR_EVENT_KEY,
@@ -795,7 +924,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		    "invalid event name: %s (lower case letters, digits, '.', '_', '-')", vq(c, 0, name));
 	} else {
 		name_ok = 1;
-		if (c->cfg.schema && LOOKUP(default_events, name->via.str.ptr, name->via.str.size) < 0 &&
+		if (c->cfg.schema && FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size) < 0 &&
 		    !val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size)) {
 			fld(c, "events.%u.event_name", ei);
 			iss(c, VR_CUSTOM_EVENT_UNKNOWN, "not a default event nor an event in the schema file: %s",
@@ -814,7 +943,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else if (name_ok && c->cfg.max_event_age != 0) {
 			long days = c->cfg.max_event_age > 0
 					    ? c->cfg.max_event_age
-					    : val_retention_days(name->via.str.ptr, name->via.str.size);
+					    : retention_of(c, name->via.str.ptr, name->via.str.size);
 			if (t < c->cfg.now - (int64_t)days * 86400) {
 				fld(c, "events.%u.timestamp", ei);
 				iss(c, VR_EVENT_TOO_OLD,
@@ -843,7 +972,7 @@ int
 val_check(struct val_ctx *c, const msgpack_object *u)
 {
 	const msgpack_object *ids = NULL, *iid = NULL;
-	int nattr = 0, nevent = 0, attrs_seen = 0;
+	int nattr = 0, nevent = 0;
 	c->n = c->nerr = c->nwarn = c->dropped = 0;
 	c->oom = 0;
 	buf_reset(&c->text);
@@ -857,7 +986,7 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		int ix;
 		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_')
 			continue; /* metadata */
-		ix = LOOKUP(user_keys, KP(k), KN(k));
+		ix = FIND(c, TB_USER, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "%.*s", KS(k));
 			iss(c, VR_USER_KEY,
@@ -868,7 +997,6 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		case U_IDENTIFIERS: ids = v; break;
 		case U_INSIDER_ID: iid = v; break;
 		case U_ATTRIBUTES:
-			attrs_seen = 1;
 			if (check_attributes(c, v) == 0) {
 				fld(c, "attributes");
 				iss(c, VR_ATTRIBUTES_EMPTY, "attributes, when present, must hold at least one attribute");
@@ -898,7 +1026,6 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 			break;
 		}
 	}
-	(void)attrs_seen;
 	if (iid && (!IS_STR(iid) || iid->via.str.size == 0)) {
 		fld(c, "insider_id");
 		if (!IS_STR(iid))

@@ -9,8 +9,18 @@ reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *
        struct val_stats *st, struct err *e)
 {
 	const struct val_issue *is;
+	int unknown = 0;
 	for (size_t i = 0; (is = val_issue(c, i)); i++) {
 		st->rej_rule[is->rule]++;
+		if (is->rule == VR_CUSTOM_ATTRIBUTE_UNKNOWN || is->rule == VR_CUSTOM_EVENT_UNKNOWN ||
+		    is->rule == VR_CUSTOM_PARAM_UNKNOWN) {
+			if (!st->unknown_custom && !unknown) {
+				st->first_unknown_recno = recno;
+				snprintf(st->first_unknown, sizeof st->first_unknown, "%s: %s", is->field,
+					 is->message);
+			}
+			unknown = 1;
+		}
 		if (rej_add(rj, is->field, val_rule_name(is->rule), "%s%s", is->message,
 			    is->warning ? " (warning)" : "") < 0)
 			return err_set(e, XIT_TEMPFAIL, "out of memory");
@@ -21,6 +31,7 @@ reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *
 	if (rej_commit(rj, recno, rec, e) < 0)
 		return -1;
 	st->rejected++;
+	st->unknown_custom += unknown;
 	return 0;
 }
 

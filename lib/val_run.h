@@ -16,6 +16,11 @@ struct val_stats {
 	uint64_t in, passed, rejected, warned; /* warned: passed with warnings */
 	uint64_t rej_rule[VR__N];  /* failures of each rule in rejected records */
 	uint64_t warn_rule[VR__N]; /* warnings of each rule in passed records */
+	/* records rejected for custom fields the schema file lacks (custom-attribute-unknown,
+	 * custom-event-unknown, custom-param-unknown): a configuration problem, exit 78 */
+	uint64_t unknown_custom;
+	uint64_t first_unknown_recno;
+	char first_unknown[256]; /* "FIELD: MESSAGE" of the first one */
 };
 
 /* called for each warning of a passed record (not under strict) */

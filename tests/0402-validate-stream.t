@@ -5,7 +5,7 @@
 V=$DATA/validate
 DBXI_NOW=2026-01-01T00:00:00Z; export DBXI_NOW
 unset DBXI_WIRE DBXI_ISO_CODES_DIR
-plan 52
+plan 55
 
 # mixed stream: exactly the valid records pass, unchanged, metadata kept; the others land
 # in the rejects file with their source position
@@ -18,6 +18,24 @@ grep -vxF -f "$V/mixed.out" "$V/mixed.ndjson" >expect-rejected
 sed 's/.*,"record":\(.*\)}$/\1/' rej >got-rejected # the exact text (jq would round 19.90)
 same expect-rejected got-rejected
 ok $? 'mixed: every record not passed is in the rejects file'
+
+# a larger shuffled stream: every record comes out exactly once, passed or rejected
+python3 - "$V/mixed.ndjson" "$V/rules" >big.ndjson <<'PY'
+import glob, random, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+for f in sorted(glob.glob(sys.argv[2] + "/*.ndjson")):
+    lines += open(f, encoding="utf-8").read().splitlines()
+rnd = random.Random(1)
+for i in range(1500):
+    sys.stdout.write(rnd.choice(lines) + "\n")
+PY
+check 'shuffled stream: exit 0' 0 validate --max-event-age 0 --rejects bigrej <big.ndjson
+{ cat out; sed 's/.*,"record":\(.*\)}$/\1/' bigrej; } | sort >got-all
+sort big.ndjson >want-all
+same want-all got-all
+ok $? 'shuffled stream: passed + rejected = the input, each record once'
+[ "$(wc -l <out)" -gt 300 ] && [ "$(wc -l <bigrej)" -gt 300 ]
+ok $? 'shuffled stream: both kinds present'
 
 # MessagePack in and out: the same records pass
 rec-cat -m "$V/mixed.ndjson" >mixed.mp

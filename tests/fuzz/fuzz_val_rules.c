@@ -1,24 +1,10 @@
 /* fuzz_val_rules: one JSON record through validate's rules (lib/val_rules.c), with and
- * without a schema, strict and not. Built without lib/err.c: err_set is here. */
-#include <stdarg.h>
+ * without a schema, strict and not. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "rec.h"
 #include "val_rules.h"
-
-const char *PROG = "fuzz_val_rules";
-
-int
-err_set(struct err *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static struct val_iso *iso;
 static struct val_schema *schema;

@@ -1,23 +1,9 @@
 /* fuzz_val_schema: the schema file parser of validate --schema (lib/val_schema.c), then
- * lookups of every name the input may hold. Built without lib/err.c: err_set is here. */
-#include <stdarg.h>
+ * lookups of every name the input may hold. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "val_schema.h"
-
-const char *PROG = "fuzz_val_schema";
-
-int
-err_set(struct err *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -55,6 +55,9 @@ main(void)
 	is_int(val_retention_days(S("email_click")), 365, "email_click 365");
 	is_int(val_retention_days(S("homepage_view")), 90, "homepage_view 90");
 	is_int(val_retention_days(S("form_submitted")), 90, "custom 90");
+	is_int(val_retention_days(S("sign_up")), 365, "sign_up 365");
+	is_int(val_retention_days(S("journey_entered")), 730, "journey_entered 730");
+	is_int(val_retention_days(S("item_removed_from_wishlist")), 90, "item_removed_from_wishlist 90");
 
 	is_int(run("{\"identifiers\":{\"uuid\":\"u\"},\"attributes\":{\"name\":\"A\"}}", NULL, 0, got, sizeof got), 0,
 	       "valid");
@@ -75,6 +78,19 @@ main(void)
 		is_str(val_issue(c, 0)->message, "Insider's short code of country: send the long name", "co");
 		is_str(val_issue(c, 1)->message, "Insider's short code of language: send the long name", "la");
 		is_str(val_issue(c, 2)->message, "Insider's short code of insider_id: send the long name", "iid");
+		val_ctx_free(c);
+		msgpack_zone_free(z);
+	}
+	{
+		/* a value with a control character is quoted: a reason stays one line */
+		struct err e2 = ERR_INIT;
+		msgpack_zone *z = msgpack_zone_new(1024);
+		msgpack_object o;
+		struct val_cfg cfg = { iso, NULL, 0, -1, 0 };
+		struct val_ctx *c = val_ctx_new(&cfg);
+		const char *j = "{\"identifiers\":{\"email\":\"a\\nb@c\"},\"attributes\":{\"name\":\"x\"}}";
+		ok(rec_json_parse(S(j), z, &o, &e2) == 0 && val_check(c, &o) == 1, "email with a newline");
+		is_str(val_issue(c, 0)->message, "not a valid email address: \"a\\nb@c\"", "quoted");
 		val_ctx_free(c);
 		msgpack_zone_free(z);
 	}

@@ -50,6 +50,12 @@ def render(case):
             raise SystemExit("mkdoc: %s record %d neither passed nor rejected" % (case, i))
     for w in err:
         out.append("stderr: " + w)
+    if os.path.exists(base + ".status"):
+        with open(base + ".status", encoding="utf-8") as f:
+            st = f.read().strip()
+        with open(base + ".err", encoding="utf-8") as f:
+            last = f.read().splitlines()[-1]
+        out.append("exit status %s: %s" % (st, last))
     out.append("```")
     return "\n".join(out) + "\n"
 

@@ -10,8 +10,10 @@ for f in rules/*.ndjson; do
 	c=${f%.ndjson}
 	args=
 	[ -f "$c.args" ] && args=$(cat "$c.args")
-	rm -f "$c.rej"
+	rm -f "$c.rej" "$c.status"
+	st=0
 	# shellcheck disable=SC2086
-	"$bin/validate" $args --rejects "$c.rej" <"$f" >"$c.out" 2>"$c.err" || echo "$c: exit $?" >&2
+	"$bin/validate" $args --rejects "$c.rej" <"$f" >"$c.out" 2>"$c.err" || st=$?
+	[ "$st" -eq 0 ] || echo "$st" >"$c.status"
 	[ -s "$c.rej" ] || rm -f "$c.rej"
 done
