@@ -1,0 +1,86 @@
+# The whole sync: BENCH_ROWS change rows from the Databricks emulator (EXTERNAL_LINKS chunks)
+# to the Insider emulator (fast mode: counts users, checks each arrives once), through
+# dbx-cdf-read | row-map | validate | insider-push with MessagePack between stages, as
+# dbx-insider-sync runs them; CPU seconds and peak RSS per stage. Next to it, the shell
+# baseline a user would write: curl to the Statement Execution API, gojq to map the rows,
+# split + parallel + curl to post batches of 1,000 with 4 in flight.
+. "$ROOT/scripts/bench-lib.sh"
+N=$BENCH_ROWS
+W=$(mktemp -d)
+pids=
+cleanup70() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$W"; }
+trap cleanup70 EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+	i=0
+	until python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 200 ] || return 1; sleep 0.05
+	done
+}
+stats() { python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$IP/_emu/stats"; }
+DP=$(port) IP=$(port)
+python3 "$ROOT/tests/emu/dbx_emu.py" --port "$DP" --tables "$W" --synthetic-rows "$N" --synthetic-chunk-rows 20000 >"$W/dbx.log" 2>&1 &
+pids="$pids $!"
+python3 "$ROOT/tests/emu/insider_emu.py" --port "$IP" --fast --rate-per-minute 10000000 >"$W/ins.log" 2>&1 &
+pids="$pids $!"
+wait_port "$DP" && wait_port "$IP" || { echo "bench: emulators did not start" >&2; exit 1; }
+export DATABRICKS_HOST=http://127.0.0.1:$DP DATABRICKS_TOKEN=dapi-test-token DATABRICKS_WAREHOUSE_ID=abcdef1234567890
+export INSIDER_API_URL=http://127.0.0.1:$IP INSIDER_PARTNER_NAME=dbxitest INSIDER_API_TOKEN=ins-test-token
+export DBXI_WIRE=msgpack
+M=$ROOT/scripts/bench.d/sync-mapping.json
+T='/usr/bin/time -f "%U %S %M"'
+
+printf '\n### The whole sync: %s change rows, Databricks emulator -> Insider emulator\n\n' "$N"
+start=$(date +%s.%N)
+sh -c "$T -o $W/t1 dbx-cdf-read --from-version 1 --to-version 1 main.bench.events 2>$W/e1 |
+	$T -o $W/t2 row-map -m $M --rejects $W/rej 2>$W/e2 |
+	$T -o $W/t3 validate --rejects $W/rej 2>$W/e3 |
+	$T -o $W/t4 insider-push --concurrency 4 --rejects $W/rej >/dev/null 2>$W/e4" || {
+	echo "bench: the pipeline failed:" >&2; cat "$W"/e? >&2; exit 1; }
+end=$(date +%s.%N)
+ours=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+st=$(stats)
+recv=$(printf '%s' "$st" | jq .users_received) dup=$(printf '%s' "$st" | jq .duplicate_users)
+rej=0; [ ! -f "$W/rej" ] || rej=$(wc -l <"$W/rej")
+echo "| stage | CPU seconds (user+sys) | peak RSS (MB) |"
+echo "|---|---:|---:|"
+i=1
+for s in dbx-cdf-read row-map validate insider-push; do
+	set -- $(tail -n 1 "$W/t$i")
+	awk -v s="$s" -v u="$1" -v y="$2" -v m="$3" 'BEGIN { printf "| %s | %.2f | %.1f |\n", s, u + y, m / 1024 }'
+	i=$((i + 1))
+done
+echo
+awk -v n="$N" -v s="$ours" -v r="$recv" -v d="$dup" -v j="$rej" 'BEGIN {
+	printf "dbx-insider pipeline: %.2f s, %d rows/s end to end; Insider received %d users (%d duplicates), %d rejected with reasons\n", s, n / s, r, d, j }'
+grep -h 'insider-push:\|validate:' "$W/e3" "$W/e4" | sed 's/^/    /'
+
+# the shell baseline
+python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"
+start=$(date +%s.%N)
+H="Authorization: Bearer $DATABRICKS_TOKEN"
+B=$DATABRICKS_HOST/api/2.0/sql/statements
+curl -sf -H "$H" -H 'Content-Type: application/json' -o "$W/stmt.json" -d '{"warehouse_id":"abcdef1234567890","statement":"SELECT * FROM table_changes('"'"'`main`.`bench`.`events`'"'"', 1, 1) ORDER BY _commit_version","format":"JSON_ARRAY","disposition":"EXTERNAL_LINKS","wait_timeout":"30s"}' "$B/"
+id=$(jq -r .statement_id "$W/stmt.json")
+n=$(jq -r .manifest.total_chunk_count "$W/stmt.json")
+mkdir -p "$W/parts"
+i=0
+while [ $i -lt "$n" ]; do
+	link=$(curl -sf -H "$H" "$B/$id/result/chunks/$i" | jq -r '.external_links[0].external_link')
+	curl -sf "$link"
+	i=$((i + 1))
+done | gojq -c '.[] | {identifiers: {email: .[2], custom: {customer_id: .[1]}},
+	attributes: {email: .[2], phone_number: .[3], name: .[4], surname: .[5],
+	  email_optin: (.[16] == "true"), country: .[12], birthday: (.[17] + "T00:00:00Z")},
+	events: [{event_name: .[6], timestamp: .[7], event_params: {product_id: .[8], name: .[9],
+	  taxonomy: (.[10] | fromjson), currency: .[11], quantity: (.[13] | tonumber),
+	  unit_price: (.[14] | tonumber), unit_sale_price: (.[14] | tonumber), event_group_id: .[0]}}]}' |
+	split -l 1000 - "$W/parts/p."
+ls "$W"/parts/p.* | parallel -j4 "gojq -sc '{users: .}' {} | curl -sf -o /dev/null -H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: ins-test-token' -H 'Content-Type: application/json' --data-binary @- $INSIDER_API_URL/api/user/v1/upsert"
+end=$(date +%s.%N)
+base=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+st=$(stats)
+recv=$(printf '%s' "$st" | jq .users_received)
+awk -v n="$N" -v s="$base" -v r="$recv" 'BEGIN {
+	printf "shell baseline (curl + gojq + split + parallel + curl): %.2f s, %d rows/s end to end; Insider received %d users (no validation, no rejects, no checkpoint; gojq turns the 64-bit ids to strings as given)\n", s, n / s, r }'
+awk -v a="$ours" -v b="$base" 'BEGIN { printf "dbx-insider vs the shell baseline: %.1fx\n", b / a }'
