@@ -228,7 +228,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (!o.dry_run) /* a dry run ends quietly when its reader goes away, as filters do */
+		signal(SIGPIPE, SIG_IGN);
 	http_set_abort_flag(&stop_flag);
 
 	if (verify || schema) {
