@@ -1134,6 +1134,11 @@ class State:
         t = SyntheticTable(rows, chunk_rows)
         with self.lock:
             self.tables[t.full] = t
+        # render the chunk templates in the background, so the first statement is quick
+        shapes = {min(t.chunk_rows, rows), rows % t.chunk_rows} - {0}
+        threading.Thread(target=lambda: [t.template(n, cdf) for cdf in (True, False)
+                                         for n in sorted(shapes, reverse=True)],
+                         daemon=True).start()
         return t
 
     def record(self, entry):
@@ -1303,6 +1308,11 @@ class Handler(BaseHTTPRequestHandler):
             self.route(method, path)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception as e:  # an emulator bug or a bad fixture: say so loudly, answer 500
+            import traceback
+            traceback.print_exc(file=sys.stderr)
+            self.api_error(500, "INTERNAL_ERROR", "dbxi emulator error: %s: %s"
+                           % (type(e).__name__, e))
 
     def route(self, method, path):
         if path == "/oidc/.well-known/oauth-authorization-server" and method == "GET":

@@ -22,6 +22,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (rec_msgpack_append(&mp, &o) < 0)
 			abort();
+		/* our encoder writes exactly what msgpack-c's packer writes */
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		if (msgpack_pack_object(&pk, o) != 0 || sb.size != mp.len || memcmp(sb.data, mp.p, mp.len) != 0)
+			abort();
+		msgpack_sbuffer_destroy(&sb);
 		msgpack_unpacked u;
 		msgpack_unpacked_init(&u);
 		struct buf path = BUF_INIT, c = BUF_INIT;

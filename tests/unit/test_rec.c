@@ -140,6 +140,46 @@ main(void)
 	    "\"source\":{\"record_number\":7,\"_v\":3,\"_t\":\"insert\"},"
 	    "\"record\":{\"_v\":3,\"email\":\"a@b.co\",\"_t\":\"insert\"}}\n", "reject line");
 
+	/* the MessagePack writer matches msgpack-c's packer byte for byte */
+	static const char *mpcases[] = {
+		"[0,127,128,255,256,65535,65536,4294967295,4294967296,18446744073709551615]",
+		"[-1,-32,-33,-128,-129,-32768,-32769,-2147483648,-2147483649,-9223372036854775808]",
+		"[\"\",\"a\",\"0123456789012345678901234567890\",\"01234567890123456789012345678901\"]",
+		"[1.5,12.50,1e-7,123456789012345678901234567890,0.0000000000000001]",
+		"{\"k\":{\"a\":[true,false,null,[],{}]}}",
+	};
+	for (size_t i = 0; i < sizeof mpcases / sizeof *mpcases; i++) {
+		struct buf mine = BUF_INIT;
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		ok(rec_json_parse(mpcases[i], strlen(mpcases[i]), z, &o, &e) == 0 &&
+		    rec_msgpack_append(&mine, &o) == 0 && msgpack_pack_object(&pk, o) == 0 &&
+		    sb.size == mine.len && memcmp(sb.data, mine.p, mine.len) == 0,
+		    "MessagePack bytes equal msgpack-c's for %s", mpcases[i]);
+		msgpack_sbuffer_destroy(&sb);
+		buf_free(&mine);
+	}
+	/* long strings and maps: str16, map16, array16 */
+	{
+		struct buf big = BUF_INIT, mine = BUF_INIT;
+		int okb = buf_adds(&big, "{") == 0;
+		for (int k = 0; k < 70000 && okb; k++)
+			okb = buf_printf(&big, "%s\"k%d\":[%d]", k ? "," : "", k, k) == 0;
+		okb = okb && buf_adds(&big, "}") == 0;
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		ok(okb && rec_json_parse(big.p, big.len, z, &o, &e) == 0 && rec_msgpack_append(&mine, &o) == 0 &&
+		    msgpack_pack_object(&pk, o) == 0 && sb.size == mine.len && memcmp(sb.data, mine.p, mine.len) == 0,
+		    "map32 of 70000 entries encodes as msgpack-c does");
+		msgpack_sbuffer_destroy(&sb);
+		buf_free(&mine);
+		buf_free(&big);
+	}
+
 	/* buf ceiling */
 	struct buf small = BUF_INIT;
 	small.max = 8;
