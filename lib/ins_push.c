@@ -707,11 +707,13 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	if (!r.understood)
 		warnf(p, "batch %llu: HTTP %ld with an answer not in Insider's documented form; its %zu users are counted as delivered",
 			(unsigned long long)b->id, resp->status, b->n);
+	int failed = 0;
 	if (r.nfails > 0) {
 		msgpack_zone *z = msgpack_zone_new(8192);
 		char *mark = calloc(b->n ? b->n : 1, 1);
 		if (!z || !mark) {
 			fatal(p, XIT_TEMPFAIL, "out of memory");
+			failed = 1;
 		} else {
 			for (size_t f = 0; f < r.nfails; f++)
 				if (r.fails[f].user < 0)
@@ -719,30 +721,40 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 						(unsigned long long)b->id, r.fails[f].key, r.fails[f].msgs[0]);
 				else
 					mark[r.fails[f].user] = 1;
-			for (size_t i = 0; i < b->n && !p->stopping; i++) {
+			for (size_t i = 0; i < b->n && !failed; i++) {
 				if (!mark[i])
 					continue;
-				for (size_t f = 0; f < r.nfails; f++) {
+				for (size_t f = 0; f < r.nfails && !failed; f++) {
 					const struct ins_fail *fl = &r.fails[f];
 					if (fl->user != (long)i)
 						continue;
-					for (size_t m = 0; m < fl->nmsgs; m++) {
+					for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
 						char msg[1100];
 						snprintf(msg, sizeof msg, "%s", fl->msgs[m]);
 						ins_scrub(msg, p->o->token);
-						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0)
+						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0) {
 							fatal(p, XIT_TEMPFAIL, "out of memory");
+							failed = 1;
+						}
 					}
 				}
 				msgpack_zone_clear(z);
-				if (reject_user(p, j, i, z) < 0)
+				if (failed || reject_user(p, j, i, z) < 0) {
+					failed = 1;
 					break;
+				}
 				nrej++;
 			}
 		}
 		free(mark);
 		if (z)
 			msgpack_zone_free(z);
+	}
+	if (failed) {
+		/* a refusal could not be recorded: the batch stays unacknowledged */
+		ins_resp_free(&r);
+		j->state = J_WAIT;
+		return;
 	}
 	if (r.failed > 0 && (uint64_t)r.failed > nrej)
 		warnf(p, "batch %llu: Insider counted %ld failed users but named %llu of them; the others are counted as delivered",
@@ -769,6 +781,7 @@ handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 	}
 	if (j->b.n <= 1) {
 		msgpack_zone *z = msgpack_zone_new(4096);
+		j->state = J_WAIT; /* unless the refusal is recorded below */
 		if (!z || rej_add(p->rej, "", "http-400", "Insider refused the request holding only this user (HTTP %ld): %s",
 			resp->status, msg[0] ? msg : "(no message)") < 0) {
 			fatal(p, XIT_TEMPFAIL, "out of memory");
