@@ -1111,10 +1111,14 @@ run_live(struct push *p)
 			break;
 		if (!p->stopping && rdone && !queued && p->nlive == 0)
 			break;
-		/* wake up soon when the reader may hand a batch over */
+		/* wake up soon when the reader may hand a batch over: while requests are in
+		 * flight by polling every 2 ms (curl's wait cannot see the reader), otherwise on
+		 * the reader's signal */
 		int want_input = !rdone && p->nlive < (size_t)p->o->concurrency;
-		if (want_input && wake > 2000)
-			wake = queued ? 0 : 2000;
+		if (want_input && queued)
+			wake = 0;
+		else if (want_input && p->sending > 0 && wake > 2000)
+			wake = 2000;
 		if (p->sending > 0) {
 			struct err e = ERR_INIT;
 			long ms = (long)((wake + 999) / 1000);
