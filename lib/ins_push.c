@@ -1201,7 +1201,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 			ret = -1;
 			goto out;
 		}
-		ins_rate_init(&p->rate, o->rate, o->concurrency, mono_us());
+		ins_rate_init(&p->rate, o->rate, 1, mono_us());
 	}
 	if (o->journal) {
 		p->jfd = open(o->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

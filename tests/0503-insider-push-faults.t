@@ -3,7 +3,7 @@
 # 429 and Retry-After, 5xx, dropped connections, retries exhausted, refused credentials.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 43
+plan 49
 D=$DATA/insider-push
 emu_start
 
@@ -119,4 +119,16 @@ check_err "404 told" "check INSIDER_API_URL"
 p=$(free_port)
 INSIDER_API_URL=http://127.0.0.1:$p run 69 insider-push --backoff 5 --max-attempts 2 "$D/users.ndjson"; ok $? "connection refused: 69"
 check_err "refused connection told" "still unavailable after 2 attempts"
+
+# the budget: an account allowing 600 requests a minute (10 a second, burst 2)
+emu_start --rate-per-minute 600 --burst 2
+s=$(date +%s%N)
+check "within --rate 600 the account never says 429" 0 insider-push -b 1 -c 4 --rate 600 "$D/users.ndjson"
+e=$(date +%s%N)
+is "no 429" "$(emu_stat status_counts.429)" 0
+is "paced: 10 requests at 10 a second take 0.6 s or more" "$(( (e - s) >= 600000000 ))" 1
+emu_reset
+check "without a budget, the 429s are waited out" 0 insider-push -b 1 -c 4 --rate 0 --backoff 50 "$D/users.ndjson"
+is "the account did refuse some" "$(emu_stat status_counts.429 | awk '{print ($1 > 0)}')" 1
+is "all delivered anyway" "$(emu_stat distinct_users)" 10
 done_testing
