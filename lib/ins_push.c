@@ -1071,6 +1071,10 @@ static int
 run_dry(struct push *p)
 {
 	for (;;) {
+		if (http_aborted()) {
+			fatal(p, XIT_TEMPFAIL, "interrupted");
+			break;
+		}
 		take_batches(p);
 		struct job *j = p->head;
 		if (j) {
