@@ -207,7 +207,13 @@ new_batch(struct reader *rd, int skip_hook, struct err *e)
 		free(b);
 		return NULL;
 	}
-	if (buf_grow(&b->body, rd->o->batch_bytes < (1u << 20) ? rd->o->batch_bytes : (1u << 20)) < 0) {
+	/* room for typical users at once (a body grows past it when needed) */
+	size_t want = (size_t)rd->o->batch_users * 256;
+	if (want > rd->o->batch_bytes)
+		want = rd->o->batch_bytes;
+	if (want > (1u << 20))
+		want = 1u << 20;
+	if (buf_grow(&b->body, want) < 0) {
 		ins_batch_free(b);
 		free(b);
 		err_set(e, XIT_TEMPFAIL, "out of memory:");
