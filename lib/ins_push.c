@@ -449,7 +449,7 @@ fatal(struct push *p, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->fatal_msg, sizeof p->fatal_msg, fmt, ap);
 	va_end(ap);
-	ins_scrub(p->fatal_msg, p->o->token);
+	/* text from the service was scrubbed of the token by the callers */
 	p->fatal_status = status;
 	p->stopping = 1;
 }
@@ -1224,6 +1224,15 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	if (!p->rej) {
 		ret = -1;
 		goto out;
+	}
+	if (o->progress && !o->dry_run) {
+		/* written at once: a path that cannot be written is found before anything is sent,
+		 * and a run killed before its first batch leaves no stale through_version */
+		progress_write(p, 1);
+		if (p->fatal_status) {
+			ret = err_set(e, XIT_CONFIG, "%s", p->fatal_msg);
+			goto out;
+		}
 	}
 	if (reader_start(p, e) < 0) {
 		ret = -1;

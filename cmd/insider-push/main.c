@@ -314,7 +314,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: dry run: %llu users in %llu requests (%llu bytes), %llu rejected; nothing sent\n",
 				PROG, (unsigned long long)users, (unsigned long long)st.requests,
 				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
-	} else if (!quiet) {
+	} else if (!quiet && (r == 0 || st.records > 0 || st.requests > 0)) {
 		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
 			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
 			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);
