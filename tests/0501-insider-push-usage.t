@@ -1,7 +1,7 @@
 #!/bin/sh
 # insider-push without a service: usage, configuration, dry run, malformed input.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 37
+plan 39
 D=$DATA/insider-push
 unset INSIDER_API_TOKEN INSIDER_API_TOKEN_FILE INSIDER_API_URL INSIDER_PARTNER_NAME DBXI_WIRE
 
@@ -28,6 +28,8 @@ check_err "both told" "set only one"
 INSIDER_API_URL=http://example.com run 78 insider-push "$D/users.ndjson"; ok $? "plain http to a remote host refused"
 check_err "http refusal told" "plain http is allowed only to a loopback"
 INSIDER_API_URL=ftp://127.0.0.1/ run 78 insider-push "$D/users.ndjson"; ok $? "other schemes refused"
+INSIDER_API_URL=http://127.0.0.1:1 run 78 insider-push --progress "$T/no/such/dir/p.json" "$D/users.ndjson"; ok $? "unwritable progress file: 78 before sending"
+check_err "progress path told" "insider-push: progress file $T/no/such/dir/p.json: cannot write"
 INSIDER_PARTNER_NAME='my brand' run 78 insider-push "$D/users.ndjson"; ok $? "partner with a space refused"
 
 # dry run: the exact bodies, the partner lowercased, never the token
