@@ -207,7 +207,13 @@ new_batch(struct reader *rd, int skip_hook, struct err *e)
 		free(b);
 		return NULL;
 	}
-	if (buf_grow(&b->body, rd->o->batch_bytes < (1u << 20) ? rd->o->batch_bytes : (1u << 20)) < 0) {
+	/* room for typical users at once (a body grows past it when needed) */
+	size_t want = (size_t)rd->o->batch_users * 256;
+	if (want > rd->o->batch_bytes)
+		want = rd->o->batch_bytes;
+	if (want > (1u << 20))
+		want = 1u << 20;
+	if (buf_grow(&b->body, want) < 0) {
 		ins_batch_free(b);
 		free(b);
 		err_set(e, XIT_TEMPFAIL, "out of memory:");
@@ -443,7 +449,7 @@ fatal(struct push *p, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->fatal_msg, sizeof p->fatal_msg, fmt, ap);
 	va_end(ap);
-	ins_scrub(p->fatal_msg, p->o->token);
+	/* text from the service was scrubbed of the token by the callers */
 	p->fatal_status = status;
 	p->stopping = 1;
 }
@@ -707,11 +713,13 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	if (!r.understood)
 		warnf(p, "batch %llu: HTTP %ld with an answer not in Insider's documented form; its %zu users are counted as delivered",
 			(unsigned long long)b->id, resp->status, b->n);
+	int failed = 0;
 	if (r.nfails > 0) {
 		msgpack_zone *z = msgpack_zone_new(8192);
 		char *mark = calloc(b->n ? b->n : 1, 1);
 		if (!z || !mark) {
 			fatal(p, XIT_TEMPFAIL, "out of memory");
+			failed = 1;
 		} else {
 			for (size_t f = 0; f < r.nfails; f++)
 				if (r.fails[f].user < 0)
@@ -719,30 +727,40 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 						(unsigned long long)b->id, r.fails[f].key, r.fails[f].msgs[0]);
 				else
 					mark[r.fails[f].user] = 1;
-			for (size_t i = 0; i < b->n && !p->stopping; i++) {
+			for (size_t i = 0; i < b->n && !failed; i++) {
 				if (!mark[i])
 					continue;
-				for (size_t f = 0; f < r.nfails; f++) {
+				for (size_t f = 0; f < r.nfails && !failed; f++) {
 					const struct ins_fail *fl = &r.fails[f];
 					if (fl->user != (long)i)
 						continue;
-					for (size_t m = 0; m < fl->nmsgs; m++) {
+					for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
 						char msg[1100];
 						snprintf(msg, sizeof msg, "%s", fl->msgs[m]);
 						ins_scrub(msg, p->o->token);
-						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0)
+						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0) {
 							fatal(p, XIT_TEMPFAIL, "out of memory");
+							failed = 1;
+						}
 					}
 				}
 				msgpack_zone_clear(z);
-				if (reject_user(p, j, i, z) < 0)
+				if (failed || reject_user(p, j, i, z) < 0) {
+					failed = 1;
 					break;
+				}
 				nrej++;
 			}
 		}
 		free(mark);
 		if (z)
 			msgpack_zone_free(z);
+	}
+	if (failed) {
+		/* a refusal could not be recorded: the batch stays unacknowledged */
+		ins_resp_free(&r);
+		j->state = J_WAIT;
+		return;
 	}
 	if (r.failed > 0 && (uint64_t)r.failed > nrej)
 		warnf(p, "batch %llu: Insider counted %ld failed users but named %llu of them; the others are counted as delivered",
@@ -769,6 +787,7 @@ handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 	}
 	if (j->b.n <= 1) {
 		msgpack_zone *z = msgpack_zone_new(4096);
+		j->state = J_WAIT; /* unless the refusal is recorded below */
 		if (!z || rej_add(p->rej, "", "http-400", "Insider refused the request holding only this user (HTTP %ld): %s",
 			resp->status, msg[0] ? msg : "(no message)") < 0) {
 			fatal(p, XIT_TEMPFAIL, "out of memory");
@@ -1058,6 +1077,10 @@ static int
 run_dry(struct push *p)
 {
 	for (;;) {
+		if (http_aborted()) {
+			fatal(p, XIT_TEMPFAIL, "interrupted");
+			break;
+		}
 		take_batches(p);
 		struct job *j = p->head;
 		if (j) {
@@ -1098,10 +1121,14 @@ run_live(struct push *p)
 			break;
 		if (!p->stopping && rdone && !queued && p->nlive == 0)
 			break;
-		/* wake up soon when the reader may hand a batch over */
+		/* wake up soon when the reader may hand a batch over: while requests are in
+		 * flight by polling every 2 ms (curl's wait cannot see the reader), otherwise on
+		 * the reader's signal */
 		int want_input = !rdone && p->nlive < (size_t)p->o->concurrency;
-		if (want_input && wake > 2000)
-			wake = queued ? 0 : 2000;
+		if (want_input && queued)
+			wake = 0;
+		else if (want_input && p->sending > 0 && wake > 2000)
+			wake = 2000;
 		if (p->sending > 0) {
 			struct err e = ERR_INIT;
 			long ms = (long)((wake + 999) / 1000);
@@ -1184,7 +1211,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 			ret = -1;
 			goto out;
 		}
-		ins_rate_init(&p->rate, o->rate, o->concurrency, mono_us());
+		ins_rate_init(&p->rate, o->rate, 1, mono_us());
 	}
 	if (o->journal) {
 		p->jfd = open(o->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -1197,6 +1224,15 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	if (!p->rej) {
 		ret = -1;
 		goto out;
+	}
+	if (o->progress && !o->dry_run) {
+		/* written at once: a path that cannot be written is found before anything is sent,
+		 * and a run killed before its first batch leaves no stale through_version */
+		progress_write(p, 1);
+		if (p->fatal_status) {
+			ret = err_set(e, XIT_CONFIG, "%s", p->fatal_msg);
+			goto out;
+		}
 	}
 	if (reader_start(p, e) < 0) {
 		ret = -1;

@@ -3,8 +3,9 @@
  *
  * The bucket fills at per_minute/60 tokens a second up to `burst` tokens and starts full; one
  * request takes one token. With burst B, any 60 s window holds at most per_minute + B
- * requests; the default burst is the concurrency, so the first requests leave together and
- * the rest are evenly paced. per_minute <= 0 means no limit.
+ * requests. insider-push uses a burst of 1: requests are evenly paced, so that the account's
+ * limit holds however Insider measures it (fixed or sliding minute, token bucket of any
+ * size). per_minute <= 0 means no limit.
  * Ownership: a plain struct, the caller's; nothing allocated. Pure: no clock read here.
  */
 #ifndef DBXI_INS_RATE_H

@@ -1,7 +1,7 @@
 #!/bin/sh
 # insider-push without a service: usage, configuration, dry run, malformed input.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 33
+plan 39
 D=$DATA/insider-push
 unset INSIDER_API_TOKEN INSIDER_API_TOKEN_FILE INSIDER_API_URL INSIDER_PARTNER_NAME DBXI_WIRE
 
@@ -28,6 +28,8 @@ check_err "both told" "set only one"
 INSIDER_API_URL=http://example.com run 78 insider-push "$D/users.ndjson"; ok $? "plain http to a remote host refused"
 check_err "http refusal told" "plain http is allowed only to a loopback"
 INSIDER_API_URL=ftp://127.0.0.1/ run 78 insider-push "$D/users.ndjson"; ok $? "other schemes refused"
+INSIDER_API_URL=http://127.0.0.1:1 run 78 insider-push --progress "$T/no/such/dir/p.json" "$D/users.ndjson"; ok $? "unwritable progress file: 78 before sending"
+check_err "progress path told" "insider-push: progress file $T/no/such/dir/p.json: cannot write"
 INSIDER_PARTNER_NAME='my brand' run 78 insider-push "$D/users.ndjson"; ok $? "partner with a space refused"
 
 # dry run: the exact bodies, the partner lowercased, never the token
@@ -50,6 +52,23 @@ for l in open(sys.argv[1]):
     d=json.loads(l)
     assert all(not k.startswith("_") for u in d["users"] for k in u), l
 ' "$D/dry-b4.out"
+
+# options and the records' _insider metadata (the record wins)
+cat >flags.ndjson <<'X'
+{"identifiers":{"uuid":"a"},"_insider":{"not_append":false}}
+{"identifiers":{"uuid":"b"}}
+{"identifiers":{"uuid":"c"},"not_append":false}
+{"identifiers":{"uuid":"d"},"_insider":{"skip_hook":false}}
+X
+cat >want <<'X'
+{"skip_hook":true,"users":[{"identifiers":{"uuid":"a"}},{"identifiers":{"uuid":"b"},"not_append":true},{"identifiers":{"uuid":"c"},"not_append":false}]}
+{"users":[{"identifiers":{"uuid":"d"},"not_append":true}]}
+X
+check "flags from options and metadata" 0 insider-push -n --skip-hook --not-append flags.ndjson
+check_out "record metadata overrides the options; skip_hook splits the request" want
+echo '{"identifiers":{"uuid":"e"},"_insider":{"not_append":"yes"}}' >badflag.ndjson
+check "malformed _insider rejected, not sent" 0 insider-push -n --rejects rj.ndjson badflag.ndjson
+grep -q '"field":"_insider.not_append","rule":"type","message":"must be true or false"' rj.ndjson; ok $? "the reject names the field"
 
 # malformed input: what came before is still handled, then 65 with the record number
 { head -n 3 "$D/users.ndjson"; echo '{"identifiers": nope}'; } >bad.ndjson

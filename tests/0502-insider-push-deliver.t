@@ -3,7 +3,7 @@
 # progress file, secret hygiene.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 31
+plan 33
 D=$DATA/insider-push
 EMU_TOKEN=tok-S3CRET-4711-ff
 emu_start
@@ -82,6 +82,14 @@ emu_reset
 emu_fault '{"kind":"slow","seconds":0.3,"count":3}'
 check "concurrency 1" 0 insider-push -b 1 -c 1 "$D/users.ndjson"
 is "one at a time" "$(emu_stat max_concurrent)" 1
+
+# progress on a terminal (script(1) gives it one), none when stderr is a file
+emu_reset
+emu_fault '{"kind":"slow","seconds":0.4,"count":3}'
+script -qec "insider-push -b 3 -c 1 '$D/users.ndjson'" /dev/null >tty.out
+grep -q 'insider-push: 10 users read, [0-9]* delivered, 0 rejected, [0-9]* requests ([0-9]*/s), [01] in flight, 0 retries' tty.out; ok $? "progress line on a terminal"
+grep -c 'users read' err >n
+is "no progress line when stderr is a file" "$(cat n)" 0
 
 # the token never appears anywhere
 INSIDER_API_TOKEN_FILE=$T/tokf; printf '%s\n' "$EMU_TOKEN" >tokf; chmod 600 tokf

@@ -3,18 +3,41 @@
 # 429 and Retry-After, 5xx, dropped connections, retries exhausted, refused credentials.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 39
+plan 49
 D=$DATA/insider-push
 emu_start
 
 # HTTP 200 with fail.errors: each error back to its user, across batches
-check "partial failures" 0 insider-push -b 4 --rejects r.ndjson --progress p.json "$D/mixed.ndjson"
+check "partial failures" 0 insider-push -b 4 --rejects r.ndjson --progress p.json --journal jp.ndjson "$D/mixed.ndjson"
 check_err "partial summary" "insider-push: 3 users delivered, 3 rejected by Insider, 2 requests, 0 retries"
 sort r.ndjson >rs; sort "$D/mixed.rejects" >want
 same want rs; ok $? "rejects: the right users, Insider's messages, the source position"
 echo '{"through_version":22,"delivered":3,"rejected":3,"records":6}' >want
 same want p.json; ok $? "progress counts rejected users as done"
 is "emulator accepted 3" "$(emu_stat users_accepted)" 3
+sed 's/"time":"[^"]*",//' jp.ndjson | sort >jps
+cat >want <<'X'
+{"batch":1,"status":"partial","http":200,"users":4,"bytes":384,"attempts":1,"first_record":1,"last_record":4,"first_version":20,"last_version":21,"delivered":2,"rejected":2}
+{"batch":2,"status":"partial","http":200,"users":2,"bytes":148,"attempts":1,"first_record":5,"last_record":6,"first_version":22,"last_version":22,"delivered":1,"rejected":1}
+X
+same want jps; ok $? "journal: partial batches with their counts"
+
+# fail.errors inside the halves of a split: indexes are the half's, mapped back right
+emu_reset
+emu_fault '{"status":400,"when_user_has":"ok2@example.com"}'
+check "split and partial failures together" 0 insider-push --rejects rs.ndjson "$D/mixed.ndjson"
+check_err "split+partial summary" "insider-push: 2 users delivered, 4 rejected by Insider"
+python3 -c '
+import json
+for l in open("rs.ndjson"):
+    r=json.loads(l); print(r["record_number"], r["rule"], r["record"]["identifiers"])' | sort >got
+cat >want <<'X'
+2 regexp(^.+@.+\..+$) {'email': 'not-an-email'}
+3 http-400 {'email': 'ok2@example.com'}
+4 required {'email': 'buyer@example.com'}
+5 type(string) {'uuid': 12345}
+X
+same want got; ok $? "each refusal on its own user"
 
 # a 400 for the whole batch: bisection finds the one user
 emu_reset
@@ -85,8 +108,8 @@ INSIDER_PARTNER_NAME=otherbrand run 77 insider-push -c 1 -b 2 "$D/users.ndjson";
 check_err "401 told" "HTTP 401"
 emu_reset
 emu_fault '{"status":403,"count":1}'
-check "403 mid-run with concurrency" 77 insider-push -c 4 -b 1 --progress p77.json "$D/users.ndjson"
-is "no new request after the 403" "$(emu_stat requests | awk '{print ($1 <= 4)}')" 1
+check "403 mid-run with concurrency" 77 insider-push -c 4 -b 1 --journal j77.ndjson "$D/users.ndjson"
+is "the run stopped early (in-flight requests end, nothing new starts)" "$(emu_stat requests | awk '{print ($1 < 10)}')" 1
 
 # a URL that is no Insider
 emu_reset
@@ -96,4 +119,16 @@ check_err "404 told" "check INSIDER_API_URL"
 p=$(free_port)
 INSIDER_API_URL=http://127.0.0.1:$p run 69 insider-push --backoff 5 --max-attempts 2 "$D/users.ndjson"; ok $? "connection refused: 69"
 check_err "refused connection told" "still unavailable after 2 attempts"
+
+# the budget: an account allowing 600 requests a minute (10 a second, burst 2)
+emu_start --rate-per-minute 600 --burst 2
+s=$(date +%s%N)
+check "within --rate 600 the account never says 429" 0 insider-push -b 1 -c 4 --rate 600 "$D/users.ndjson"
+e=$(date +%s%N)
+is "no 429" "$(emu_stat status_counts.429)" 0
+is "paced: 10 requests at 10 a second take 0.6 s or more" "$(( (e - s) >= 600000000 ))" 1
+emu_reset
+check "without a budget, the 429s are waited out" 0 insider-push -b 1 -c 4 --rate 0 --backoff 50 "$D/users.ndjson"
+is "the account did refuse some" "$(emu_stat status_counts.429 | awk '{print ($1 > 0)}')" 1
+is "all delivered anyway" "$(emu_stat distinct_users)" 10
 done_testing

@@ -2,7 +2,7 @@
 # kill -9 in the middle of a run, resume from the progress file: nothing is lost.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 7
+plan 11
 emu_start
 python3 -c '
 import json
@@ -40,4 +40,18 @@ print(len(a | b), len(a & b))' >u
 read all again <u
 is "both runs together: all 40 users" "$all" 40
 is "re-sent at most 3 batches: version X+1 (maybe complete), one in flight, one progress interval (<= 15)" "$(( again <= 15 ))" 1
+
+# SIGTERM: stop at once, 75, the progress file and the journal say how far it got
+emu_reset
+emu_fault '{"kind":"slow","seconds":0.3,"count":100}'
+insider-push -b 5 -c 1 --progress pt.json --journal jt.ndjson in.ndjson >out 2>err &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q '"status":"delivered"' jt.ndjson 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 75" "$?" 75
+check_err "interrupted told" "insider-push: interrupted"
+grep -q '"delivered":[1-9]' pt.json; ok $? "progress written on the way out"
+grep -Eq '"status":"(unacknowledged|unsent)"' jt.ndjson; ok $? "journal marks what was left"
 done_testing

@@ -228,7 +228,8 @@ main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (!o.dry_run) /* a dry run ends quietly when its reader goes away, as filters do */
+		signal(SIGPIPE, SIG_IGN);
 	http_set_abort_flag(&stop_flag);
 
 	if (verify || schema) {
@@ -313,7 +314,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: dry run: %llu users in %llu requests (%llu bytes), %llu rejected; nothing sent\n",
 				PROG, (unsigned long long)users, (unsigned long long)st.requests,
 				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
-	} else if (!quiet) {
+	} else if (!quiet && (r == 0 || st.records > 0 || st.requests > 0)) {
 		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
 			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
 			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);

@@ -2,10 +2,21 @@
 # emu_start [OPTIONS]: the Insider emulator on a free port (pid in EMU_PIDS), with the
 # environment insider-push reads pointing at it.
 emu_start() {
-	EPORT=$(free_port)
-	python3 "$DBXI_ROOT/tests/emu/insider_emu.py" --port "$EPORT" --token "${EMU_TOKEN:-ins-test-token}" "$@" >>emu.log 2>&1 &
-	EMU_PIDS="${EMU_PIDS:-} $!"
-	wait_port "$EPORT" || return 1
+	# a port found free may be taken by a parallel test before the emulator binds it: then
+	# the emulator exits without saying it listens, and another port is tried
+	for try in 1 2 3; do
+		EPORT=$(free_port)
+		python3 "$DBXI_ROOT/tests/emu/insider_emu.py" --port "$EPORT" --token "${EMU_TOKEN:-ins-test-token}" "$@" >>emu.log 2>&1 &
+		epid=$!
+		EMU_PIDS="${EMU_PIDS:-} $epid"
+		i=0
+		while [ $i -lt 100 ] && kill -0 "$epid" 2>/dev/null \
+			&& ! grep -q "listening on 127.0.0.1:$EPORT\$" emu.log; do
+			sleep 0.05; i=$((i + 1))
+		done
+		grep -q "listening on 127.0.0.1:$EPORT\$" emu.log && kill -0 "$epid" 2>/dev/null && break
+		[ "$try" -lt 3 ] || { echo "# the emulator did not start" >&2; return 1; }
+	done
 	EMU=http://127.0.0.1:$EPORT
 	INSIDER_API_URL=$EMU INSIDER_PARTNER_NAME=dbxitest INSIDER_API_TOKEN=${EMU_TOKEN:-ins-test-token}
 	export INSIDER_API_URL INSIDER_PARTNER_NAME INSIDER_API_TOKEN
