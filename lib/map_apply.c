@@ -93,12 +93,11 @@ raw(struct run *r, struct map_src *s, msgpack_object *out)
 	}
 	case SRC_JQ: {
 		if (!m->row_ok) {
-			m->row = map_jq_from_obj(r->rec);
-			if (!jv_is_valid(m->row))
+			if (map_jq_row_set(&m->row, r->rec) < 0)
 				return nomem(r);
 			m->row_ok = 1;
 		}
-		int k = map_jq_run(s->jq, m->row, r->z, out, &m->why);
+		int k = map_jq_run(s->jq, m->row.obj, r->z, out, &m->why);
 		if (k == -2)
 			return nomem(r);
 		if (k < 0) {
@@ -446,10 +445,7 @@ map_record(struct map *m, const msgpack_object *rec, uint64_t recno, msgpack_zon
 {
 	struct run r = {m, rec, recno, z, rej, e, 0, BUF_INIT};
 	int k = record(&r, out);
-	if (m->row_ok) {
-		jv_free(m->row);
-		m->row_ok = 0;
-	}
+	m->row_ok = 0;
 	buf_free(&r.field);
 	if (k < 0)
 		return -1;

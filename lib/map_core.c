@@ -664,8 +664,7 @@ map_free(struct map *m)
 	}
 	free(m->ev);
 	free(m->all);
-	if (m->row_ok)
-		jv_free(m->row);
+	map_jq_row_free(&m->row);
 	buf_free(&m->why);
 	if (m->z)
 		msgpack_zone_free(m->z);

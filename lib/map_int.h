@@ -55,8 +55,8 @@ struct map {
 	uint32_t nall, capall;
 	/* per record scratch */
 	struct buf why;
-	jv row;       /* the record as jv, built once per record when a jq field needs it */
-	int row_ok;
+	struct map_jq_row row; /* the record as jq sees it, kept between records */
+	int row_ok;            /* row holds the current record */
 };
 
 /* the type of a default attribute or event parameter; -1 when name is not one */

@@ -205,7 +205,7 @@ double_obj(double d, msgpack_zone *z, msgpack_object *out, struct buf *why)
 		*out = d < 0 ? rec_int((int64_t)d) : rec_uint((uint64_t)d);
 		return 0;
 	}
-	for (int p = 1; p <= 17; p++) {
+	for (int p = 15; p <= 17; p++) { /* %g drops trailing zeros: 15 digits is the shortest form when one of 15 or fewer exists */
 		snprintf(tmp, sizeof tmp, "%.*g", p, d);
 		if (strtod(tmp, NULL) == d)
 			break;
@@ -268,4 +268,68 @@ map_jq_to_obj(jv v, msgpack_zone *z, msgpack_object *out, struct buf *why)
 		*out = rec_nil();
 		return 0;
 	}
+}
+
+/* ---- the row, kept between records ---- */
+
+int
+map_jq_row_set(struct map_jq_row *r, const msgpack_object *rec)
+{
+	uint32_t n = rec->type == MSGPACK_OBJECT_MAP ? rec->via.map.size : 0;
+	int same = r->have && n == r->n;
+	if (n > r->cap) {
+		struct map_jq_key *k = realloc(r->keys, n * sizeof *k);
+		if (!k)
+			return -1;
+		memset(k + r->cap, 0, (n - r->cap) * sizeof *k);
+		r->keys = k, r->cap = n;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *key = &rec->via.map.ptr[i].key;
+		struct map_jq_key *c = &r->keys[i];
+		const char *ks = key->type == MSGPACK_OBJECT_STR ? key->via.str.ptr : "";
+		uint32_t kl = key->type == MSGPACK_OBJECT_STR ? key->via.str.size : 0;
+		if (c->s && c->len == kl && memcmp(c->s, ks, kl) == 0)
+			continue;
+		same = 0;
+		if (c->s) {
+			free(c->s);
+			jv_free(c->k);
+		}
+		c->s = malloc(kl + 1);
+		if (!c->s)
+			return -1;
+		memcpy(c->s, ks, kl);
+		c->s[kl] = 0;
+		c->len = kl;
+		c->k = jv_string_sized(ks, (int)kl);
+	}
+	r->n = n;
+	if (!same) {
+		if (r->have)
+			jv_free(r->obj);
+		r->obj = jv_object();
+		r->have = 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		jv v = map_jq_from_obj(&rec->via.map.ptr[i].val);
+		if (!jv_is_valid(v))
+			return -1;
+		r->obj = jv_object_set(r->obj, jv_copy(r->keys[i].k), v);
+	}
+	return 0;
+}
+
+void
+map_jq_row_free(struct map_jq_row *r)
+{
+	for (uint32_t i = 0; i < r->cap; i++)
+		if (r->keys[i].s) {
+			free(r->keys[i].s);
+			jv_free(r->keys[i].k);
+		}
+	free(r->keys);
+	if (r->have)
+		jv_free(r->obj);
+	memset(r, 0, sizeof *r);
 }

@@ -22,6 +22,23 @@ void map_jq_free(struct map_jq *q);
  * -1: jq failed or gave more than one value, reason in why; -2: out of memory. */
 int map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why);
 
+/* the row as jq sees it, kept from record to record: the keys' jv strings are made once (jq
+ * caches their hashes) and, while the records keep the same keys in the same order, the object
+ * is updated in place instead of rebuilt. Owned by its user; map_jq_row_free releases it. */
+struct map_jq_row {
+	jv obj;
+	int have;
+	uint32_t n, cap;
+	struct map_jq_key {
+		char *s;
+		uint32_t len;
+		jv k;
+	} *keys;
+};
+/* makes r->obj the record rec (a map). 0, or -1 on ENOMEM. */
+int map_jq_row_set(struct map_jq_row *r, const msgpack_object *rec);
+void map_jq_row_free(struct map_jq_row *r);
+
 /* conversions between records and jv. map_jq_from_obj returns an invalid jv on ENOMEM. */
 jv map_jq_from_obj(const msgpack_object *v);
 /* 0, -1 (a value a record cannot hold: non-finite number; reason in why), -2 ENOMEM */
