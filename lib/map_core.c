@@ -243,6 +243,9 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 			if (!prog)
 				return nomem(c);
 			s->jq = map_jq_compile(prog, &c->m->why);
+			/* the row jq sees holds only the columns the programs read, when that is clear */
+			if (s->jq && map_jq_fields(prog, strlen(prog), &c->m->row.want, &c->m->row.nwant) < 0)
+				c->m->row.all = 1;
 			free(prog);
 			if (!s->jq) {
 				if (c->m->why.len == 0)
