@@ -568,7 +568,22 @@ map_compile_flags(const char *text, size_t n, const char *name, int flags, struc
 		}
 		char msg[sizeof e->msg];
 		memcpy(msg, e->msg, sizeof msg);
-		err_set(e, XIT_CONFIG, "%s: not valid JSON: %s", name, msg);
+		/* "byte N: ..." from the parser: say line and column, as editors do */
+		char *end;
+		unsigned long long off;
+		errno = 0;
+		if (strncmp(msg, "byte ", 5) == 0 && (off = strtoull(msg + 5, &end, 10), errno == 0) &&
+		    end != msg + 5 && *end == ':') {
+			unsigned long line = 1, col = 1;
+			for (size_t i = 0; i < n && i + 1 < off; i++) { /* off counts from 1 */
+				if (m->text[i] == '\n')
+					line++, col = 1;
+				else if (((unsigned char)m->text[i] & 0xC0) != 0x80)
+					col++;
+			}
+			err_set(e, XIT_CONFIG, "%s: not valid JSON: line %lu, column %lu%s", name, line, col, end);
+		} else
+			err_set(e, XIT_CONFIG, "%s: not valid JSON: %s", name, msg);
 		map_free(m);
 		return NULL;
 	}
