@@ -1,9 +1,11 @@
 /* fuzz_map_parse: libFuzzer harness for row-map's mapping parser (map_compile) and, for every
  * mapping it accepts, the mapping of a few fixed records through it. jq programs are checked
- * for their form but not compiled (MAP_F_NOJQ): libjq is not the code under test. */
+ * for their form but not compiled (MAP_F_NOJQ): libjq is not the code under test; the scan of
+ * a program's text for the columns it reads (map_jq_fields) is fuzzed on the input too. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "map_int.h"
 
@@ -38,6 +40,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct err e = ERR_INIT;
+	char **names = NULL;
+	uint32_t nnames = 0;
+	(void)map_jq_fields((const char *)data, size, &names, &nnames);
+	for (uint32_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
 	struct map *m = map_compile_flags((const char *)data, size, "fuzz.json", MAP_F_NOJQ, &e);
 	if (!m)
 		return 0;
