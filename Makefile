@@ -14,10 +14,11 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
+VERSION = 0.1.0
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib
+override CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ilib -DDBXI_VERSION=\"$(VERSION)\"
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PKG_CFLAGS := $(shell pkg-config --cflags libcurl msgpack 2>/dev/null)
@@ -83,7 +84,7 @@ check-valgrind: deps all
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -Ilib $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(filter-out lib/err.c,$(LIB_SRC)) $(PKG_LIBS) $(JQ_LIBS) -lm -lpthread
+	  -o $@ $< $(LIB_SRC) $(PKG_LIBS) $(JQ_LIBS) -lm -lpthread
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do n=$${f#build-fuzz/}; mkdir -p build-fuzz/corpus-$$n; \

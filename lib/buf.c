@@ -31,7 +31,7 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 int
-buf_add(struct buf *b, const void *p, size_t n)
+buf_add_slow(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		return -1;
@@ -46,17 +46,6 @@ int
 buf_adds(struct buf *b, const char *s)
 {
 	return buf_add(b, s, strlen(s));
-}
-
-int
-buf_addc(struct buf *b, char c)
-{
-	if (b->len + 1 < b->cap) {
-		b->p[b->len++] = c;
-		b->p[b->len] = 0;
-		return 0;
-	}
-	return buf_add(b, &c, 1);
 }
 
 int

@@ -17,9 +17,31 @@ struct buf {
 #define BUF_INIT { NULL, 0, 0, 0 }
 
 int buf_grow(struct buf *b, size_t extra) __attribute__((warn_unused_result));
-int buf_add(struct buf *b, const void *p, size_t n) __attribute__((warn_unused_result));
+int buf_add_slow(struct buf *b, const void *p, size_t n) __attribute__((warn_unused_result));
 int buf_adds(struct buf *b, const char *s) __attribute__((warn_unused_result));
-int buf_addc(struct buf *b, char c) __attribute__((warn_unused_result));
+
+/* the common case inline: room enough, no call */
+static inline __attribute__((warn_unused_result)) int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n < b->cap) {
+		__builtin_memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = 0;
+		return 0;
+	}
+	return buf_add_slow(b, p, n);
+}
+static inline __attribute__((warn_unused_result)) int
+buf_addc(struct buf *b, char c)
+{
+	if (b->len + 1 < b->cap) {
+		b->p[b->len++] = c;
+		b->p[b->len] = 0;
+		return 0;
+	}
+	return buf_add_slow(b, &c, 1);
+}
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), warn_unused_result));
 void buf_reset(struct buf *b); /* len = 0, keeps the memory */

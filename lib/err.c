@@ -22,6 +22,15 @@ vfmt(char *buf, size_t len, int errnum, const char *fmt, va_list ap)
 		snprintf(buf + n, len - (size_t)n, " %s", strerror(errnum));
 }
 
+void
+err_init(const char *prog, char **argv)
+{
+	PROG = prog;
+	if (argv && argv[0])
+		argv[0] = (char *)prog;
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int
 err_set(struct err *e, int status, const char *fmt, ...)
 {

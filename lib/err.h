@@ -33,6 +33,10 @@ int err_set(struct err *e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 extern const char *PROG;
+/* err_init: every main() starts with it: sets PROG (and argv[0], which getopt names in its
+ * messages), and ignores SIGPIPE so that a closed downstream pipe comes back as EPIPE from
+ * write(2); the tool then cleans up and ends quietly through err_epipe(). */
+void err_init(const char *prog, char **argv);
 void err_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void err_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* err_exit: reports e (as "PROG: msg") and exits with its status. */

@@ -21,8 +21,7 @@ struct rec_reader {
 	size_t nlscan; /* bytes from off already known to hold no newline */
 	msgpack_zone *zone;
 	struct jp jp;
-	/* MessagePack */
-	msgpack_unpacker mp;
+	/* MessagePack: records are read into buf too, then decoded in place */
 	int mp_init;
 	msgpack_unpacked mpres;
 	struct buf path;
@@ -71,10 +70,8 @@ rec_reader_free(struct rec_reader *r)
 	if (r->zone)
 		msgpack_zone_free(r->zone);
 	rec_jp_free(&r->jp);
-	if (r->mp_init) {
+	if (r->mp_init)
 		msgpack_unpacked_destroy(&r->mpres);
-		msgpack_unpacker_destroy(&r->mp);
-	}
 	buf_free(&r->path);
 	free(r);
 }
@@ -183,6 +180,8 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 		r->jp.z = r->zone;
 		r->jp.final = r->eof;
 		if (rec_jp_value(&r->jp, out, 0) == 0) {
+			if ((size_t)(r->jp.p - (r->buf + r->off)) > r->max)
+				return too_large(r, e);
 			r->count++;
 			if (out->type != MSGPACK_OBJECT_MAP)
 				return err_set(e, XIT_DATAERR,
@@ -209,73 +208,137 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 	}
 }
 
-static int
-mp_start(struct rec_reader *r, struct err *e)
+/* the length of the MessagePack value at p: > 0 when it is complete in n bytes, 0 when more
+ * bytes are needed, -1 when malformed (*why says how). Allocates nothing, so that a header
+ * announcing billions of entries costs nothing until the bytes are really there. */
+static long
+mp_scan(const unsigned char *p, size_t n, const char **why)
 {
-	if (!msgpack_unpacker_init(&r->mp, READ_CHUNK))
-		return err_set(e, XIT_TEMPFAIL, "out of memory");
-	msgpack_unpacked_init(&r->mpres);
-	r->mp_init = 1;
-	/* hand over what was read while detecting the form */
-	size_t n = r->len - r->off;
-	if (n) {
-		if (!msgpack_unpacker_reserve_buffer(&r->mp, n))
-			return err_set(e, XIT_TEMPFAIL, "out of memory");
-		memcpy(msgpack_unpacker_buffer(&r->mp), r->buf + r->off, n);
-		msgpack_unpacker_buffer_consumed(&r->mp, n);
+	uint64_t left[REC_MAX_DEPTH + 2];
+	int sp = 0;
+	size_t pos = 0;
+	left[0] = 1;
+	for (;;) {
+		while (sp >= 0 && left[sp] == 0)
+			sp--;
+		if (sp < 0)
+			return (long)pos;
+		left[sp]--;
+		if (pos >= n)
+			return 0;
+		unsigned c = p[pos++];
+		uint64_t skip = 0, items = 0;
+		int lenbytes = 0, container = 0;
+		if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+			;
+		else if (c <= 0x8f) {
+			container = 1;
+			items = 2 * (uint64_t)(c & 0x0f);
+		} else if (c <= 0x9f) {
+			container = 1;
+			items = c & 0x0f;
+		} else if (c <= 0xbf)
+			skip = c & 0x1f;
+		else
+			switch (c) {
+			case 0xc4: case 0xd9: lenbytes = 1; break;
+			case 0xc5: case 0xda: lenbytes = 2; break;
+			case 0xc6: case 0xdb: lenbytes = 4; break;
+			case 0xc7: lenbytes = 1; skip = 1; break;
+			case 0xc8: lenbytes = 2; skip = 1; break;
+			case 0xc9: lenbytes = 4; skip = 1; break;
+			case 0xca: skip = 4; break;
+			case 0xcb: skip = 8; break;
+			case 0xcc: case 0xd0: skip = 1; break;
+			case 0xcd: case 0xd1: skip = 2; break;
+			case 0xce: case 0xd2: skip = 4; break;
+			case 0xcf: case 0xd3: skip = 8; break;
+			case 0xd4: skip = 2; break;
+			case 0xd5: skip = 3; break;
+			case 0xd6: skip = 5; break;
+			case 0xd7: skip = 9; break;
+			case 0xd8: skip = 17; break;
+			case 0xdc: container = 1; lenbytes = 2; break;
+			case 0xdd: container = 1; lenbytes = 4; break;
+			case 0xde: container = 2; lenbytes = 2; break;
+			case 0xdf: container = 2; lenbytes = 4; break;
+			default:
+				*why = "reserved type byte 0xc1";
+				return -1;
+			}
+		if (lenbytes) {
+			uint64_t len = 0;
+			if (n - pos < (size_t)lenbytes)
+				return 0;
+			for (int i = 0; i < lenbytes; i++)
+				len = len << 8 | p[pos++];
+			if (container)
+				items = container == 2 ? 2 * len : len;
+			else
+				skip += len;
+		}
+		if (skip) {
+			if (n - pos < skip)
+				return 0;
+			pos += (size_t)skip;
+		}
+		if (container && items) {
+			if (sp + 1 > REC_MAX_DEPTH) {
+				*why = "nested deeper than 32 levels";
+				return -1;
+			}
+			left[++sp] = items;
+		}
 	}
-	r->off = r->len = 0;
-	return 0;
 }
 
 static int
 read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 {
 	for (;;) {
-		msgpack_unpack_return ret = msgpack_unpacker_next(&r->mp, &r->mpres);
-		if (ret == MSGPACK_UNPACK_SUCCESS) {
-			r->count++;
-			*out = r->mpres.data;
-			if (out->type != MSGPACK_OBJECT_MAP)
+		size_t have = r->len - r->off;
+		const char *why = NULL;
+		long n = have ? mp_scan((const unsigned char *)r->buf + r->off, have, &why) : 0;
+		if (n < 0)
+			return err_set(e, XIT_DATAERR, "record %llu: malformed MessagePack: %s",
+			    (unsigned long long)r->count + 1, why);
+		if (n == 0) {
+			if (have > r->max)
+				return too_large(r, e);
+			if (r->eof) {
+				if (have == 0)
+					return 0;
 				return err_set(e, XIT_DATAERR,
-				    "record %llu: not a MessagePack map (each record is one map)",
-				    (unsigned long long)r->count);
-			buf_reset(&r->path);
-			if (rec_check(out, 0, &r->path, e) < 0) {
-				char msg[sizeof e->msg];
-				memcpy(msg, e->msg, sizeof msg);
-				return err_set(e, XIT_DATAERR, "record %llu: %s",
-				    (unsigned long long)r->count, msg);
+				    "record %llu: truncated MessagePack (input ends inside a record)",
+				    (unsigned long long)r->count + 1);
 			}
-			return 1;
+			if (fill(r, have ? have : 1, e) < 0)
+				return -1;
+			if (r->len - r->off == have && !r->eof)
+				return too_large(r, e);
+			continue;
 		}
-		if (ret == MSGPACK_UNPACK_PARSE_ERROR)
-			return err_set(e, XIT_DATAERR,
-			    "record %llu: malformed MessagePack (bad type byte, or nested deeper than 32 levels)",
-			    (unsigned long long)r->count + 1);
-		if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
-			return err_set(e, XIT_TEMPFAIL, "out of memory reading record %llu",
-			    (unsigned long long)r->count + 1);
-		/* CONTINUE: need more bytes */
-		size_t pending = msgpack_unpacker_message_size(&r->mp);
-		if (pending > r->max)
+		if ((size_t)n > r->max)
 			return too_large(r, e);
-		if (r->eof) {
-			if (pending == 0)
-				return 0;
-			return err_set(e, XIT_DATAERR,
-			    "record %llu: truncated MessagePack (input ends inside a record)",
+		size_t used = 0;
+		msgpack_unpack_return ret = msgpack_unpack_next(&r->mpres, r->buf + r->off, (size_t)n, &used);
+		if (ret != MSGPACK_UNPACK_SUCCESS || used != (size_t)n)
+			return err_set(e, XIT_DATAERR, "record %llu: malformed MessagePack",
 			    (unsigned long long)r->count + 1);
+		r->off += (size_t)n;
+		r->count++;
+		*out = r->mpres.data;
+		if (out->type != MSGPACK_OBJECT_MAP)
+			return err_set(e, XIT_DATAERR,
+			    "record %llu: not a MessagePack map (each record is one map)",
+			    (unsigned long long)r->count);
+		buf_reset(&r->path);
+		if (rec_check(out, 0, &r->path, e) < 0) {
+			char msg[sizeof e->msg];
+			memcpy(msg, e->msg, sizeof msg);
+			return err_set(e, XIT_DATAERR, "record %llu: %s", (unsigned long long)r->count, msg);
 		}
-		if (!msgpack_unpacker_reserve_buffer(&r->mp, READ_CHUNK))
-			return err_set(e, XIT_TEMPFAIL, "out of memory");
-		ssize_t k = read_some(r->fd, msgpack_unpacker_buffer(&r->mp),
-		    msgpack_unpacker_buffer_capacity(&r->mp));
-		if (k < 0)
-			return err_set(e, XIT_TEMPFAIL, "reading input:");
-		if (k == 0)
-			r->eof = 1;
-		msgpack_unpacker_buffer_consumed(&r->mp, (size_t)k);
+		return 1;
 	}
 }
 
@@ -297,8 +360,8 @@ rec_read(struct rec_reader *r, msgpack_object *out, struct err *e)
 		unsigned char c = (unsigned char)r->buf[r->off];
 		if ((c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf) {
 			r->form = REC_MSGPACK;
-			if (mp_start(r, e) < 0)
-				return -1;
+			msgpack_unpacked_init(&r->mpres);
+			r->mp_init = 1;
 		} else
 			r->form = REC_JSON;
 	}

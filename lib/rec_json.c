@@ -9,6 +9,9 @@
 #include <string.h>
 #include "rec.h"
 #include "rec_priv.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static int
 jp_fail(struct jp *j, const char *at, const char *msg)
@@ -28,6 +31,40 @@ jp_more(struct jp *j, const char *at)
 	j->incomplete = 1;
 	return -1;
 }
+
+#define ONES 0x0101010101010101ULL
+#define HIGH 0x8080808080808080ULL
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+/* first byte in [p, end) that is '"', '\\', below 0x20 or (when high) 0x80 and above; the
+ * scan stops early (at a 16-byte boundary short of end): callers finish byte by byte */
+static inline const char *
+scan16(const char *p, const char *end, int high)
+{
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+		    _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (high)
+			mask |= (unsigned)_mm_movemask_epi8(x);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+	return p;
+}
+#else
+static inline const char *
+scan16(const char *p, const char *end, int high)
+{
+	(void)end;
+	(void)high;
+	return p;
+}
+#endif
 
 static inline const char *
 skip_ws(const char *p, const char *end)
@@ -78,6 +115,20 @@ rec_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
+#ifdef __SSE2__
+		while (end - p >= 16 &&
+		    !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)p)))
+			p += 16;
+#endif
+		while (end - p >= 8) {
+			uint64_t x;
+			memcpy(&x, p, 8);
+			if (x & HIGH)
+				break;
+			p += 8;
+		}
+		if (p >= end)
+			break;
 		if (*p < 0x80) {
 			p++;
 			continue;
@@ -91,8 +142,6 @@ rec_utf8_valid(const char *s, size_t n)
 }
 
 /* SWAR: does any byte of x need a look (", \, < 0x20, >= 0x80)? */
-#define ONES 0x0101010101010101ULL
-#define HIGH 0x8080808080808080ULL
 static inline int
 word_special(uint64_t x)
 {
@@ -128,6 +177,7 @@ parse_string(struct jp *j, msgpack_object *out)
 	const char *start = j->p + 1, *p = start, *end = j->end;
 	int escapes = 0;
 	for (;;) {
+		p = scan16(p, end, 1);
 		while (end - p >= 8) {
 			uint64_t x;
 			memcpy(&x, p, 8);
@@ -567,13 +617,13 @@ int
 rec_json_str_append(struct buf *b, const char *s, size_t n)
 {
 	/* worst case 6 bytes per byte + quotes */
-	if (buf_grow(b, n * 6 + 2) < 0)
+	if (b->cap - b->len <= n * 6 + 2 && buf_grow(b, n * 6 + 2) < 0)
 		return -1;
 	char *o = b->p + b->len;
 	const char *p = s, *end = s + n;
 	*o++ = '"';
 	while (p < end) {
-		const char *q = p;
+		const char *q = scan16(p, end, 0);
 		while (end - q >= 8) {
 			uint64_t x;
 			memcpy(&x, q, 8);

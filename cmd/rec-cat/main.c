@@ -74,8 +74,7 @@ main(int argc, char **argv)
 	char *end;
 	int c;
 
-	PROG = "rec-cat";
-	argv[0] = (char *)PROG; /* getopt names the program from argv[0] */
+	err_init("rec-cat", argv);
 	while ((c = getopt_long(argc, argv, "jmpcn:h", longopts, NULL)) != -1)
 		switch (c) {
 		case 'j': o.form = REC_JSON; break;
