@@ -133,10 +133,31 @@ convert(struct run *r, struct map_src *s, enum map_type t, const char *field,
 
 /* the converted value of s: V_SET (*out), V_NONE (null, to be left out), V_BAD, V_ERR.
  * A null is V_SET with a nil when keep_null is set. */
+/* the value has the type already: no conversion (the common case, kept short) */
+static int
+fits(enum map_type t, const msgpack_object *v)
+{
+	switch (v->type) {
+	case MSGPACK_OBJECT_STR: return t == MT_STRING || t == MT_AUTO;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
+	case MSGPACK_OBJECT_EXT: return t == MT_NUMBER || t == MT_AUTO;
+	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
+	default: return 0;
+	}
+}
+
 static int
 value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 {
 	msgpack_object v;
+	if (s->kind == SRC_COLUMN) {
+		const msgpack_object *c = col_get(r->rec, s);
+		if (c && fits(s->type, c)) {
+			*out = *c;
+			return V_SET;
+		}
+	}
 	int k = raw(r, s, &v);
 	if (k != V_SET)
 		return k;
@@ -176,6 +197,12 @@ mapb_prealloc(struct rec_mapb *b, msgpack_zone *z, uint32_t cap)
 static int
 put(struct run *r, struct rec_mapb *b, msgpack_object key, msgpack_object val)
 {
+	if (b->n < b->cap) { /* room already made (mapb_prealloc) */
+		b->kv[b->n].key = key;
+		b->kv[b->n].val = val;
+		b->n++;
+		return 0;
+	}
 	return rec_mapb_putk(b, key, val) < 0 ? nomem(r) : 0;
 }
 
@@ -405,10 +432,8 @@ record(struct run *r, msgpack_object *out)
 		return rej_add(r->rej, "attributes", "empty",
 			"nothing to send: every attribute is null and the row has no event") < 0 ? nomem(r) : 0;
 	}
-	uint32_t nmeta = 0;
-	for (uint32_t i = 0; i < rec->via.map.size; i++)
-		nmeta += rec_is_meta_key(&rec->via.map.ptr[i].key);
-	if (mapb_prealloc(&user, r->z, 6 + nmeta) < 0)
+	/* room for the user object's fields and every key of the row (metadata is a part) */
+	if (mapb_prealloc(&user, r->z, 7 + rec->via.map.size) < 0)
 		return nomem(r);
 	if (ids.n && put(r, &user, rec_strref("identifiers", 11), rec_mapb_done(&ids)) < 0)
 		return -1;
@@ -422,8 +447,9 @@ record(struct run *r, msgpack_object *out)
 		return -1;
 	for (uint32_t i = 0; i < rec->via.map.size; i++) {
 		const msgpack_object_kv *kv = &rec->via.map.ptr[i];
-		if (!rec_is_meta_key(&kv->key) || (m->skip_hook && rec_str_eq(&kv->key, "_insider")))
-			continue;
+		if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size == 0 || kv->key.via.str.ptr[0] != '_' ||
+		    (m->skip_hook && rec_str_eq(&kv->key, "_insider")))
+			continue; /* not metadata (rec_is_meta_key, inline: this runs for every column) */
 		if (put(r, &user, kv->key, kv->val) < 0)
 			return -1;
 	}
