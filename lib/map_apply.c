@@ -377,8 +377,6 @@ build_event(struct run *r, struct map_event *ev, struct rec_arrb *events)
 	return 0;
 }
 
-static struct map_src change_type_src = {.kind = SRC_COLUMN, .col = "_change_type", .col_len = 12};
-
 static int
 record(struct run *r, msgpack_object *out)
 {
@@ -393,7 +391,7 @@ record(struct run *r, msgpack_object *out)
 		r->bad++;
 		return rej_add(r->rej, "", "record", "not an object") < 0 ? nomem(r) : 0;
 	}
-	const char *why = change_type_problem(col_get(rec, &change_type_src));
+	const char *why = change_type_problem(col_get(rec, &m->change_type));
 	if (why) {
 		r->bad++;
 		return rej_add(r->rej, "_change_type", "change_type", "%s", why) < 0 ? nomem(r) : 0;

@@ -169,7 +169,7 @@ to_number(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct
 static int
 int_text(const char *s, size_t n, msgpack_object *out)
 {
-	size_t i = 0, end;
+	size_t i = 0;
 	int neg = 0;
 	uint64_t u = 0;
 	if (i < n && s[i] == '-')
@@ -182,12 +182,11 @@ int_text(const char *s, size_t n, msgpack_object *out)
 			return -3;
 		u = u * 10 + d;
 	}
-	end = i;
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && s[i] == '0'; i++)
 			;
 	}
-	if (i != n || end == 0)
+	if (i != n)
 		return -1;
 	if (!neg) {
 		*out = rec_uint(u);

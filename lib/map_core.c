@@ -502,7 +502,7 @@ static int
 parse_root(struct pctx *c, const msgpack_object *root)
 {
 	struct map *m = c->m;
-	int have_ids = 0, have_attrs = 0;
+	int have_attrs = 0;
 	if (root->type != MSGPACK_OBJECT_MAP)
 		return perr(c, "the mapping must be a JSON object");
 	if (check_map(c, root, "an object") < 0)
@@ -513,7 +513,7 @@ parse_root(struct pctx *c, const msgpack_object *root)
 		size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
 		int r = 0;
 		if (is_key(k, "identifiers"))
-			r = parse_identifiers(c, &kv->val), have_ids = 1;
+			r = parse_identifiers(c, &kv->val);
 		else if (is_key(k, "insider_id"))
 			r = parse_src(c, &kv->val, MT_STRING, &m->insider_id);
 		else if (is_key(k, "attributes"))
@@ -532,7 +532,6 @@ parse_root(struct pctx *c, const msgpack_object *root)
 		if (r < 0)
 			return -1;
 	}
-	(void)have_ids;
 	if (m->ids.n == 0 && m->ids_custom.n == 0 && m->insider_id.kind == SRC_NONE) {
 		size_t old = push(c, "identifiers", 11, 0);
 		perr(c, "no identifier mapped: Insider needs identifiers (uuid, email, phone_number or custom) or insider_id");
@@ -561,6 +560,9 @@ map_compile_flags(const char *text, size_t n, const char *name, int flags, struc
 	memcpy(m->text, text, n);
 	m->text[n] = 0;
 	m->skip_nulls = 1;
+	m->change_type.kind = SRC_COLUMN;
+	m->change_type.col = "_change_type";
+	m->change_type.col_len = 12;
 	if (rec_json_parse(m->text, n, m->z, &root, e) < 0) {
 		if (e->status == XIT_TEMPFAIL) {
 			map_free(m);

@@ -47,6 +47,7 @@ struct map {
 	msgpack_zone *z;
 	struct map_group ids, ids_custom, attrs, attrs_custom;
 	struct map_src insider_id;
+	struct map_src change_type; /* the _change_type column (found like the others) */
 	struct map_event *ev;
 	uint32_t nev;
 	int skip_nulls, not_append, skip_hook;
