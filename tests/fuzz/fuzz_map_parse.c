@@ -2,25 +2,13 @@
  * mapping it accepts, the mapping of a few fixed records through it. jq programs are checked
  * for their form but not compiled (MAP_F_NOJQ): libjq is not the code under test; the scan of
  * a program's text for the columns it reads (map_jq_fields) is fuzzed on the input too. */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "map_int.h"
 
-/* lib/err.c is left out of fuzz builds (it prints and exits): the one function lib/ uses */
-const char *PROG = "fuzz_map_parse";
-int
-err_set(struct err *e, int status, const char *fmt, ...)
-{
-	va_list ap;
-	e->status = status;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const records[] = {
 	"{\"id\":1,\"user_id\":9007199254740993,\"email\":\"a@x.com\",\"phone\":\"+905321112233\","
