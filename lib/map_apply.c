@@ -574,7 +574,9 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 		if (k == 0)
 			break;
 		uint64_t recno = rec_reader_count(rd);
-		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP ? rec_get(&rec, "_schema") : NULL;
+		/* a schema line: the single key _schema (checked without a scan: this runs per record) */
+		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP && rec.via.map.size == 1 &&
+				rec_str_eq(&rec.via.map.ptr[0].key, "_schema") ? &rec.via.map.ptr[0].val : NULL;
 		if (schema) {
 			if (map_set_schema(m, schema, e) < 0) {
 				if (e->status == XIT_DATAERR) {
