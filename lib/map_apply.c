@@ -93,12 +93,11 @@ raw(struct run *r, struct map_src *s, msgpack_object *out)
 	}
 	case SRC_JQ: {
 		if (!m->row_ok) {
-			m->row = map_jq_from_obj(r->rec);
-			if (!jv_is_valid(m->row))
+			if (map_jq_row_set(&m->row, r->rec) < 0)
 				return nomem(r);
 			m->row_ok = 1;
 		}
-		int k = map_jq_run(s->jq, m->row, r->z, out, &m->why);
+		int k = map_jq_run(s->jq, m->row.obj, r->z, out, &m->why);
 		if (k == -2)
 			return nomem(r);
 		if (k < 0) {
@@ -134,10 +133,31 @@ convert(struct run *r, struct map_src *s, enum map_type t, const char *field,
 
 /* the converted value of s: V_SET (*out), V_NONE (null, to be left out), V_BAD, V_ERR.
  * A null is V_SET with a nil when keep_null is set. */
+/* the value has the type already: no conversion (the common case, kept short) */
+static int
+fits(enum map_type t, const msgpack_object *v)
+{
+	switch (v->type) {
+	case MSGPACK_OBJECT_STR: return t == MT_STRING || t == MT_AUTO;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
+	case MSGPACK_OBJECT_EXT: return t == MT_NUMBER || t == MT_AUTO;
+	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
+	default: return 0;
+	}
+}
+
 static int
 value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 {
 	msgpack_object v;
+	if (s->kind == SRC_COLUMN) {
+		const msgpack_object *c = col_get(r->rec, s);
+		if (c && fits(s->type, c)) {
+			*out = *c;
+			return V_SET;
+		}
+	}
 	int k = raw(r, s, &v);
 	if (k != V_SET)
 		return k;
@@ -177,6 +197,12 @@ mapb_prealloc(struct rec_mapb *b, msgpack_zone *z, uint32_t cap)
 static int
 put(struct run *r, struct rec_mapb *b, msgpack_object key, msgpack_object val)
 {
+	if (b->n < b->cap) { /* room already made (mapb_prealloc) */
+		b->kv[b->n].key = key;
+		b->kv[b->n].val = val;
+		b->n++;
+		return 0;
+	}
 	return rec_mapb_putk(b, key, val) < 0 ? nomem(r) : 0;
 }
 
@@ -351,8 +377,6 @@ build_event(struct run *r, struct map_event *ev, struct rec_arrb *events)
 	return 0;
 }
 
-static struct map_src change_type_src = {.kind = SRC_COLUMN, .col = "_change_type", .col_len = 12};
-
 static int
 record(struct run *r, msgpack_object *out)
 {
@@ -367,7 +391,7 @@ record(struct run *r, msgpack_object *out)
 		r->bad++;
 		return rej_add(r->rej, "", "record", "not an object") < 0 ? nomem(r) : 0;
 	}
-	const char *why = change_type_problem(col_get(rec, &change_type_src));
+	const char *why = change_type_problem(col_get(rec, &m->change_type));
 	if (why) {
 		r->bad++;
 		return rej_add(r->rej, "_change_type", "change_type", "%s", why) < 0 ? nomem(r) : 0;
@@ -406,10 +430,8 @@ record(struct run *r, msgpack_object *out)
 		return rej_add(r->rej, "attributes", "empty",
 			"nothing to send: every attribute is null and the row has no event") < 0 ? nomem(r) : 0;
 	}
-	uint32_t nmeta = 0;
-	for (uint32_t i = 0; i < rec->via.map.size; i++)
-		nmeta += rec_is_meta_key(&rec->via.map.ptr[i].key);
-	if (mapb_prealloc(&user, r->z, 6 + nmeta) < 0)
+	/* room for the user object's fields and every key of the row (metadata is a part) */
+	if (mapb_prealloc(&user, r->z, 7 + rec->via.map.size) < 0)
 		return nomem(r);
 	if (ids.n && put(r, &user, rec_strref("identifiers", 11), rec_mapb_done(&ids)) < 0)
 		return -1;
@@ -423,8 +445,9 @@ record(struct run *r, msgpack_object *out)
 		return -1;
 	for (uint32_t i = 0; i < rec->via.map.size; i++) {
 		const msgpack_object_kv *kv = &rec->via.map.ptr[i];
-		if (!rec_is_meta_key(&kv->key) || (m->skip_hook && rec_str_eq(&kv->key, "_insider")))
-			continue;
+		if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size == 0 || kv->key.via.str.ptr[0] != '_' ||
+		    (m->skip_hook && rec_str_eq(&kv->key, "_insider")))
+			continue; /* not metadata (rec_is_meta_key, inline: this runs for every column) */
 		if (put(r, &user, kv->key, kv->val) < 0)
 			return -1;
 	}
@@ -446,10 +469,7 @@ map_record(struct map *m, const msgpack_object *rec, uint64_t recno, msgpack_zon
 {
 	struct run r = {m, rec, recno, z, rej, e, 0, BUF_INIT};
 	int k = record(&r, out);
-	if (m->row_ok) {
-		jv_free(m->row);
-		m->row_ok = 0;
-	}
+	m->row_ok = 0;
 	buf_free(&r.field);
 	if (k < 0)
 		return -1;
@@ -554,7 +574,9 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 		if (k == 0)
 			break;
 		uint64_t recno = rec_reader_count(rd);
-		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP ? rec_get(&rec, "_schema") : NULL;
+		/* a schema line: the single key _schema (checked without a scan: this runs per record) */
+		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP && rec.via.map.size == 1 &&
+				rec_str_eq(&rec.via.map.ptr[0].key, "_schema") ? &rec.via.map.ptr[0].val : NULL;
 		if (schema) {
 			if (map_set_schema(m, schema, e) < 0) {
 				if (e->status == XIT_DATAERR) {

@@ -169,7 +169,7 @@ to_number(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct
 static int
 int_text(const char *s, size_t n, msgpack_object *out)
 {
-	size_t i = 0, end;
+	size_t i = 0;
 	int neg = 0;
 	uint64_t u = 0;
 	if (i < n && s[i] == '-')
@@ -182,12 +182,11 @@ int_text(const char *s, size_t n, msgpack_object *out)
 			return -3;
 		u = u * 10 + d;
 	}
-	end = i;
 	if (i < n && s[i] == '.') {
 		for (i++; i < n && s[i] == '0'; i++)
 			;
 	}
-	if (i != n || end == 0)
+	if (i != n)
 		return -1;
 	if (!neg) {
 		*out = rec_uint(u);
@@ -330,6 +329,39 @@ dt_fail(struct buf *why, const char *s, size_t n, const char *what)
 	return fail(why, &v, what);
 }
 
+static char *
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.frac]Z into out (no printf: this is on the hot path) */
+static int
+put_dt(char *out, int y, int mo, int d, int h, int mi, int se, const char *frac, size_t nfrac)
+{
+	char *p = put2(put2(out, y / 100), y % 100);
+	*p++ = '-';
+	p = put2(p, mo);
+	*p++ = '-';
+	p = put2(p, d);
+	*p++ = 'T';
+	p = put2(p, h);
+	*p++ = ':';
+	p = put2(p, mi);
+	*p++ = ':';
+	p = put2(p, se);
+	if (nfrac) {
+		*p++ = '.';
+		memcpy(p, frac, nfrac);
+		p += nfrac;
+	}
+	*p++ = 'Z';
+	*p = 0;
+	return (int)(p - out);
+}
+
 #define DT_FORM "is not a date or an RFC 3339 date-time"
 
 int
@@ -389,10 +421,8 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 		if (i != n)
 			return dt_fail(why, s, n, DT_FORM);
 	}
-	if (date_only) {
-		snprintf(out, 40, "%04d-%02d-%02dT00:00:00Z", y, mo, d);
-		return 20;
-	}
+	if (date_only)
+		return put_dt(out, y, mo, d, 0, 0, 0, NULL, 0);
 	int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
@@ -403,16 +433,8 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 		return dt_fail(why, s, n, "is out of the years 0001 to 9999 in UTC");
 	while (nfrac > 0 && frac[nfrac - 1] == '0')
 		nfrac--;
-	int len = snprintf(out, 40, "%04d-%02u-%02uT%02d:%02d:%02d", (int)yy, mm, dd, (int)(sec / 3600),
-		(int)(sec / 60 % 60), (int)(sec % 60));
-	if (nfrac) {
-		out[len++] = '.';
-		memcpy(out + len, frac, nfrac);
-		len += (int)nfrac;
-	}
-	out[len++] = 'Z';
-	out[len] = 0;
-	return len;
+	return put_dt(out, (int)yy, (int)mm, (int)dd, (int)(sec / 3600), (int)(sec / 60 % 60),
+		(int)(sec % 60), frac, nfrac);
 }
 
 static int

@@ -243,6 +243,9 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 			if (!prog)
 				return nomem(c);
 			s->jq = map_jq_compile(prog, &c->m->why);
+			/* the row jq sees holds only the columns the programs read, when that is clear */
+			if (s->jq && map_jq_fields(prog, strlen(prog), &c->m->row.want, &c->m->row.nwant) < 0)
+				c->m->row.all = 1;
 			free(prog);
 			if (!s->jq) {
 				if (c->m->why.len == 0)
@@ -499,7 +502,7 @@ static int
 parse_root(struct pctx *c, const msgpack_object *root)
 {
 	struct map *m = c->m;
-	int have_ids = 0, have_attrs = 0;
+	int have_attrs = 0;
 	if (root->type != MSGPACK_OBJECT_MAP)
 		return perr(c, "the mapping must be a JSON object");
 	if (check_map(c, root, "an object") < 0)
@@ -510,7 +513,7 @@ parse_root(struct pctx *c, const msgpack_object *root)
 		size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
 		int r = 0;
 		if (is_key(k, "identifiers"))
-			r = parse_identifiers(c, &kv->val), have_ids = 1;
+			r = parse_identifiers(c, &kv->val);
 		else if (is_key(k, "insider_id"))
 			r = parse_src(c, &kv->val, MT_STRING, &m->insider_id);
 		else if (is_key(k, "attributes"))
@@ -529,7 +532,6 @@ parse_root(struct pctx *c, const msgpack_object *root)
 		if (r < 0)
 			return -1;
 	}
-	(void)have_ids;
 	if (m->ids.n == 0 && m->ids_custom.n == 0 && m->insider_id.kind == SRC_NONE) {
 		size_t old = push(c, "identifiers", 11, 0);
 		perr(c, "no identifier mapped: Insider needs identifiers (uuid, email, phone_number or custom) or insider_id");
@@ -558,6 +560,9 @@ map_compile_flags(const char *text, size_t n, const char *name, int flags, struc
 	memcpy(m->text, text, n);
 	m->text[n] = 0;
 	m->skip_nulls = 1;
+	m->change_type.kind = SRC_COLUMN;
+	m->change_type.col = "_change_type";
+	m->change_type.col_len = 12;
 	if (rec_json_parse(m->text, n, m->z, &root, e) < 0) {
 		if (e->status == XIT_TEMPFAIL) {
 			map_free(m);
@@ -565,7 +570,22 @@ map_compile_flags(const char *text, size_t n, const char *name, int flags, struc
 		}
 		char msg[sizeof e->msg];
 		memcpy(msg, e->msg, sizeof msg);
-		err_set(e, XIT_CONFIG, "%s: not valid JSON: %s", name, msg);
+		/* "byte N: ..." from the parser: say line and column, as editors do */
+		char *end;
+		unsigned long long off;
+		errno = 0;
+		if (strncmp(msg, "byte ", 5) == 0 && (off = strtoull(msg + 5, &end, 10), errno == 0) &&
+		    end != msg + 5 && *end == ':') {
+			unsigned long line = 1, col = 1;
+			for (size_t i = 0; i < n && i + 1 < off; i++) { /* off counts from 1 */
+				if (m->text[i] == '\n')
+					line++, col = 1;
+				else if (((unsigned char)m->text[i] & 0xC0) != 0x80)
+					col++;
+			}
+			err_set(e, XIT_CONFIG, "%s: not valid JSON: line %lu, column %lu%s", name, line, col, end);
+		} else
+			err_set(e, XIT_CONFIG, "%s: not valid JSON: %s", name, msg);
 		map_free(m);
 		return NULL;
 	}
@@ -664,8 +684,7 @@ map_free(struct map *m)
 	}
 	free(m->ev);
 	free(m->all);
-	if (m->row_ok)
-		jv_free(m->row);
+	map_jq_row_free(&m->row);
 	buf_free(&m->why);
 	if (m->z)
 		msgpack_zone_free(m->z);

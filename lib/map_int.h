@@ -47,6 +47,7 @@ struct map {
 	msgpack_zone *z;
 	struct map_group ids, ids_custom, attrs, attrs_custom;
 	struct map_src insider_id;
+	struct map_src change_type; /* the _change_type column (found like the others) */
 	struct map_event *ev;
 	uint32_t nev;
 	int skip_nulls, not_append, skip_hook;
@@ -55,8 +56,8 @@ struct map {
 	uint32_t nall, capall;
 	/* per record scratch */
 	struct buf why;
-	jv row;       /* the record as jv, built once per record when a jq field needs it */
-	int row_ok;
+	struct map_jq_row row; /* the record as jq sees it, kept between records */
+	int row_ok;            /* row holds the current record */
 };
 
 /* the type of a default attribute or event parameter; -1 when name is not one */

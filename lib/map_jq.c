@@ -205,7 +205,7 @@ double_obj(double d, msgpack_zone *z, msgpack_object *out, struct buf *why)
 		*out = d < 0 ? rec_int((int64_t)d) : rec_uint((uint64_t)d);
 		return 0;
 	}
-	for (int p = 1; p <= 17; p++) {
+	for (int p = 15; p <= 17; p++) { /* %g drops trailing zeros: 15 digits is the shortest form when one of 15 or fewer exists */
 		snprintf(tmp, sizeof tmp, "%.*g", p, d);
 		if (strtod(tmp, NULL) == d)
 			break;
@@ -268,4 +268,229 @@ map_jq_to_obj(jv v, msgpack_zone *z, msgpack_object *out, struct buf *why)
 		*out = rec_nil();
 		return 0;
 	}
+}
+
+/* ---- the row, kept between records ---- */
+
+int
+map_jq_row_set(struct map_jq_row *r, const msgpack_object *rec)
+{
+	uint32_t n = rec->type == MSGPACK_OBJECT_MAP ? rec->via.map.size : 0;
+	int same = r->have && n == r->n;
+	if (n > r->cap) {
+		struct map_jq_key *k = realloc(r->keys, n * sizeof *k);
+		if (!k)
+			return -1;
+		memset(k + r->cap, 0, (n - r->cap) * sizeof *k);
+		r->keys = k, r->cap = n;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *key = &rec->via.map.ptr[i].key;
+		struct map_jq_key *c = &r->keys[i];
+		const char *ks = key->type == MSGPACK_OBJECT_STR ? key->via.str.ptr : "";
+		uint32_t kl = key->type == MSGPACK_OBJECT_STR ? key->via.str.size : 0;
+		if (c->s && c->len == kl && memcmp(c->s, ks, kl) == 0)
+			continue;
+		same = 0;
+		if (c->s) {
+			free(c->s);
+			jv_free(c->k);
+		}
+		c->s = malloc(kl + 1);
+		if (!c->s)
+			return -1;
+		memcpy(c->s, ks, kl);
+		c->s[kl] = 0;
+		c->len = kl;
+		c->k = jv_string_sized(ks, (int)kl);
+		c->wanted = r->all;
+		for (uint32_t j = 0; !c->wanted && j < r->nwant; j++)
+			c->wanted = strcmp(r->want[j], c->s) == 0;
+	}
+	r->n = n;
+	if (!same) {
+		if (r->have)
+			jv_free(r->obj);
+		r->obj = jv_object();
+		r->have = 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (!r->keys[i].wanted)
+			continue;
+		jv v = map_jq_from_obj(&rec->via.map.ptr[i].val);
+		if (!jv_is_valid(v))
+			return -1;
+		r->obj = jv_object_set(r->obj, jv_copy(r->keys[i].k), v);
+	}
+	return 0;
+}
+
+void
+map_jq_row_free(struct map_jq_row *r)
+{
+	for (uint32_t i = 0; i < r->cap; i++)
+		if (r->keys[i].s) {
+			free(r->keys[i].s);
+			jv_free(r->keys[i].k);
+		}
+	free(r->keys);
+	if (r->have)
+		jv_free(r->obj);
+	for (uint32_t i = 0; i < r->nwant; i++)
+		free(r->want[i]);
+	free(r->want);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- which columns a program reads ---- */
+
+static int
+ident_start(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int
+ident_char(int c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+/* the last non-blank character before i, or 0 */
+static char
+before(const char *p, size_t i)
+{
+	while (i > 0) {
+		char c = p[--i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			return c;
+	}
+	return 0;
+}
+
+static char
+after(const char *p, size_t n, size_t i)
+{
+	for (; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return p[i];
+	return 0;
+}
+
+static int
+add_name(char ***names, uint32_t *nn, const char *s, size_t len)
+{
+	for (uint32_t i = 0; i < *nn; i++)
+		if (strlen((*names)[i]) == len && memcmp((*names)[i], s, len) == 0)
+			return 0;
+	char **p = realloc(*names, (*nn + 1) * sizeof *p);
+	if (!p)
+		return -1;
+	*names = p;
+	if (!(p[*nn] = strndup(s, len)))
+		return -1;
+	(*nn)++;
+	return 0;
+}
+
+long
+map_jq_fields(const char *p, size_t n, char ***names, uint32_t *nnames)
+{
+	/* words that do not read their input, or only introduce what follows */
+	static const char *const ok_words[] = {"if", "then", "elif", "else", "end", "and", "or",
+		"empty", "null", "true", "false", "now", NULL};
+	long found = 0;
+	for (size_t i = 0; i < n;) {
+		char c = p[i];
+		if (c == '#') { /* a comment */
+			while (i < n && p[i] != '\n')
+				i++;
+			continue;
+		}
+		if (c == '"') { /* a string: no interpolation */
+			for (i++; i < n && p[i] != '"'; i++)
+				if (p[i] == '\\') {
+					if (i + 1 < n && p[i + 1] == '(')
+						return -1;
+					i++;
+				}
+			i++;
+			continue;
+		}
+		if (c >= '0' && c <= '9') {
+			while (i < n && (ident_char(p[i]) || p[i] == '.'))
+				i++;
+			continue;
+		}
+		if (c == '=') { /* ==, !=, <=, >= compare; every other = assigns (|=, +=, =, ...) */
+			char b = i > 0 ? p[i - 1] : 0;
+			if (i + 1 < n && p[i + 1] == '=') {
+				if (b == '=' || b == '|' || b == '+' || b == '-' || b == '*' || b == '/' || b == '%')
+					return -1;
+				i += 2;
+				continue;
+			}
+			if (b != '!' && b != '<' && b != '>')
+				return -1;
+			i++;
+			continue;
+		}
+		if (c == '.') {
+			if (i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9') { /* .5 */
+				for (i++; i < n && ident_char(p[i]); i++)
+					;
+				continue;
+			}
+			if (i + 1 < n && ident_start(p[i + 1])) {
+				size_t s = ++i;
+				while (i < n && ident_char(p[i]))
+					i++;
+				if (add_name(names, nnames, p + s, i - s) < 0)
+					return -1;
+				found++;
+				continue;
+			}
+			if (i + 1 < n && p[i + 1] == '"') {
+				size_t s = i + 2, e = s;
+				while (e < n && p[e] != '"' && p[e] != '\\')
+					e++;
+				if (e >= n || p[e] != '"')
+					return -1; /* escapes in a field name: not worth it */
+				if (add_name(names, nnames, p + s, e - s) < 0)
+					return -1;
+				found++;
+				i = e + 1;
+				continue;
+			}
+			/* a bare . (or .. or .[...]): the row itself, unless right after a pipe */
+			if ((i + 1 < n && (p[i + 1] == '.' || p[i + 1] == '[')) || before(p, i) != '|')
+				return -1;
+			i++;
+			continue;
+		}
+		if (c == '$') { /* a variable: $ENV, $__loc__ */
+			for (i++; i < n && ident_char(p[i]); i++)
+				;
+			continue;
+		}
+		if (ident_start(c) || c == '@') {
+			size_t s = i++;
+			while (i < n && ident_char(p[i]))
+				i++;
+			size_t len = i - s;
+			int ok = 0;
+			for (int k = 0; ok_words[k]; k++)
+				if (strlen(ok_words[k]) == len && memcmp(ok_words[k], p + s, len) == 0)
+					ok = 1;
+			if (len == 2 && memcmp(p + s, "as", 2) == 0)
+				return -1; /* binds the input: it flows on */
+			if (!ok && after(p, n, i) == ':' && (i + 1 >= n || p[i + 1] != ':'))
+				ok = 1; /* an object key, {name: ...} */
+			if (!ok && before(p, s) != '|')
+				return -1; /* a function whose input may be the row */
+			continue;
+		}
+		i++;
+	}
+	return found;
 }

@@ -22,6 +22,33 @@ void map_jq_free(struct map_jq *q);
  * -1: jq failed or gave more than one value, reason in why; -2: out of memory. */
 int map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why);
 
+/* the row as jq sees it, kept from record to record: the keys' jv strings are made once (jq
+ * caches their hashes) and, while the records keep the same keys in the same order, the object
+ * is updated in place instead of rebuilt. Owned by its user; map_jq_row_free releases it. */
+struct map_jq_row {
+	jv obj;
+	int have;
+	int all;         /* every column goes in (else only those named in want) */
+	char **want;     /* the columns the programs read (heap strings) */
+	uint32_t nwant;
+	uint32_t n, cap;
+	struct map_jq_key {
+		char *s;
+		uint32_t len;
+		jv k;
+		int wanted;
+	} *keys;
+};
+/* the columns a program reads, when that can be told from its text: every row access is
+ * `.name` or `."name"` (not `.`, `..`, `.[...]`, assignments, `as`, string interpolation, or a
+ * function whose input may be the row). Returns the number of names, appended to *names
+ * (heap strings, the caller frees them), or -1 when the program may read the whole row (or
+ * on ENOMEM, errno set). */
+long map_jq_fields(const char *prog, size_t n, char ***names, uint32_t *nnames);
+/* makes r->obj the record rec (a map). 0, or -1 on ENOMEM. */
+int map_jq_row_set(struct map_jq_row *r, const msgpack_object *rec);
+void map_jq_row_free(struct map_jq_row *r);
+
 /* conversions between records and jv. map_jq_from_obj returns an invalid jv on ENOMEM. */
 jv map_jq_from_obj(const msgpack_object *v);
 /* 0, -1 (a value a record cannot hold: non-finite number; reason in why), -2 ENOMEM */

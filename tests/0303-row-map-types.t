@@ -3,7 +3,7 @@
 # types), each conversion and each failure; the schema line checks the mapping's columns.
 . "$DBXI_ROOT/tests/lib.sh"
 D=$DATA/row-map
-plan 11
+plan 12
 check "types: runs" 0 row-map -m "$D/types.json" --rejects rej <"$D/types.ndjson"
 check_out "types: converted values (schema line consumed)" "$D/types.out"
 same "$D/types.rej" rej; ok $? "types: every failure with field and reason"
@@ -29,4 +29,9 @@ echo '{"ID": 5, "N": "7", "_commit_version": 1}' >case
 printf '{"identifiers": {"uuid": "id"}, "attributes": {"age": "n"}}' >m2.json
 row-map -m m2.json <case >out2 2>err2
 [ "$(cat out2)" = '{"identifiers":{"uuid":"5"},"attributes":{"age":7},"_commit_version":1}' ]; ok $? "column names ignore case"
+
+# only a record whose one key is _schema is a schema line; other _ keys are metadata
+echo '{"id": 6, "n": 1, "_schema": "x"}' >meta
+row-map -m m2.json <meta >out3 2>err3
+[ "$(cat out3)" = '{"identifiers":{"uuid":"6"},"attributes":{"age":1},"_schema":"x"}' ]; ok $? "a _schema key among columns is metadata"
 done_testing

@@ -23,7 +23,7 @@ check_err "--check: unknown key: message" "row-map: m.json: atributes: unknown k
 
 printf '{"identifiers": {"uuid": "id"},\n "attributes": {"age": "age",}}' >m.json
 check "--check: bad JSON" 78 row-map --check -m m.json
-check_err "--check: bad JSON: message" "row-map: m.json: not valid JSON: "
+check_err "--check: bad JSON: line and column" "row-map: m.json: not valid JSON: line 2, column 30: object key expected"
 
 check "--check: missing file" 78 row-map --check -m nope.json
 check_err "--check: missing file: message" "row-map: nope.json: No such file or directory"
