@@ -21,9 +21,7 @@ struct rec_reader {
 	size_t nlscan; /* bytes from off already known to hold no newline */
 	msgpack_zone *zone;
 	struct jp jp;
-	/* MessagePack: records are read into buf too, then decoded in place */
-	int mp_init;
-	msgpack_unpacked mpres;
+	/* MessagePack: records are read into buf too, then decoded in place into zone */
 	struct buf path;
 };
 
@@ -70,8 +68,6 @@ rec_reader_free(struct rec_reader *r)
 	if (r->zone)
 		msgpack_zone_free(r->zone);
 	rec_jp_free(&r->jp);
-	if (r->mp_init)
-		msgpack_unpacked_destroy(&r->mpres);
 	buf_free(&r->path);
 	free(r);
 }
@@ -321,13 +317,14 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 		if ((size_t)n > r->max)
 			return too_large(r, e);
 		size_t used = 0;
-		msgpack_unpack_return ret = msgpack_unpack_next(&r->mpres, r->buf + r->off, (size_t)n, &used);
+		/* into the reader's zone, cleared per record: no zone allocated per record */
+		msgpack_zone_clear(r->zone);
+		msgpack_unpack_return ret = msgpack_unpack(r->buf + r->off, (size_t)n, &used, r->zone, out);
 		if (ret != MSGPACK_UNPACK_SUCCESS || used != (size_t)n)
 			return err_set(e, XIT_DATAERR, "record %llu: malformed MessagePack",
 			    (unsigned long long)r->count + 1);
 		r->off += (size_t)n;
 		r->count++;
-		*out = r->mpres.data;
 		if (out->type != MSGPACK_OBJECT_MAP)
 			return err_set(e, XIT_DATAERR,
 			    "record %llu: not a MessagePack map (each record is one map)",
@@ -360,8 +357,6 @@ rec_read(struct rec_reader *r, msgpack_object *out, struct err *e)
 		unsigned char c = (unsigned char)r->buf[r->off];
 		if ((c >= 0x80 && c <= 0x8f) || c == 0xde || c == 0xdf) {
 			r->form = REC_MSGPACK;
-			msgpack_unpacked_init(&r->mpres);
-			r->mp_init = 1;
 		} else
 			r->form = REC_JSON;
 	}
