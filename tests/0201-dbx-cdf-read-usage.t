@@ -3,7 +3,7 @@
 # *_FILE secrets, two auth methods refused, http only to loopback).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 46
+plan 44
 check 'help' 0 dbx-cdf-read --help
 grep -q '^usage: dbx-cdf-read \[options\] CATALOG.SCHEMA.TABLE$' out; ok $? 'help starts with the usage'
 check 'no table' 64 dbx-cdf-read

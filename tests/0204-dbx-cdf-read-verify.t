@@ -3,7 +3,7 @@
 # ineligible table.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 24
+plan 23
 emu_start
 oauth
 check 'eligible table' 0 dbx-cdf-read --verify shop.crm.customers

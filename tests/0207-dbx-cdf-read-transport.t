@@ -5,7 +5,7 @@
 # PENDING past --timeout, SIGTERM cancelling the statement. Secrets never in any output.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 33
+plan 31
 emu_start --link-rows 1 --link-headers --token-ttl 2
 oauth
 TBL=shop.crm.customers
