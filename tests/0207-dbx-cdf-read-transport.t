@@ -5,7 +5,7 @@
 # PENDING past --timeout, SIGTERM cancelling the statement. Secrets never in any output.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 31
+plan 35
 emu_start --link-rows 1 --link-headers --token-ttl 2
 oauth
 TBL=shop.crm.customers
@@ -59,6 +59,14 @@ ctl fault '{"kind":"pending","polls":100000}'
 check 'a statement PENDING past --timeout' 75 dbx-cdf-read --timeout 2 $TBL
 check_err 'says so' 'after 2 s (the warehouse may be starting); cancelled it: run again later, or raise --timeout'
 [ "$(nreq POST '/cancel$')" -eq 1 ]; ok $? 'cancel sent'
+ctl reset
+ctl config '{"warehouse_state":"STOPPED","warehouse_start_polls":3}'
+check 'a stopped warehouse starts: statements wait for it' 0 dbx-cdf-read $TBL
+check_out 'rows' "$DD/customers-v2-snapshot.json"
+ctl config '{"warehouse_state":"STOPPED","warehouse_start_polls":100000}'
+check 'a warehouse that stays starting past --timeout' 75 dbx-cdf-read --timeout 1 $TBL
+check_err 'run again later' 'after 1 s (the warehouse may be starting); cancelled it: run again later, or raise --timeout'
+ctl config '{"warehouse_state":"RUNNING","warehouse_start_polls":2}'
 ctl reset
 ctl fault '{"kind":"pending","polls":100000}'
 dbx-cdf-read $TBL >out 2>err &
