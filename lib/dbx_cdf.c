@@ -340,6 +340,8 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 {
 	size_t nc = dbx_stmt_ncols(s);
 	long ict = snap ? -1 : dbx_stmt_col_index(s, "_change_type");
+	long icv = snap ? -1 : dbx_stmt_col_index(s, "_commit_version");
+	int64_t lastv = -1;
 	unsigned long long *bad = calloc(nc ? nc : 1, sizeof *bad);
 	msgpack_zone *z = msgpack_zone_new(8192);
 	const msgpack_object *row;
@@ -355,6 +357,24 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 	while ((r = dbx_stmt_next(s, &row, e)) == 1) {
 		struct rec_mapb m;
 		msgpack_object rec;
+		if (icv >= 0) {
+			/* the checkpoint relies on the order: check it */
+			const msgpack_object *cv = &row->via.array.ptr[icv];
+			char tmp[24];
+			long long vv;
+			if (cv->type != MSGPACK_OBJECT_STR || cv->via.str.size >= sizeof tmp) {
+				err_set(e, XIT_UNAVAILABLE, "%s: a change row without _commit_version", o->table);
+				goto out;
+			}
+			memcpy(tmp, cv->via.str.ptr, cv->via.str.size);
+			tmp[cv->via.str.size] = 0;
+			if (parse_ll(tmp, &vv) < 0 || vv < lastv) {
+				err_set(e, XIT_UNAVAILABLE, "%s: change rows out of _commit_version order "
+					"(%s after %lld)", o->table, tmp, (long long)lastv);
+				goto out;
+			}
+			lastv = vv;
+		}
 		if (ict >= 0) {
 			const msgpack_object *ct = &row->via.array.ptr[ict];
 			unsigned bit = 0;

@@ -22,6 +22,7 @@ struct dbx_stmt {
 	const msgpack_object *lnk;
 	uint32_t nlnk, li;
 	long long next_chunk; /* -1: none */
+	long long total_rows; /* manifest.total_row_count, -1 when absent */
 	unsigned long long out_rows, chunks;
 	struct prefetch {     /* the next external link, fetched by a thread meanwhile */
 		pthread_t th;
@@ -175,6 +176,8 @@ manifest(struct dbx_stmt *s, const msgpack_object *st, struct err *e)
 	if ((tr = rec_get(m, "truncated")) && tr->type == MSGPACK_OBJECT_BOOLEAN && tr->via.boolean)
 		return err_set(e, XIT_UNAVAILABLE, "statement %s: the result was truncated by the "
 			"warehouse (byte limit)", s->id);
+	if (dbx_int_of(m, "total_row_count", &s->total_rows) < 0)
+		s->total_rows = -1;
 	sch = rec_get(m, "schema");
 	cols = sch && sch->type == MSGPACK_OBJECT_MAP ? rec_get(sch, "columns") : NULL;
 	if (!cols || cols->type != MSGPACK_OBJECT_ARRAY)
@@ -779,6 +782,9 @@ dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e)
 				return -1;
 			continue;
 		}
+		if (s->total_rows >= 0 && s->c && (unsigned long long)s->total_rows != s->out_rows)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: %llu rows received, the manifest "
+				"announced %lld: the result is incomplete", s->id, s->out_rows, s->total_rows);
 		return 0;
 	}
 }
