@@ -343,19 +343,21 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 	long icv = snap ? -1 : dbx_stmt_col_index(s, "_commit_version");
 	int64_t lastv = -1;
 	unsigned long long *bad = calloc(nc ? nc : 1, sizeof *bad);
-	msgpack_zone *z = msgpack_zone_new(8192);
+	msgpack_object *keys = calloc(nc ? nc : 1, sizeof *keys);
+	msgpack_zone *z = msgpack_zone_new(65536);
 	const msgpack_object *row;
 	int r, rc = -1;
-	if (!bad || !z) {
+	if (!bad || !z || !keys) {
 		NOMEM(e);
 		goto out;
 	}
+	for (size_t i = 0; i < nc; i++)
+		keys[i] = rec_strref(dbx_stmt_col(s, i)->name, strlen(dbx_stmt_col(s, i)->name));
 	if (!snap && ict < 0) {
 		err_set(e, XIT_UNAVAILABLE, "%s: the result has no _change_type column", o->table);
 		goto out;
 	}
 	while ((r = dbx_stmt_next(s, &row, e)) == 1) {
-		struct rec_mapb m;
 		msgpack_object rec;
 		if (icv >= 0) {
 			/* the checkpoint relies on the order: check it */
@@ -391,11 +393,16 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 				continue;
 			}
 		}
-		rec_mapb_init(&m, z);
+		/* the record's map, built in place: one allocation per row */
+		msgpack_object_kv *kv = msgpack_zone_malloc(z, sizeof *kv * (nc + 3));
+		uint32_t n = 0;
+		if (!kv) {
+			NOMEM(e);
+			goto out;
+		}
 		for (size_t i = 0; i < nc; i++) {
 			const struct dbx_col *col = dbx_stmt_col(s, i);
-			msgpack_object v;
-			int k = dbx_conv(col->type, col->type_text, &row->via.array.ptr[i], z, &v, e);
+			int k = dbx_conv(col->type, col->type_text, &row->via.array.ptr[i], z, &kv[n].val, e);
 			if (k < 0)
 				goto out;
 			if (k > 0)
@@ -403,19 +410,17 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 			if (snap && col->name[0] == '_' && (!strcmp(col->name, "_change_type") ||
 			    !strcmp(col->name, "_commit_version") || !strcmp(col->name, "_commit_timestamp")))
 				continue;
-			if (rec_mapb_put(&m, col->name, v) < 0) {
-				NOMEM(e);
-				goto out;
-			}
+			kv[n++].key = keys[i];
 		}
-		if (snap && (rec_mapb_put(&m, "_change_type", rec_strref("insert", 6)) < 0 ||
-			     rec_mapb_put(&m, "_commit_version", rec_int(snapver)) < 0 ||
-			     rec_mapb_put(&m, "_commit_timestamp", snapts[0] ?
-				rec_strref(snapts, strlen(snapts)) : rec_nil()) < 0)) {
-			NOMEM(e);
-			goto out;
+		if (snap) {
+			kv[n].key = rec_strref("_change_type", 12), kv[n++].val = rec_strref("insert", 6);
+			kv[n].key = rec_strref("_commit_version", 15), kv[n++].val = rec_int(snapver);
+			kv[n].key = rec_strref("_commit_timestamp", 17);
+			kv[n++].val = snapts[0] ? rec_strref(snapts, strlen(snapts)) : rec_nil();
 		}
-		rec = rec_mapb_done(&m);
+		rec.type = MSGPACK_OBJECT_MAP;
+		rec.via.map.size = n;
+		rec.via.map.ptr = kv;
 		if (rec_write(w, &rec, e) < 0)
 			goto out;
 		st->rows++;
@@ -440,6 +445,7 @@ out:
 	}
 	st->chunks = dbx_stmt_chunks(s);
 	free(bad);
+	free(keys);
 	if (z)
 		msgpack_zone_free(z);
 	return rc;
