@@ -359,6 +359,10 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 	}
 	while ((r = dbx_stmt_next(s, &row, e)) == 1) {
 		msgpack_object rec;
+		if ((st->rows & 1023) == 0 && http_aborted()) {
+			err_set(e, XIT_TEMPFAIL, "interrupted");
+			goto out;
+		}
 		if (icv >= 0) {
 			/* the checkpoint relies on the order: check it */
 			const msgpack_object *cv = &row->via.array.ptr[icv];
