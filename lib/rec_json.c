@@ -9,6 +9,9 @@
 #include <string.h>
 #include "rec.h"
 #include "rec_priv.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static int
 jp_fail(struct jp *j, const char *at, const char *msg)
@@ -112,6 +115,11 @@ rec_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
+#ifdef __SSE2__
+		while (end - p >= 16 &&
+		    !_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)p)))
+			p += 16;
+#endif
 		while (end - p >= 8) {
 			uint64_t x;
 			memcpy(&x, p, 8);

@@ -2,7 +2,7 @@
 # Tests of the Insider emulator itself (tests/emu/insider_emu.py) against
 # /work/shared/reference/insider.md: headers, limits, documented fail.errors, store, faults.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 142
+plan 145
 
 EMU=$DBXI_ROOT/tests/emu/insider_emu.py
 D=$DATA/insider
@@ -332,5 +332,18 @@ check_err "bad schema file: message" "insider_emu.py: schema: attribute tier: un
 # --- reset
 check "reset" 0 curl -sS -o /dev/null -X POST "$A/_emu/reset"
 jget "reset clears store and stats" "$A/_emu/stats" '[.requests, .users_received]' '[0,0]'
+
+# --- max_concurrent: two slow requests at once
+check "two slow faults" 0 curl -sS -o /dev/null -d '{"kind": "slow", "seconds": 0.5, "count": 2}' "$A/_emu/fault"
+for i in 1 2; do
+	curl -sS -o "par$i" -H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: tok-2' \
+		-H 'Content-Type: application/json' --data-binary @w1.json "$A$UP" &
+	eval "par_pid$i=$!"
+done
+wait "$par_pid1" "$par_pid2"
+cat par1 par2 >out
+printf '%s' '{"data":{"successful":{"count":1},"fail":{}}}{"data":{"successful":{"count":1},"fail":{}}}' >exp
+check_out "two concurrent requests answered" exp
+jget "max_concurrent" "$A/_emu/stats" '.max_concurrent' '2'
 
 done_testing
