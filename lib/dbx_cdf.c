@@ -772,13 +772,23 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
-	if (d.resp.status == 401 || d.resp.status == 403) {
-		dbx_api_error(&d, "credentials refused", e);
-		say(line, arg, 0, "%s", e->msg);
-		goto out;
+	{
+		size_t cn = 0;
+		const char *code = d.resp.status == 403 ? dbx_str(&d.v, "error_code", &cn) : NULL;
+		int denied = code && cn == 17 && !memcmp(code, "PERMISSION_DENIED", 17);
+		if ((d.resp.status == 401 || d.resp.status == 403) && !denied) {
+			dbx_api_error(&d, "credentials refused", e);
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
+			"personal access token" : "OAuth M2M");
+		if (denied) {
+			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
+			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+			goto out;
+		}
 	}
-	say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
-		"personal access token" : "OAuth M2M");
 	if (d.resp.status == 404) {
 		dbx_api_error(&d, "warehouse not found", e);
 		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
