@@ -497,6 +497,12 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		else if (history(c, o->table, ref.p, to, o->timeout_s, &to, snap_ts, sizeof snap_ts, e) < 0)
 			goto out;
 	} else {
+		if (o->from < 0 && have > latest) {
+			err_set(e, XIT_CONFIG, "%s: the state file is at version %lld, beyond the table's "
+				"latest version %lld (was the table replaced or restored?): take a fresh "
+				"snapshot with --snapshot", o->table, have, latest);
+			goto out;
+		}
 		from = o->from >= 0 ? o->from : have + 1;
 		to = o->to >= 0 ? o->to : latest;
 		if (from > to) {
