@@ -340,21 +340,47 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 {
 	size_t nc = dbx_stmt_ncols(s);
 	long ict = snap ? -1 : dbx_stmt_col_index(s, "_change_type");
+	long icv = snap ? -1 : dbx_stmt_col_index(s, "_commit_version");
+	int64_t lastv = -1;
 	unsigned long long *bad = calloc(nc ? nc : 1, sizeof *bad);
-	msgpack_zone *z = msgpack_zone_new(8192);
+	msgpack_object *keys = calloc(nc ? nc : 1, sizeof *keys);
+	msgpack_zone *z = msgpack_zone_new(65536);
 	const msgpack_object *row;
 	int r, rc = -1;
-	if (!bad || !z) {
+	if (!bad || !z || !keys) {
 		NOMEM(e);
 		goto out;
 	}
+	for (size_t i = 0; i < nc; i++)
+		keys[i] = rec_strref(dbx_stmt_col(s, i)->name, strlen(dbx_stmt_col(s, i)->name));
 	if (!snap && ict < 0) {
 		err_set(e, XIT_UNAVAILABLE, "%s: the result has no _change_type column", o->table);
 		goto out;
 	}
 	while ((r = dbx_stmt_next(s, &row, e)) == 1) {
-		struct rec_mapb m;
 		msgpack_object rec;
+		if ((st->rows & 1023) == 0 && http_aborted()) {
+			err_set(e, XIT_TEMPFAIL, "interrupted");
+			goto out;
+		}
+		if (icv >= 0) {
+			/* the checkpoint relies on the order: check it */
+			const msgpack_object *cv = &row->via.array.ptr[icv];
+			char tmp[24];
+			long long vv;
+			if (cv->type != MSGPACK_OBJECT_STR || cv->via.str.size >= sizeof tmp) {
+				err_set(e, XIT_UNAVAILABLE, "%s: a change row without _commit_version", o->table);
+				goto out;
+			}
+			memcpy(tmp, cv->via.str.ptr, cv->via.str.size);
+			tmp[cv->via.str.size] = 0;
+			if (parse_ll(tmp, &vv) < 0 || vv < lastv) {
+				err_set(e, XIT_UNAVAILABLE, "%s: change rows out of _commit_version order "
+					"(%s after %lld)", o->table, tmp, (long long)lastv);
+				goto out;
+			}
+			lastv = vv;
+		}
 		if (ict >= 0) {
 			const msgpack_object *ct = &row->via.array.ptr[ict];
 			unsigned bit = 0;
@@ -371,11 +397,16 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 				continue;
 			}
 		}
-		rec_mapb_init(&m, z);
+		/* the record's map, built in place: one allocation per row */
+		msgpack_object_kv *kv = msgpack_zone_malloc(z, sizeof *kv * (nc + 3));
+		uint32_t n = 0;
+		if (!kv) {
+			NOMEM(e);
+			goto out;
+		}
 		for (size_t i = 0; i < nc; i++) {
 			const struct dbx_col *col = dbx_stmt_col(s, i);
-			msgpack_object v;
-			int k = dbx_conv(col->type, col->type_text, &row->via.array.ptr[i], z, &v, e);
+			int k = dbx_conv(col->type, col->type_text, &row->via.array.ptr[i], z, &kv[n].val, e);
 			if (k < 0)
 				goto out;
 			if (k > 0)
@@ -383,19 +414,17 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 			if (snap && col->name[0] == '_' && (!strcmp(col->name, "_change_type") ||
 			    !strcmp(col->name, "_commit_version") || !strcmp(col->name, "_commit_timestamp")))
 				continue;
-			if (rec_mapb_put(&m, col->name, v) < 0) {
-				NOMEM(e);
-				goto out;
-			}
+			kv[n++].key = keys[i];
 		}
-		if (snap && (rec_mapb_put(&m, "_change_type", rec_strref("insert", 6)) < 0 ||
-			     rec_mapb_put(&m, "_commit_version", rec_int(snapver)) < 0 ||
-			     rec_mapb_put(&m, "_commit_timestamp", snapts[0] ?
-				rec_strref(snapts, strlen(snapts)) : rec_nil()) < 0)) {
-			NOMEM(e);
-			goto out;
+		if (snap) {
+			kv[n].key = rec_strref("_change_type", 12), kv[n++].val = rec_strref("insert", 6);
+			kv[n].key = rec_strref("_commit_version", 15), kv[n++].val = rec_int(snapver);
+			kv[n].key = rec_strref("_commit_timestamp", 17);
+			kv[n++].val = snapts[0] ? rec_strref(snapts, strlen(snapts)) : rec_nil();
 		}
-		rec = rec_mapb_done(&m);
+		rec.type = MSGPACK_OBJECT_MAP;
+		rec.via.map.size = n;
+		rec.via.map.ptr = kv;
 		if (rec_write(w, &rec, e) < 0)
 			goto out;
 		st->rows++;
@@ -420,6 +449,7 @@ out:
 	}
 	st->chunks = dbx_stmt_chunks(s);
 	free(bad);
+	free(keys);
 	if (z)
 		msgpack_zone_free(z);
 	return rc;
@@ -467,6 +497,12 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		else if (history(c, o->table, ref.p, to, o->timeout_s, &to, snap_ts, sizeof snap_ts, e) < 0)
 			goto out;
 	} else {
+		if (o->from < 0 && have > latest) {
+			err_set(e, XIT_CONFIG, "%s: the state file is at version %lld, beyond the table's "
+				"latest version %lld (was the table replaced or restored?): take a fresh "
+				"snapshot with --snapshot", o->table, have, latest);
+			goto out;
+		}
 		from = o->from >= 0 ? o->from : have + 1;
 		to = o->to >= 0 ? o->to : latest;
 		if (from > to) {
@@ -742,13 +778,23 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
-	if (d.resp.status == 401 || d.resp.status == 403) {
-		dbx_api_error(&d, "credentials refused", e);
-		say(line, arg, 0, "%s", e->msg);
-		goto out;
+	{
+		size_t cn = 0;
+		const char *code = d.resp.status == 403 ? dbx_str(&d.v, "error_code", &cn) : NULL;
+		int denied = code && cn == 17 && !memcmp(code, "PERMISSION_DENIED", 17);
+		if ((d.resp.status == 401 || d.resp.status == 403) && !denied) {
+			dbx_api_error(&d, "credentials refused", e);
+			say(line, arg, 0, "%s", e->msg);
+			goto out;
+		}
+		say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
+			"personal access token" : "OAuth M2M");
+		if (denied) {
+			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
+			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+			goto out;
+		}
 	}
-	say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
-		"personal access token" : "OAuth M2M");
 	if (d.resp.status == 404) {
 		dbx_api_error(&d, "warehouse not found", e);
 		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <time.h>
 #include "buf.h"
 #include "dbx_stmt.h"
@@ -21,7 +22,21 @@ struct dbx_stmt {
 	const msgpack_object *lnk;
 	uint32_t nlnk, li;
 	long long next_chunk; /* -1: none */
+	long long total_rows; /* manifest.total_row_count, -1 when absent */
 	unsigned long long out_rows, chunks;
+	struct prefetch {     /* the next external link, fetched by a thread meanwhile */
+		pthread_t th;
+		int active;
+		long long ci;
+		char url[8192];
+		struct buf hb;
+		const char *hdrs[33];
+		struct http_client *cli;
+		struct http_retry retry;
+		struct http_resp resp;
+		int rc;
+		struct err e;
+	} pf;
 };
 
 static double
@@ -161,6 +176,8 @@ manifest(struct dbx_stmt *s, const msgpack_object *st, struct err *e)
 	if ((tr = rec_get(m, "truncated")) && tr->type == MSGPACK_OBJECT_BOOLEAN && tr->via.boolean)
 		return err_set(e, XIT_UNAVAILABLE, "statement %s: the result was truncated by the "
 			"warehouse (byte limit)", s->id);
+	if (dbx_int_of(m, "total_row_count", &s->total_rows) < 0)
+		s->total_rows = -1;
 	sch = rec_get(m, "schema");
 	cols = sch && sch->type == MSGPACK_OBJECT_MAP ? rec_get(sch, "columns") : NULL;
 	if (!cols || cols->type != MSGPACK_OBJECT_ARRAY)
@@ -186,7 +203,7 @@ set_result(struct dbx_stmt *s, const msgpack_object *r, struct err *e)
 {
 	const msgpack_object *da, *el;
 	long long nx;
-	s->rows = NULL, s->nrows = s->ri = 0;
+	/* rows are only replaced by a data_array: rows of an external link (in s->data) stay */
 	s->lnk = NULL, s->nlnk = s->li = 0;
 	s->next_chunk = -1;
 	if (!r || r->type != MSGPACK_OBJECT_MAP)
@@ -194,7 +211,7 @@ set_result(struct dbx_stmt *s, const msgpack_object *r, struct err *e)
 	if ((da = rec_get(r, "data_array"))) {
 		if (da->type != MSGPACK_OBJECT_ARRAY)
 			return err_set(e, XIT_UNAVAILABLE, "statement %s: data_array is not an array", s->id);
-		s->rows = da->via.array.ptr, s->nrows = da->via.array.size;
+		s->rows = da->via.array.ptr, s->nrows = da->via.array.size, s->ri = 0;
 		s->chunks++;
 	}
 	if ((el = rec_get(r, "external_links"))) {
@@ -293,6 +310,12 @@ dbx_stmt_free(struct dbx_stmt *s)
 {
 	if (!s)
 		return;
+	if (s->pf.active)
+		pthread_join(s->pf.th, NULL);
+	http_resp_free(&s->pf.resp);
+	buf_free(&s->pf.hb);
+	if (s->pf.cli)
+		http_client_free(s->pf.cli);
 	dbx_doc_free(&s->meta);
 	dbx_doc_free(&s->data);
 	cols_free(s);
@@ -325,6 +348,7 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 		return err_set(e, XIT_TEMPFAIL, "out of memory");
 	s->c = c;
 	s->next_chunk = -1;
+	http_resp_init(&s->pf.resp);
 	dbx_doc_init(&s->meta);
 	dbx_doc_init(&s->data);
 	if (buf_adds(&b, "{\"statement\":") < 0 || rec_json_str_append(&b, sql, strlen(sql)) < 0 ||
@@ -441,6 +465,7 @@ dbx_stmt_parse(const char *body, size_t n, struct dbx_stmt **out, char *cls, siz
 	if (!(s = calloc(1, sizeof *s)))
 		return err_set(e, XIT_TEMPFAIL, "out of memory");
 	s->next_chunk = -1;
+	http_resp_init(&s->pf.resp);
 	dbx_doc_init(&s->meta);
 	dbx_doc_init(&s->data);
 	if (!(s->meta.resp.body = malloc(n + 1))) {
@@ -521,88 +546,208 @@ expired(const msgpack_object *link)
 	return t != (time_t)-1 && t <= time(NULL);
 }
 
+/* the URL and "Name: value" headers of an external link (never Authorization) */
+static int
+link_req(const struct dbx_stmt *s, const msgpack_object *l, char *url, size_t ulen, struct buf *hb,
+	const char **hdrs, struct err *e)
+{
+	const msgpack_object *hh;
+	size_t offs[32];
+	int nh = 0;
+	buf_reset(hb);
+	if (l->type != MSGPACK_OBJECT_MAP || dbx_strdup_of(l, "external_link", url, ulen) < 0)
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: an external link without a URL", s->id);
+	if ((hh = rec_get(l, "http_headers")) && hh->type == MSGPACK_OBJECT_MAP) {
+		for (uint32_t i = 0; i < hh->via.map.size && nh < 32; i++) {
+			const msgpack_object *k = &hh->via.map.ptr[i].key, *v = &hh->via.map.ptr[i].val;
+			if (k->type != MSGPACK_OBJECT_STR || v->type != MSGPACK_OBJECT_STR ||
+			    memchr(k->via.str.ptr, '\n', k->via.str.size) ||
+			    memchr(v->via.str.ptr, '\n', v->via.str.size) ||
+			    memchr(k->via.str.ptr, '\r', k->via.str.size) ||
+			    memchr(v->via.str.ptr, '\r', v->via.str.size) ||
+			    memchr(k->via.str.ptr, ':', k->via.str.size) || !k->via.str.size ||
+			    (k->via.str.size == 13 && !strncasecmp(k->via.str.ptr, "authorization", 13)))
+				continue;
+			offs[nh++] = hb->len;
+			if (buf_printf(hb, "%.*s: %.*s", (int)k->via.str.size, k->via.str.ptr,
+				(int)v->via.str.size, v->via.str.ptr) < 0 || buf_addc(hb, 0) < 0)
+				return err_set(e, XIT_TEMPFAIL, "out of memory");
+		}
+	}
+	for (int i = 0; i < nh; i++)
+		hdrs[i] = hb->p + offs[i];
+	hdrs[nh] = NULL;
+	return 0;
+}
+
+static void *
+pf_main(void *arg)
+{
+	struct prefetch *p = arg;
+	struct http_req rq = { "GET", p->url, p->hdrs, NULL, 0, HTTP_NO_AUTH, 0, 0 };
+	p->rc = http_do_retry(p->cli, &rq, &p->retry, &p->resp, &p->e);
+	return NULL;
+}
+
+/* starts fetching the next external link in a thread, while the rows at hand are written:
+ * asks for the next chunk's link first when the links at hand are used up. 0 also when
+ * nothing was started (the link is fetched when needed, then). */
+static int
+prefetch_next(struct dbx_stmt *s, struct err *e)
+{
+	struct prefetch *p = &s->pf;
+	const msgpack_object *l;
+	const char *off = getenv("DBXI_NO_PREFETCH");
+	if (!s->c || p->active || (off && *off == '1'))
+		return 0;
+	if (s->li >= s->nlnk) {
+		if (s->next_chunk < 0)
+			return 0;
+		if (get_chunk(s, s->next_chunk, e) < 0)
+			return -1;
+		if (s->li >= s->nlnk)
+			return 0;
+	}
+	l = &s->lnk[s->li];
+	if (expired(l))
+		return 0;
+	if (link_req(s, l, p->url, sizeof p->url, &p->hb, p->hdrs, e) < 0)
+		return -1;
+	p->ci = -1;
+	dbx_int_of(l, "chunk_index", &p->ci);
+	if (!p->cli) {
+		struct http_opts o;
+		http_opts_default(&o);
+		o.max_body = (size_t)512 << 20;
+		if (!(p->cli = http_client_new(&o, e)))
+			return -1;
+	}
+	p->retry = *dbx_conn_retry(s->c);
+	p->retry.on_retry = NULL;
+	p->rc = 0;
+	p->e.status = 0, p->e.msg[0] = 0;
+	http_resp_free(&p->resp);
+	if (pthread_create(&p->th, NULL, pf_main, p) != 0)
+		return 0;
+	p->active = 1;
+	s->li++;
+	return 0;
+}
+
+static int fetch_link(struct dbx_stmt *s, struct err *e);
+
+/* takes the prefetched link body; on any failure, the link is asked for again and fetched
+ * the ordinary way */
+static int
+pf_collect(struct dbx_stmt *s, struct err *e)
+{
+	struct prefetch *p = &s->pf;
+	pthread_join(p->th, NULL);
+	p->active = 0;
+	if (p->rc == 0 && p->resp.status == 200) {
+		const msgpack_object *v;
+		dbx_doc_free(&s->data);
+		s->data.resp = p->resp;
+		http_resp_init(&p->resp);
+		if (dbx_doc_parse(&s->data, e) < 0)
+			return -1;
+		v = &s->data.v;
+		if (v->type == MSGPACK_OBJECT_MAP)
+			v = rec_get(v, "data_array");
+		if (!s->data.json || !v || v->type != MSGPACK_OBJECT_ARRAY)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the link did not "
+				"return a JSON array", s->id, p->ci);
+		s->rows = v->via.array.ptr, s->nrows = v->via.array.size, s->ri = 0;
+		s->chunks++;
+		return prefetch_next(s, e);
+	}
+	if (p->rc < 0 && (http_aborted() || p->e.status != XIT_UNAVAILABLE)) {
+		*e = p->e;
+		return -1;
+	}
+	http_resp_free(&p->resp);
+	if (p->ci < 0)
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: an external link failed", s->id);
+	if (get_chunk(s, p->ci, e) < 0)
+		return -1;
+	uint32_t k;
+	for (k = 0; k < s->nlnk; k++) {
+		long long c2;
+		if (dbx_int_of(&s->lnk[k], "chunk_index", &c2) == 0 && c2 == p->ci)
+			break;
+	}
+	if (k == s->nlnk)
+		return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: no link in the chunk "
+			"response", s->id, p->ci);
+	s->li = k;
+	return fetch_link(s, e);
+}
+
 /* fetches the body of link li into s->data; asks for a fresh link when it expired */
 static int
 fetch_link(struct dbx_stmt *s, struct err *e)
 {
+	struct buf hb = BUF_INIT;
+	int rc = -1;
 	for (int attempt = 0;; attempt++) {
-		const msgpack_object *l = &s->lnk[s->li], *hh;
+		const msgpack_object *l = &s->lnk[s->li];
 		long long ci = -1;
 		char url[8192];
 		const char *hdrs[33];
-		struct buf hb = BUF_INIT;
-		int nh = 0, stale;
-		if (l->type != MSGPACK_OBJECT_MAP || dbx_strdup_of(l, "external_link", url, sizeof url) < 0)
-			return err_set(e, XIT_UNAVAILABLE, "statement %s: an external link without a URL",
-				s->id);
+		if (link_req(s, l, url, sizeof url, &hb, hdrs, e) < 0)
+			goto out;
 		dbx_int_of(l, "chunk_index", &ci);
-		stale = expired(l);
-		if (!stale) {
-			/* "Name: value" pairs, laid out in hb and pointed at once it stops growing */
-			size_t offs[32];
-			if ((hh = rec_get(l, "http_headers")) && hh->type == MSGPACK_OBJECT_MAP) {
-				for (uint32_t i = 0; i < hh->via.map.size && nh < 32; i++) {
-					const msgpack_object *k = &hh->via.map.ptr[i].key, *v = &hh->via.map.ptr[i].val;
-					if (k->type != MSGPACK_OBJECT_STR || v->type != MSGPACK_OBJECT_STR ||
-					    memchr(k->via.str.ptr, '\n', k->via.str.size) ||
-					    memchr(v->via.str.ptr, '\n', v->via.str.size) ||
-					    memchr(k->via.str.ptr, '\r', k->via.str.size) ||
-					    memchr(v->via.str.ptr, '\r', v->via.str.size) ||
-					    (k->via.str.size == 13 && !strncasecmp(k->via.str.ptr, "authorization", 13)))
-						continue;
-					offs[nh++] = hb.len;
-					if (buf_printf(&hb, "%.*s: %.*s", (int)k->via.str.size, k->via.str.ptr,
-						(int)v->via.str.size, v->via.str.ptr) < 0 || buf_addc(&hb, 0) < 0) {
-						buf_free(&hb);
-						return err_set(e, XIT_TEMPFAIL, "out of memory");
-					}
-				}
-			}
-			for (int i = 0; i < nh; i++)
-				hdrs[i] = hb.p + offs[i];
-			hdrs[nh] = NULL;
+		if (!expired(l)) {
 			dbx_doc_free(&s->data);
-			int rc = dbx_fetch(s->c, url, hdrs, &s->data, e);
-			buf_free(&hb);
-			if (rc < 0)
-				return -1;
+			if (dbx_fetch(s->c, url, hdrs, &s->data, e) < 0)
+				goto out;
 			if (s->data.resp.status == 200) {
 				const msgpack_object *v = &s->data.v;
 				if (v->type == MSGPACK_OBJECT_MAP)
 					v = rec_get(v, "data_array");
-				if (!s->data.json || !v || v->type != MSGPACK_OBJECT_ARRAY)
-					return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the link "
-						"did not return a JSON array", s->id, ci);
+				if (!s->data.json || !v || v->type != MSGPACK_OBJECT_ARRAY) {
+					err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the link did "
+						"not return a JSON array", s->id, ci);
+					goto out;
+				}
 				s->rows = v->via.array.ptr, s->nrows = v->via.array.size, s->ri = 0;
 				s->chunks++;
 				s->li++;
-				return 0;
+				rc = prefetch_next(s, e);
+				goto out;
 			}
 			if (s->data.resp.status != 400 && s->data.resp.status != 403 &&
 			    s->data.resp.status != 404 && s->data.resp.status != 410) {
 				char what[80];
 				snprintf(what, sizeof what, "external link of chunk %lld", ci);
-				return dbx_api_error(&s->data, what, e);
+				dbx_api_error(&s->data, what, e);
+				goto out;
 			}
 		}
 		/* expired or refused: a fresh link for the same chunk */
-		if (attempt >= 3 || ci < 0)
-			return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the external link "
-				"kept failing (expired or refused) after %d new links", s->id, ci, attempt);
+		if (attempt >= 3 || ci < 0) {
+			err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: the external link kept "
+				"failing (expired or refused) after %d new links", s->id, ci, attempt);
+			goto out;
+		}
 		if (get_chunk(s, ci, e) < 0)
-			return -1;
+			goto out;
 		uint32_t k;
 		for (k = 0; k < s->nlnk; k++) {
 			long long c2;
 			if (dbx_int_of(&s->lnk[k], "chunk_index", &c2) == 0 && c2 == ci)
 				break;
 		}
-		if (k == s->nlnk)
-			return err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: no link in the "
-				"chunk response", s->id, ci);
+		if (k == s->nlnk) {
+			err_set(e, XIT_UNAVAILABLE, "statement %s: chunk %lld: no link in the chunk "
+				"response", s->id, ci);
+			goto out;
+		}
 		s->li = k;
-		s->rows = NULL, s->nrows = s->ri = 0;
 	}
+out:
+	buf_free(&hb);
+	return rc;
 }
 
 int
@@ -619,6 +764,11 @@ dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e)
 			*row = r;
 			return 1;
 		}
+		if (s->pf.active) {
+			if (pf_collect(s, e) < 0)
+				return -1;
+			continue;
+		}
 		if (s->li < s->nlnk) {
 			if (!s->c)
 				return err_set(e, XIT_UNAVAILABLE, "offline statement: external links not fetched");
@@ -632,6 +782,9 @@ dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e)
 				return -1;
 			continue;
 		}
+		if (s->total_rows >= 0 && s->c && (unsigned long long)s->total_rows != s->out_rows)
+			return err_set(e, XIT_UNAVAILABLE, "statement %s: %llu rows received, the manifest "
+				"announced %lld: the result is incomplete", s->id, s->out_rows, s->total_rows);
 		return 0;
 	}
 }

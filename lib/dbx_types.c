@@ -1,4 +1,5 @@
 /* dbx_types.c: see dbx_types.h. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,28 +189,30 @@ ts_parse(const char *s, size_t n, struct ts *t)
 	return -1;
 }
 
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 static int
 ts_format(const struct ts *t, int64_t y, int mo, int d, int h, int mi, int s, const char *zone,
 	char *out, size_t outlen)
 {
-	int k;
-	if (y < 1 || y > 9999)
+	size_t k = 19, zl = strlen(zone);
+	if (y < 1 || y > 9999 || outlen < 20 + (t->frac ? 1 + t->nfrac : 0) + zl)
 		return -1;
-	k = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d", (int)y, mo, d, h, mi, s);
-	if (k < 0 || (size_t)k >= outlen)
-		return -1;
+	put2(out, (int)(y / 100)), put2(out + 2, (int)(y % 100));
+	out[4] = '-', put2(out + 5, mo), out[7] = '-', put2(out + 8, d), out[10] = 'T';
+	put2(out + 11, h), out[13] = ':', put2(out + 14, mi), out[16] = ':', put2(out + 17, s);
 	if (t->frac) {
-		if ((size_t)k + 1 + t->nfrac >= outlen)
-			return -1;
 		out[k++] = '.';
 		memcpy(out + k, t->frac, t->nfrac);
-		k += (int)t->nfrac;
+		k += t->nfrac;
 	}
-	size_t zl = strlen(zone);
-	if ((size_t)k + zl >= outlen)
-		return -1;
 	memcpy(out + k, zone, zl + 1);
-	return k + (int)zl;
+	return (int)(k + zl);
 }
 
 int
@@ -402,15 +405,15 @@ dbx_conv(enum dbx_type t, const char *type_text, const msgpack_object *v, msgpac
 	case DBX_T_NULL:
 		return 1;
 	case DBX_T_INT:
-		if (!is_int_text(s, n))
+		if (n > 20 || !is_int_text(s, n) || !rec_number_valid(s, n))
 			return 1;
 		goto number;
 	case DBX_T_DECIMAL:
-		if (!rec_number_valid(s, n))
+		if (n > 128 || !rec_number_valid(s, n)) /* DECIMAL has at most 38 digits */
 			return 1;
 		goto number;
 	case DBX_T_FLOAT:
-		if (!rec_number_valid(s, n)) {
+		if (n > 128 || !rec_number_valid(s, n)) {
 			if ((n == 3 && !memcmp(s, "NaN", 3)) || (n == 8 && !memcmp(s, "Infinity", 8)) ||
 			    (n == 9 && !memcmp(s, "-Infinity", 9)))
 				return 0;
@@ -419,6 +422,8 @@ dbx_conv(enum dbx_type t, const char *type_text, const msgpack_object *v, msgpac
 	number:
 		if (rec_number(z, s, n, out) < 0) {
 			*out = *v;
+			if (errno == EINVAL)
+				return 1;
 			return err_set(e, XIT_TEMPFAIL, "out of memory");
 		}
 		return 0;

@@ -70,6 +70,11 @@ DATABRICKS_HOST=$HOSTURL DATABRICKS_TOKEN=wrong-token DATABRICKS_WAREHOUSE_ID=$W
 	check 'PAT refused' 77 dbx-cdf-read shop.crm.customers
 check_err 'says why' 'HTTP 40'
 [ "$(grep -c wrong-token err)" -eq 0 ]; ok $? 'token not in the message'
+ctl config '{"html_403":true}'
+DATABRICKS_HOST=$HOSTURL DATABRICKS_TOKEN=e30.e30.wrong-jwt DATABRICKS_WAREHOUSE_ID=$WH \
+	check 'token refused with an HTML page' 77 dbx-cdf-read shop.crm.customers
+check_err 'its title in the message' 'HTTP 403: Error 403 Invalid access token.'
+ctl config '{"html_403":false}'
 DATABRICKS_HOST=$HOSTURL DATABRICKS_CLIENT_ID=$CID DATABRICKS_CLIENT_SECRET=bad-SECRET3 DATABRICKS_WAREHOUSE_ID=$WH \
 	check 'OAuth client refused' 77 dbx-cdf-read shop.crm.customers
 check_err 'says so' 'OAuth token request refused the client credentials'

@@ -3,7 +3,7 @@
 # --state after new commits (POST /_emu/commit), the pending file, change-type filtering.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 31
+plan 29
 emu_start
 oauth
 TBL=shop.crm.customers

@@ -2,7 +2,7 @@
 # dbx-cdf-read: each error class of the statement API and the exit status it gives.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 36
+plan 38
 emu_start
 pat
 
@@ -41,6 +41,9 @@ check 'CDF off' 78 dbx-cdf-read shop.crm.no_cdf
 check_err 'how to turn it on' 'change data feed is off for shop.crm.no_cdf: turn it on with ALTER TABLE `shop`.`crm`.`no_cdf` SET TBLPROPERTIES (delta.enableChangeDataFeed = true)'
 check 'SELECT not granted' 77 dbx-cdf-read shop.crm.secret
 check_err 'permission named' '[INSUFFICIENT_PERMISSIONS] Insufficient privileges'
+printf '{"table":"shop.crm.customers","version":7}\n' >ahead.json
+check 'state ahead of the table' 78 dbx-cdf-read --state ahead.json shop.crm.customers
+check_err 'says so, and the way back' 'shop.crm.customers: the state file is at version 7, beyond the table'"'"'s latest version 2 (was the table replaced or restored?): take a fresh snapshot with --snapshot'
 check 'snapshot at an older version' 0 dbx-cdf-read --snapshot --to-version 1 shop.crm.customers
 check_err 'three rows of version 1' 'read versions 1..1: 3 rows (0 dropped)'
 done_testing

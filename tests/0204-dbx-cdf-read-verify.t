@@ -3,7 +3,7 @@
 # ineligible table.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 24
+plan 26
 emu_start
 oauth
 check 'eligible table' 0 dbx-cdf-read --verify shop.crm.customers
@@ -35,6 +35,11 @@ grep -q '^FAIL: SELECT: shop.crm.secret: permission missing' out; ok $? 'FAIL li
 DATABRICKS_CLIENT_SECRET=wrong-SECRET check 'credentials refused' 77 dbx-cdf-read --verify shop.crm.customers
 grep -q '^FAIL: credentials: OAuth token request refused the client credentials' out; ok $? 'FAIL line for credentials'
 [ "$(cat out err | grep -c wrong-SECRET)" -eq 0 ]; ok $? 'the secret is in no output'
+ctl config '{"warehouse_denied":true}'
+check 'no permission on the warehouse' 77 dbx-cdf-read --verify shop.crm.customers
+grep -qx 'ok: credentials accepted (OAuth M2M)' out; ok $? 'the credentials themselves are fine'
+grep -q "^FAIL: warehouse $WH: no permission on the warehouse (CAN USE): HTTP 403" out; ok $? 'FAIL line for the permission'
+ctl config '{"warehouse_denied":false}'
 ctl config '{"warehouse_state":"STOPPED"}'
 check 'warehouse stopped' 75 dbx-cdf-read --verify shop.crm.customers
 grep -q "^FAIL: warehouse $WH is STOPPED (not running or starting)" out; ok $? 'FAIL line for the warehouse'

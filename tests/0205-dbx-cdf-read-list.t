@@ -3,7 +3,7 @@
 # still carries a next_page_token), tables marked eligible or not.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 14
+plan 12
 emu_start --uc-page-size 2
 pat
 check 'catalogs' 0 dbx-cdf-read --list

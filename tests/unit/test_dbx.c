@@ -229,6 +229,7 @@ t_conv(void)
 	conv(DBX_T_INT, "-9223372036854775808", "-9223372036854775808", 0, "BIGINT min exact");
 	conv(DBX_T_INT, "-42", "-42", 0, "negative INT");
 	conv(DBX_T_INT, "4x", "\"4x\"", 1, "bad INT falls back to a string");
+	conv(DBX_T_INT, "007", "\"007\"", 1, "leading zeros are no JSON number: a string");
 	conv(DBX_T_DECIMAL, "12.50", "12.50", 0, "DECIMAL keeps its digits");
 	conv(DBX_T_DECIMAL, "12345678901234567890123456789.0123456789", "12345678901234567890123456789.0123456789", 0, "DECIMAL(38,10)");
 	conv(DBX_T_DECIMAL, "7", "7", 0, "DECIMAL integer");
