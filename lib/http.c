@@ -301,7 +301,7 @@ http_parse_retry_after(const char *v, time_t now)
 double
 http_rand01(void)
 {
-	static uint64_t s;
+	static _Thread_local uint64_t s; /* per thread: the reader prefetch thread retries too */
 	if (!s) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

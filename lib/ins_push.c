@@ -554,21 +554,17 @@ static void stats_update(struct push *p);
 
 /* ---- progress (docs/delivery.md, /work checkpoint contract) ---- */
 
+/* The highest version V such that every record read with _commit_version <= V has been
+ * acknowledged and a record with a higher version has been read. Never the last version read,
+ * even at the end of the input: insider-push cannot tell a complete stream from one cut short
+ * by an upstream stage that died (kill -9 leaves no trace in the pipe), and a version whose
+ * rest never arrived must not be counted. The wrapper commits the whole range itself when every
+ * stage exited 0. */
 static int
 through(struct push *p, int64_t *x)
 {
 	if (p->unversioned || atomic_load(&p->rd.unversioned) || atomic_load(&p->rd.unordered))
 		return 0;
-	pthread_mutex_lock(&p->rd.mu);
-	int clean_end = p->rd.done && !p->rd.status && !p->rd.q;
-	pthread_mutex_unlock(&p->rd.mu);
-	int64_t readmax = atomic_load(&p->rd.maxv);
-	if (clean_end && p->nlive == 0 && !p->fatal_status) {
-		if (readmax == INS_NO_VERSION)
-			return 0;
-		*x = readmax;
-		return 1;
-	}
 	if (p->maxv_taken == INS_NO_VERSION)
 		return 0;
 	int64_t lim = p->maxv_taken;

@@ -382,15 +382,12 @@ parse_number(struct jp *j, msgpack_object *out)
 	if (n < 0) {
 		if (!j->final)
 			return jp_more(j, j->p);
-		/* at the very end of the text: scan again with the end as a terminator */
+		/* the text ends with the number: the end is its terminator */
 		n = (long)(j->end - j->p);
-		char tmp[512];
-		if ((size_t)n >= sizeof tmp)
-			return jp_fail(j, j->p, "number too long");
-		memcpy(tmp, j->p, (size_t)n);
-		tmp[n] = ' ';
-		if (scan_number(tmp, tmp + n + 1, &integer) != n)
+		if (!rec_number_valid(j->p, (size_t)n))
 			return jp_fail(j, j->p, "malformed number");
+		integer = !memchr(j->p, '.', (size_t)n) && !memchr(j->p, 'e', (size_t)n) &&
+		    !memchr(j->p, 'E', (size_t)n);
 	}
 	if (n == 0)
 		return jp_fail(j, j->p, "malformed number");

@@ -12,7 +12,7 @@ check "partial failures" 0 insider-push -b 4 --rejects r.ndjson --progress p.jso
 check_err "partial summary" "insider-push: 3 users delivered, 3 rejected by Insider, 2 requests, 0 retries"
 sort r.ndjson >rs; sort "$D/mixed.rejects" >want
 same want rs; ok $? "rejects: the right users, Insider's messages, the source position"
-echo '{"through_version":22,"delivered":3,"rejected":3,"records":6}' >want
+echo '{"through_version":21,"delivered":3,"rejected":3,"records":6}' >want
 same want p.json; ok $? "progress counts rejected users as done"
 is "emulator accepted 3" "$(emu_stat users_accepted)" 3
 sed 's/"time":"[^"]*",//' jp.ndjson | sort >jps

@@ -32,9 +32,14 @@ while [ $kills -lt "$KILLS" ] && [ $i -lt $ROUNDS ]; do
 	i=$((i + 1))
 	# new versions arrive in the table before each run
 	sed -n "$(((i - 1) * per + 1)),$((i * per))p" "$T/k/commits.ndjson" | while IFS= read -r c; do dbx_post /_emu/commit "$c"; done
-	set -- $(python3 -c 'import random,sys; r=random.Random(int(sys.argv[1])); print(r.randrange(1000), "%.2f" % r.uniform(0.1, 1.0))' "$((seed + i))")
+	set -- $(python3 -c 'import random,sys; r=random.Random(int(sys.argv[1])); print(r.randrange(1000), "%.2f" % r.uniform(0.0, 0.6))' "$((seed + i))")
 	pick=$1 delay=$2
 	dbx-insider-sync "$CONF" >/dev/null 2>run.err & sync=$!
+	# the delay counts from the moment the pipeline runs (a loaded machine starts it late)
+	w=0
+	while [ $w -lt 100 ] && ! ps -o comm= --ppid "$sync" 2>/dev/null | grep -qx 'dbx-cdf-read'; do
+		sleep 0.05; w=$((w + 1))
+	done
 	sleep "$delay"
 	# one of the stages still running, chosen at random
 	set -- $(ps -o pid=,comm= --ppid "$sync" 2>/dev/null | awk '$2 ~ /^(dbx-cdf-read|row-map|validate|insider-push)$/ { print $1 ":" $2 }')

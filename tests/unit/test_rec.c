@@ -70,6 +70,14 @@ main(void)
 		is_str(e.msg, bad[i][1], "message for %s", bad[i][0]);
 	}
 
+	/* regression: a bare number of 512+ digits at the very end of the text was refused */
+	{
+		char num[701];
+		memset(num, '7', 700);
+		num[700] = 0;
+		ok(rec_json_parse(num, 700, z, &o, &e) == 0 && o.type == MSGPACK_OBJECT_EXT && o.via.ext.size == 700,
+		    "a 700-digit number at the end of the text is a decimal");
+	}
 	ok(rec_utf8_valid("\xf0\x9f\x98\x80", 4), "4-byte UTF-8 valid");
 	ok(!rec_utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF invalid");
 	ok(!rec_utf8_valid("\xe2\x82", 2), "cut sequence invalid");
