@@ -523,8 +523,28 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 			NOMEM(e);
 			goto out;
 		}
-	} else if (buf_printf(&sql, "SELECT * FROM table_changes('%s', %lld, %lld) ORDER BY "
-		"_commit_version", ref.p, from, to) < 0) {
+	} else if (buf_printf(&sql, "SELECT * FROM table_changes('%s', %lld, %lld)", ref.p, from, to) < 0) {
+		NOMEM(e);
+		goto out;
+	}
+	if (o->shard_key) {
+		/* one shard of the rows, chosen in the warehouse: the column is validated and quoted,
+		 * the numbers are integers we formatted */
+		struct err e2 = ERR_INIT;
+		if (buf_adds(&sql, " WHERE pmod(hash(") < 0 ||
+		    dbx_sql_ident(&sql, o->shard_key, strlen(o->shard_key), &e2) < 0) {
+			if (e2.status)
+				err_set(e, XIT_USAGE, "--shard-key: %s", e2.msg);
+			else
+				NOMEM(e);
+			goto out;
+		}
+		if (buf_printf(&sql, "), %d) = %d", o->shard_n, o->shard_k) < 0) {
+			NOMEM(e);
+			goto out;
+		}
+	}
+	if (!snap && buf_adds(&sql, " ORDER BY _commit_version") < 0) {
 		NOMEM(e);
 		goto out;
 	}

@@ -32,6 +32,8 @@ struct dbx_cdf_opts {
 	int snapshot;           /* --snapshot */
 	unsigned change_types;  /* DBX_CT_* mask */
 	int timeout_s;          /* how long a statement may stay PENDING/RUNNING */
+	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
+	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
 };
 
 struct dbx_cdf_stats {

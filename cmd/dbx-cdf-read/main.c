@@ -31,6 +31,9 @@ static const char HELP[] =
 	"  -S, --snapshot           the whole table at the (pinned) latest version, as inserts\n"
 	"  -c, --change-types LIST  insert,update_postimage,update_preimage,delete,update,all\n"
 	"                           (default: insert,update_postimage)\n"
+	"      --shard K/N          only the rows whose --shard-key hashes to K of N (0 <= K < N),\n"
+	"                           chosen in the warehouse: split one table across machines\n"
+	"      --shard-key COLUMN   the column to hash (a user key, so a user stays in one shard)\n"
 	"Other modes:\n"
 	"  -V, --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
 	"  -l, --list               browse catalogs, schemas, tables (Unity Catalog) as records\n"
@@ -83,13 +86,15 @@ bad:
 int
 main(int argc, char **argv)
 {
-	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE };
+	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "from-version", required_argument, NULL, 'f' },
 		{ "to-version", required_argument, NULL, 't' },
 		{ "snapshot", no_argument, NULL, 'S' },
 		{ "change-types", required_argument, NULL, 'c' },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "shard-key", required_argument, NULL, O_SHARD_KEY },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "schema", no_argument, NULL, O_SCHEMA },
@@ -104,7 +109,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dbx_flags fl = { 0 };
-	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800 };
+	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0 };
 	struct dbx_cfg cfg;
 	struct dbx_conn *conn;
 	struct rec_writer *w = NULL;
@@ -127,6 +132,20 @@ main(int argc, char **argv)
 		case 'V': mode = mode && mode != 'V' ? -1 : 'V'; break;
 		case 'l': mode = mode && mode != 'l' ? -1 : 'l'; break;
 		case O_SCHEMA: mode = mode && mode != 's' ? -1 : 's'; break;
+		case O_SHARD: {
+			char *end;
+			long k, n;
+			k = strtol(optarg, &end, 10);
+			n = *end == '/' && end[1] >= '0' && end[1] <= '9' ? strtol(end + 1, &end, 10) : -1;
+			if (optarg[0] < '0' || optarg[0] > '9' || *end || n < 2 || n > 4096 || k < 0 || k >= n) {
+				fprintf(stderr, "%s: --shard: K/N with 0 <= K < N <= 4096, not '%s'\n", PROG, optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			o.shard_k = (int)k;
+			o.shard_n = (int)n;
+			break;
+		}
+		case O_SHARD_KEY: o.shard_key = optarg; break;
 		case O_HOST: fl.host = optarg; break;
 		case O_HTTP_PATH: fl.http_path = optarg; break;
 		case 'w': fl.warehouse_id = optarg; break;
@@ -162,6 +181,10 @@ main(int argc, char **argv)
 	if (mode && (o.state_file || o.from >= 0 || o.to >= 0 || o.snapshot)) {
 		fprintf(stderr, "%s: --state, --from-version, --to-version and --snapshot only go with "
 			"reading\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (!o.shard_n != !o.shard_key) {
+		fprintf(stderr, "%s: --shard and --shard-key go together\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (o.snapshot && o.from >= 0) {

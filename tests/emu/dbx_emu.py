@@ -20,6 +20,7 @@ import json
 import math
 import os
 import re
+import zlib
 import secrets
 import socket
 import struct
@@ -655,6 +656,30 @@ CDF_COLS = [("_change_type", "STRING"), ("_commit_version", "BIGINT"),
             ("_commit_timestamp", "TIMESTAMP")]
 
 
+# sharding (dbx-cdf-read --shard K/N --shard-key COLUMN): WHERE pmod(hash(`COLUMN`), N) = K.
+# Spark's hash() is Murmur3 with seed 42; the emulator uses CRC-32 of the value's text: only
+# that every row falls in exactly one shard matters here.
+SHARD_RE = r"(?:\s+WHERE\s+pmod\s*\(\s*hash\s*\(\s*`((?:[^`]|``)+)`\s*\)\s*,\s*(\d+)\s*\)\s*=\s*(\d+))?"
+
+
+def shard(result, col, n, k):
+    if col is None:
+        return result
+    col, n, k = col.replace("``", "`"), int(n), int(k)
+    names = [c[0] for c in result.columns]
+    if col not in names:
+        raise SqlError("UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                       "A column, variable, or function parameter with name `%s` cannot be "
+                       "resolved." % col, "42703")
+    if isinstance(result, SyntheticResult):
+        raise SqlError("UNSUPPORTED_FEATURE", "the emulator does not shard synthetic tables",
+                       "0A000")
+    i = names.index(col)
+    rows = [r for r in result.rows
+            if (zlib.crc32(("" if r[i] is None else r[i]).encode()) % n) == k]
+    return Result(result.columns, rows)
+
+
 class SyntheticTable(Table):
     def __init__(self, nrows, chunk_rows):
         super().__init__({
@@ -821,14 +846,17 @@ class Engine:
         if m:
             return self.info_schema(m, req)
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+table_changes\s*\(\s*'((?:[^']|'')*)'\s*,\s*"
-                         r"(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)(?:\s+ORDER\s+BY\s+_commit_version)?", s)
+                         r"(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)" + SHARD_RE +
+                         r"(?:\s+ORDER\s+BY\s+_commit_version)?", s)
         if m:
-            return self.table_changes(m.group(1).replace("''", "'"), int(m.group(2)),
-                                      None if m.group(3) is None else int(m.group(3)), req)
+            return shard(self.table_changes(m.group(1).replace("''", "'"), int(m.group(2)),
+                                            None if m.group(3) is None else int(m.group(3)), req),
+                         m.group(4), m.group(5), m.group(6))
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME +
-                         r"\s+VERSION\s+AS\s+OF\s+(\d+)", s)
+                         r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
         if m:
-            return self.version_as_of(self.resolve(m.group(1), req), int(m.group(2)))
+            return shard(self.version_as_of(self.resolve(m.group(1), req), int(m.group(2))),
+                         m.group(3), m.group(4), m.group(5))
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME + r"(?:\s+LIMIT\s+(\d+))?", s)
         if m:
             return self.select_all(self.resolve(m.group(1), req), m.group(2))
