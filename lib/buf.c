@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "buf.h"
+#include "err.h"
 
 int
 buf_grow(struct buf *b, size_t extra)
@@ -88,4 +91,46 @@ buf_detach(struct buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max, struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t oldmax = b->max, start = b->len;
+	int rc = -1, saved;
+	if (fd < 0)
+		return err_set(e, XIT_CONFIG, "%s:", path);
+	b->max = start + max + 1; /* one byte more, to see that it is larger */
+	for (;;) {
+		if (buf_grow(b, 65536) < 0 && buf_grow(b, 1) < 0) {
+			if (errno == EFBIG)
+				err_set(e, XIT_CONFIG, "%s: larger than %zu bytes", path, max);
+			else
+				err_set(e, XIT_TEMPFAIL, "%s:", path);
+			break;
+		}
+		ssize_t r = read(fd, b->p + b->len, b->cap - b->len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err_set(e, XIT_CONFIG, "%s:", path);
+			break;
+		}
+		if (r == 0) {
+			rc = 0;
+			break;
+		}
+		b->len += (size_t)r;
+		b->p[b->len] = 0;
+		if (b->len - start > max) {
+			err_set(e, XIT_CONFIG, "%s: larger than %zu bytes", path, max);
+			break;
+		}
+	}
+	saved = errno;
+	close(fd);
+	b->max = oldmax;
+	errno = saved;
+	return rc;
 }

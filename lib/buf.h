@@ -45,6 +45,13 @@ buf_addc(struct buf *b, char c)
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), warn_unused_result));
 void buf_reset(struct buf *b); /* len = 0, keeps the memory */
+/* buf_read_file: appends the whole file at path (a configuration file: mapping, schema, code
+ * tables), at most max bytes. -1 with e filled: XIT_CONFIG "PATH: <errno text>" when it cannot
+ * be opened or read (errno kept, so a caller may say more for ENOENT), XIT_CONFIG "PATH: larger
+ * than MAX bytes", XIT_TEMPFAIL when out of memory. */
+struct err;
+int buf_read_file(struct buf *b, const char *path, size_t max, struct err *e)
+	__attribute__((warn_unused_result));
 void buf_free(struct buf *b);
 char *buf_detach(struct buf *b); /* caller frees; the buffer is empty afterwards; NULL if never used */
 #endif

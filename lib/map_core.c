@@ -608,43 +608,10 @@ struct map *
 map_load(const char *path, struct err *e)
 {
 	struct buf b = BUF_INIT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err_set(e, XIT_CONFIG, "%s:", path);
+	if (buf_read_file(&b, path, MAP_FILE_MAX, e) < 0) {
+		buf_free(&b);
 		return NULL;
 	}
-	b.max = MAP_FILE_MAX + 1;
-	for (;;) {
-		if (buf_grow(&b, 65536) < 0) {
-			if (errno == EFBIG)
-				err_set(e, XIT_CONFIG, "%s: larger than %u bytes", path, MAP_FILE_MAX);
-			else
-				err_set(e, XIT_TEMPFAIL, "%s:", path);
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		size_t room = b.cap - b.len - 1;
-		ssize_t r = read(fd, b.p + b.len, room > 65536 ? 65536 : room);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err_set(e, XIT_CONFIG, "%s:", path);
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-		if (b.len > MAP_FILE_MAX) {
-			err_set(e, XIT_CONFIG, "%s: larger than %u bytes", path, MAP_FILE_MAX);
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-	}
-	close(fd);
 	struct map *m = map_compile(b.p ? b.p : "", b.len, path, e);
 	buf_free(&b);
 	return m;

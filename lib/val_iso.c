@@ -130,45 +130,16 @@ static char *
 slurp(const char *path, size_t *n, struct err *e)
 {
 	struct buf b = BUF_INIT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	b.max = ISO_FILE_MAX;
-	if (fd < 0) {
+	if (buf_read_file(&b, path, ISO_FILE_MAX, e) < 0) {
 		if (errno == ENOENT)
 			err_set(e, XIT_CONFIG, "%s: missing; install " ISO_PACKAGE, path);
-		else
-			err_set(e, XIT_CONFIG, "%s:", path);
+		buf_free(&b);
 		return NULL;
 	}
-	for (;;) {
-		ssize_t r;
-		if (buf_grow(&b, 65536) < 0 && buf_grow(&b, 1) < 0) {
-			if (errno == EFBIG)
-				err_set(e, XIT_CONFIG, "%s: larger than %u bytes", path, ISO_FILE_MAX);
-			else
-				err_set(e, XIT_TEMPFAIL, "%s:", path);
-			goto fail;
-		}
-		r = read(fd, b.p + b.len, b.cap - b.len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err_set(e, XIT_CONFIG, "%s:", path);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-		b.p[b.len] = 0;
-	}
-	close(fd);
 	*n = b.len;
 	if (!b.p)
 		return calloc(1, 1);
 	return buf_detach(&b);
-fail:
-	close(fd);
-	buf_free(&b);
-	return NULL;
 }
 
 struct val_iso *

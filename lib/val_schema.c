@@ -319,36 +319,8 @@ val_schema_load(const char *path, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	struct val_schema *s = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	b.max = VAL_SCHEMA_MAX_FILE + 1;
-	if (fd < 0) {
-		err_set(e, XIT_CONFIG, "%s:", path);
-		return NULL;
-	}
-	for (;;) {
-		ssize_t r;
-		if (buf_grow(&b, 65536) < 0 && buf_grow(&b, 1) < 0) {
-			if (errno == EFBIG)
-				err_set(e, XIT_CONFIG, "%s: larger than %u bytes", path, VAL_SCHEMA_MAX_FILE);
-			else
-				err_set(e, XIT_TEMPFAIL, "%s:", path);
-			goto out;
-		}
-		r = read(fd, b.p + b.len, b.cap - b.len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err_set(e, XIT_CONFIG, "%s:", path);
-			goto out;
-		}
-		if (r == 0)
-			break;
-		b.len += (size_t)r;
-		b.p[b.len] = 0;
-	}
-	s = val_schema_parse(b.p ? b.p : "", b.len, path, e);
-out:
-	close(fd);
+	if (buf_read_file(&b, path, VAL_SCHEMA_MAX_FILE, e) == 0)
+		s = val_schema_parse(b.p ? b.p : "", b.len, path, e);
 	buf_free(&b);
 	return s;
 }
