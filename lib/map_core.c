@@ -350,13 +350,13 @@ parse_identifiers(struct pctx *c, const msgpack_object *o)
 	return 0;
 }
 
+/* the default names of a group (attributes, event parameters), their types from type_of,
+ * and a "custom" object beside them; anything else is an error that names the key */
 static int
-parse_attributes(struct pctx *c, const msgpack_object *o)
+parse_defaults(struct pctx *c, const msgpack_object *o, struct map_group *g, struct map_group *custom,
+    int (*type_of)(const char *, size_t), const char *unknown)
 {
-	struct map *m = c->m;
-	if (check_map(c, o, "an object of attributes") < 0)
-		return -1;
-	if (group_alloc(c, &m->attrs, o->via.map.size) < 0)
+	if (group_alloc(c, g, o->via.map.size) < 0)
 		return -1;
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
 		const msgpack_object_kv *kv = &o->via.map.ptr[i];
@@ -366,21 +366,30 @@ parse_attributes(struct pctx *c, const msgpack_object *o)
 			continue;
 		if (is_key(k, "custom")) {
 			size_t old = push(c, "custom", 6, 0);
-			int r = parse_custom(c, &kv->val, &m->attrs_custom, MT_AUTO, 1);
+			int r = parse_custom(c, &kv->val, custom, MT_AUTO, 1);
 			pop(c, old);
 			if (r < 0)
 				return -1;
-		} else if ((t = map_attr_type(k->via.str.ptr, k->via.str.size)) >= 0) {
-			if (add_field(c, &m->attrs, k, &kv->val, (enum map_type)t) < 0)
+		} else if ((t = type_of(k->via.str.ptr, k->via.str.size)) >= 0) {
+			if (add_field(c, g, k, &kv->val, (enum map_type)t) < 0)
 				return -1;
 		} else {
 			size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
-			perr(c, "not a default attribute of Insider (put custom attributes under attributes.custom)");
+			perr(c, unknown);
 			pop(c, old);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static int
+parse_attributes(struct pctx *c, const msgpack_object *o)
+{
+	if (check_map(c, o, "an object of attributes") < 0)
+		return -1;
+	return parse_defaults(c, o, &c->m->attrs, &c->m->attrs_custom, map_attr_type,
+	    "not a default attribute of Insider (put custom attributes under attributes.custom)");
 }
 
 static int
@@ -390,31 +399,8 @@ parse_params(struct pctx *c, const msgpack_object *o, struct map_event *ev)
 		return parse_src(c, o, MT_AUTO, &ev->params.spread);
 	if (check_map(c, o, "an object of event parameters, or a column holding an object") < 0)
 		return -1;
-	if (group_alloc(c, &ev->params, o->via.map.size) < 0)
-		return -1;
-	for (uint32_t i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
-		const msgpack_object *k = &kv->key;
-		int t;
-		if (is_comment(k))
-			continue;
-		if (is_key(k, "custom")) {
-			size_t old = push(c, "custom", 6, 0);
-			int r = parse_custom(c, &kv->val, &ev->custom, MT_AUTO, 1);
-			pop(c, old);
-			if (r < 0)
-				return -1;
-		} else if ((t = map_param_type(k->via.str.ptr, k->via.str.size)) >= 0) {
-			if (add_field(c, &ev->params, k, &kv->val, (enum map_type)t) < 0)
-				return -1;
-		} else {
-			size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
-			perr(c, "not a default event parameter of Insider (put custom parameters under custom)");
-			pop(c, old);
-			return -1;
-		}
-	}
-	return 0;
+	return parse_defaults(c, o, &ev->params, &ev->custom, map_param_type,
+	    "not a default event parameter of Insider (put custom parameters under custom)");
 }
 
 static int
