@@ -209,9 +209,8 @@ dbx_urlenc(struct buf *b, const char *s)
 
 /* ---- errors ---- */
 
-/* copies printable text of s[0..n) into out, collapsing whitespace */
-static void
-clean_text(const char *s, size_t n, char *out, size_t outlen)
+void
+dbx_clean_text(const char *s, size_t n, char *out, size_t outlen)
 {
 	size_t k = 0;
 	int sp = 0;
@@ -244,11 +243,11 @@ dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e)
 		if (!m)
 			m = dbx_str(&d->v, "error_description", &n);
 		if (m)
-			clean_text(m, n, msg, sizeof msg);
+			dbx_clean_text(m, n, msg, sizeof msg);
 		if (!c)
 			c = rec_get(&d->v, "error");
 		if (c && c->type == MSGPACK_OBJECT_STR)
-			clean_text(c->via.str.ptr, c->via.str.size, code, sizeof code);
+			dbx_clean_text(c->via.str.ptr, c->via.str.size, code, sizeof code);
 		else if (c && rec_is_integer(c)) {
 			int64_t i;
 			if (rec_to_int64(c, &i) == 0)
@@ -258,9 +257,9 @@ dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e)
 		const char *t = strstr(d->resp.body, "<title>");
 		const char *te = t ? strstr(t, "</title>") : NULL;
 		if (t && te)
-			clean_text(t + 7, (size_t)(te - t - 7), msg, sizeof msg);
+			dbx_clean_text(t + 7, (size_t)(te - t - 7), msg, sizeof msg);
 		else
-			clean_text(d->resp.body, d->resp.len < 200 ? d->resp.len : 200, msg, sizeof msg);
+			dbx_clean_text(d->resp.body, d->resp.len < 200 ? d->resp.len : 200, msg, sizeof msg);
 	}
 	if (st == 401 || st == 403)
 		status = XIT_NOPERM;

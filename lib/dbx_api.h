@@ -60,6 +60,9 @@ int dbx_call(struct dbx_conn *c, const char *method, const char *path, const cha
  * XIT_UNAVAILABLE, other XIT_TEMPFAIL. The body may be JSON ("error_code" string or number,
  * "message") or HTML (its <title>). Returns -1. */
 int dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e);
+/* dbx_clean_text: the printable text of s[0..n) into out (NUL-terminated, cut to outlen),
+ * runs of white space collapsed to one space: server messages made fit for one line */
+void dbx_clean_text(const char *s, size_t n, char *out, size_t outlen);
 
 /* dbx_fetch: GET an absolute URL (an external link) WITHOUT the Authorization header, with
  * the given extra headers; retried; body parsed as JSON when it is. 0 when a response arrived. */

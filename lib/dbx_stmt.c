@@ -226,33 +226,16 @@ set_result(struct dbx_stmt *s, const msgpack_object *r, struct err *e)
 	return 0;
 }
 
+/* the message without the echo of the SQL text that Spark appends after "== SQL ==" */
 static void
 clean_msg(const char *s, size_t n, char *out, size_t outlen)
 {
-	size_t k = 0;
-	int sp = 0;
-	const char *cut = NULL;
 	for (size_t i = 0; i + 9 <= n; i++)
 		if (!memcmp(s + i, "== SQL ==", 9)) {
-			cut = s + i;
+			n = i;
 			break;
 		}
-	if (cut)
-		n = (size_t)(cut - s);
-	for (size_t i = 0; i < n && k + 1 < outlen; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') {
-			sp = k > 0;
-			continue;
-		}
-		if (ch < 0x20 || ch == 0x7f)
-			continue;
-		if (sp && k + 2 < outlen)
-			out[k++] = ' ';
-		sp = 0;
-		out[k++] = (char)ch;
-	}
-	out[k] = 0;
+	dbx_clean_text(s, n, out, outlen);
 }
 
 static int
