@@ -375,7 +375,7 @@ parse_defaults(struct pctx *c, const msgpack_object *o, struct map_group *g, str
 				return -1;
 		} else {
 			size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
-			perr(c, unknown);
+			perr(c, "%s", unknown);
 			pop(c, old);
 			return -1;
 		}

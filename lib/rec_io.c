@@ -288,6 +288,184 @@ mp_scan(const unsigned char *p, size_t n, const char **why)
 	}
 }
 
+/* Decodes one MessagePack value that mp_scan found complete, into zone z, checking as it goes
+ * what the record format refuses (invalid UTF-8, keys that are not strings, bin, other ext
+ * types, decimals that are not numbers, NaN). One pass, no allocation but the containers:
+ * strings and decimals point into the input. 0: done; -1: refused (the caller then finds the
+ * path and the words through rec_check); -2: out of memory. */
+struct mpd {
+	const unsigned char *p;
+	msgpack_zone *z;
+};
+
+static inline uint64_t
+be(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int mpd_value(struct mpd *d, msgpack_object *o);
+
+static int
+mpd_str(struct mpd *d, msgpack_object *o, uint32_t n)
+{
+	const char *s = (const char *)d->p;
+	d->p += n;
+	if (!rec_utf8_valid(s, n))
+		return -1;
+	o->type = MSGPACK_OBJECT_STR;
+	o->via.str.ptr = s;
+	o->via.str.size = n;
+	return 0;
+}
+
+static int
+mpd_array(struct mpd *d, msgpack_object *o, uint32_t n)
+{
+	o->type = MSGPACK_OBJECT_ARRAY;
+	o->via.array.size = n;
+	o->via.array.ptr = NULL;
+	if (!n)
+		return 0;
+	msgpack_object *a = msgpack_zone_malloc(d->z, (size_t)n * sizeof *a);
+	if (!a)
+		return -2;
+	o->via.array.ptr = a;
+	for (uint32_t i = 0; i < n; i++) {
+		int r = mpd_value(d, &a[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+mpd_map(struct mpd *d, msgpack_object *o, uint32_t n)
+{
+	o->type = MSGPACK_OBJECT_MAP;
+	o->via.map.size = n;
+	o->via.map.ptr = NULL;
+	if (!n)
+		return 0;
+	msgpack_object_kv *kv = msgpack_zone_malloc(d->z, (size_t)n * sizeof *kv);
+	if (!kv)
+		return -2;
+	o->via.map.ptr = kv;
+	for (uint32_t i = 0; i < n; i++) {
+		int r = mpd_value(d, &kv[i].key);
+		if (r < 0)
+			return r;
+		if (kv[i].key.type != MSGPACK_OBJECT_STR)
+			return -1;
+		if ((r = mpd_value(d, &kv[i].val)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+mpd_ext(struct mpd *d, msgpack_object *o, uint32_t n)
+{
+	int8_t type = (int8_t)*d->p++;
+	const char *s = (const char *)d->p;
+	d->p += n;
+	if (type != REC_EXT_DECIMAL || !rec_number_valid(s, n))
+		return -1;
+	o->type = MSGPACK_OBJECT_EXT;
+	o->via.ext.type = type;
+	o->via.ext.ptr = s;
+	o->via.ext.size = n;
+	return 0;
+}
+
+static int
+mpd_int(msgpack_object *o, int64_t i)
+{
+	if (i < 0) {
+		o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+		o->via.i64 = i;
+	} else {
+		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+		o->via.u64 = (uint64_t)i;
+	}
+	return 0;
+}
+
+static int
+mpd_value(struct mpd *d, msgpack_object *o)
+{
+	unsigned c = *d->p++;
+	if (c <= 0x7f)
+		return mpd_int(o, c);
+	if (c >= 0xe0)
+		return mpd_int(o, (int8_t)c);
+	if (c <= 0x8f)
+		return mpd_map(d, o, c & 0x0f);
+	if (c <= 0x9f)
+		return mpd_array(d, o, c & 0x0f);
+	if (c <= 0xbf)
+		return mpd_str(d, o, c & 0x1f);
+	uint64_t v;
+	switch (c) {
+	case 0xc0:
+		o->type = MSGPACK_OBJECT_NIL;
+		o->via.u64 = 0;
+		return 0;
+	case 0xc2:
+	case 0xc3:
+		o->type = MSGPACK_OBJECT_BOOLEAN;
+		o->via.boolean = c == 0xc3;
+		return 0;
+	case 0xca: {
+		uint32_t u = (uint32_t)be(d->p, 4);
+		float f;
+		memcpy(&f, &u, 4);
+		d->p += 4;
+		o->type = MSGPACK_OBJECT_FLOAT32;
+		o->via.f64 = f;
+		return o->via.f64 - o->via.f64 == 0 ? 0 : -1;
+	}
+	case 0xcb:
+		v = be(d->p, 8);
+		d->p += 8;
+		o->type = MSGPACK_OBJECT_FLOAT64;
+		memcpy(&o->via.f64, &v, 8);
+		return o->via.f64 - o->via.f64 == 0 ? 0 : -1;
+	case 0xcc: v = be(d->p, 1); d->p += 1; goto uint;
+	case 0xcd: v = be(d->p, 2); d->p += 2; goto uint;
+	case 0xce: v = be(d->p, 4); d->p += 4; goto uint;
+	case 0xcf: v = be(d->p, 8); d->p += 8;
+	uint:
+		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+		o->via.u64 = v;
+		return 0;
+	case 0xd0: v = be(d->p, 1); d->p += 1; return mpd_int(o, (int8_t)v);
+	case 0xd1: v = be(d->p, 2); d->p += 2; return mpd_int(o, (int16_t)v);
+	case 0xd2: v = be(d->p, 4); d->p += 4; return mpd_int(o, (int32_t)v);
+	case 0xd3: v = be(d->p, 8); d->p += 8; return mpd_int(o, (int64_t)v);
+	case 0xd4: return mpd_ext(d, o, 1);
+	case 0xd5: return mpd_ext(d, o, 2);
+	case 0xd6: return mpd_ext(d, o, 4);
+	case 0xd7: return mpd_ext(d, o, 8);
+	case 0xd8: return mpd_ext(d, o, 16);
+	case 0xc7: v = be(d->p, 1); d->p += 1; return mpd_ext(d, o, (uint32_t)v);
+	case 0xc8: v = be(d->p, 2); d->p += 2; return mpd_ext(d, o, (uint32_t)v);
+	case 0xc9: v = be(d->p, 4); d->p += 4; return mpd_ext(d, o, (uint32_t)v);
+	case 0xd9: v = be(d->p, 1); d->p += 1; return mpd_str(d, o, (uint32_t)v);
+	case 0xda: v = be(d->p, 2); d->p += 2; return mpd_str(d, o, (uint32_t)v);
+	case 0xdb: v = be(d->p, 4); d->p += 4; return mpd_str(d, o, (uint32_t)v);
+	case 0xdc: v = be(d->p, 2); d->p += 2; return mpd_array(d, o, (uint32_t)v);
+	case 0xdd: v = be(d->p, 4); d->p += 4; return mpd_array(d, o, (uint32_t)v);
+	case 0xde: v = be(d->p, 2); d->p += 2; return mpd_map(d, o, (uint32_t)v);
+	case 0xdf: v = be(d->p, 4); d->p += 4; return mpd_map(d, o, (uint32_t)v);
+	default: /* bin (0xc4-0xc6), and 0xc1 which mp_scan already refused */
+		return -1;
+	}
+}
+
 static int
 read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 {
@@ -316,8 +494,20 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 		}
 		if ((size_t)n > r->max)
 			return too_large(r, e);
-		size_t used = 0;
 		/* into the reader's zone, cleared per record: no zone allocated per record */
+		msgpack_zone_clear(r->zone);
+		struct mpd d = { (const unsigned char *)r->buf + r->off, r->zone };
+		int dr = mpd_value(&d, out);
+		if (dr == -2)
+			return err_set(e, XIT_TEMPFAIL, "out of memory reading record %llu",
+			    (unsigned long long)r->count + 1);
+		if (dr == 0 && out->type == MSGPACK_OBJECT_MAP) {
+			r->off += (size_t)n;
+			r->count++;
+			return 1;
+		}
+		/* refused: decode it the plain way to name what and where */
+		size_t used = 0;
 		msgpack_zone_clear(r->zone);
 		msgpack_unpack_return ret = msgpack_unpack(r->buf + r->off, (size_t)n, &used, r->zone, out);
 		if (ret != MSGPACK_UNPACK_SUCCESS || used != (size_t)n)
@@ -335,6 +525,8 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 			memcpy(msg, e->msg, sizeof msg);
 			return err_set(e, XIT_DATAERR, "record %llu: %s", (unsigned long long)r->count, msg);
 		}
+		return err_set(e, XIT_DATAERR, "record %llu: refused MessagePack value",
+		    (unsigned long long)r->count);
 		return 1;
 	}
 }
