@@ -115,7 +115,7 @@ main(int argc, char **argv)
 	struct rec_writer *w = NULL;
 	struct err e = ERR_INIT;
 	int mode = 0, msgpack = 0, ch, rc;
-	PROG = "dbx-cdf-read";
+	err_init("dbx-cdf-read", argv);
 
 	while ((ch = getopt_long(argc, argv, "s:f:t:Sc:Vlw:p:T:mh", lo, NULL)) != -1) {
 		switch (ch) {

@@ -138,7 +138,7 @@ on_body(void *arg, const char *body, size_t len)
 int
 main(int argc, char **argv)
 {
-	PROG = "insider-push";
+	err_init("insider-push", argv);
 	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
 		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA };
 	static const struct option lo[] = {

@@ -88,7 +88,7 @@ main(int argc, char **argv)
 	int msgpack = 0, check = 0, sugg = 0, c;
 	struct err e = ERR_INIT;
 
-	PROG = "row-map";
+	err_init("row-map", argv);
 	argv[0] = (char *)PROG;
 	while ((c = getopt_long(argc, argv, "m:Mr:csh", longopts, NULL)) != -1)
 		switch (c) {

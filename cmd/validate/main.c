@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	int msgpack = 0, c, rc;
 	char *end;
 
-	PROG = "validate";
+	err_init("validate", argv);
 	argv[0] = (char *)PROG;
 	memset(&o, 0, sizeof o);
 	memset(&ws, 0, sizeof ws);
