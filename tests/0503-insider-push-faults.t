@@ -125,7 +125,13 @@ emu_start --rate-per-minute 600 --burst 2
 s=$(date +%s%N)
 check "within --rate 600 the account never says 429" 0 insider-push -b 1 -c 4 --rate 600 "$D/users.ndjson"
 e=$(date +%s%N)
-is "no 429" "$(emu_stat status_counts.429)" 0
+# under valgrind the client runs tens of times slower and its sends bunch up at random: the
+# exact pacing is checked in the plain and sanitizer suites
+if [ "${DBXI_VALGRIND:-}" = 1 ]; then
+	ok 0 "no 429 # SKIP send timing is not meaningful under valgrind"
+else
+	is "no 429" "$(emu_stat status_counts.429)" 0
+fi
 is "paced: 10 requests at 10 a second take 0.6 s or more" "$(( (e - s) >= 600000000 ))" 1
 emu_reset
 check "without a budget, the 429s are waited out" 0 insider-push -b 1 -c 4 --rate 0 --backoff 50 "$D/users.ndjson"
