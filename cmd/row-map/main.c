@@ -125,6 +125,9 @@ main(int argc, char **argv)
 		err_warn("--check takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 	struct map *m = map_load(mapping, &e);
 	if (!m)
 		err_exit(&e);
