@@ -681,15 +681,14 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 		/* NDJSON: wait until the record's line is complete before parsing */
 		if (!r->eof) {
 			char *nl = memchr(r->buf + r->off + r->nlscan, '\n', r->len - r->off - r->nlscan);
-			if (!nl) {
+			/* no newline within the limit (or the buffer is full): parse what is there;
+			 * the record may end before (several on one line), else it is too large */
+			if (!nl && r->len - r->off <= r->max) {
 				r->nlscan = r->len - r->off;
-				if (r->len - r->off > r->max)
-					return set_aside(r, out, 0, e);
 				if (fill(r, 1, e) < 0)
 					return -1;
-				if (r->len - r->off == r->nlscan && !r->eof)
-					return set_aside(r, out, 0, e);
-				continue;
+				if (r->len - r->off > r->nlscan || r->eof)
+					continue;
 			}
 		}
 		rec_jp_reset(&r->jp);
@@ -1161,7 +1160,7 @@ rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
 	if (w->form != REC_JSON_PRETTY) {
 		size_t size = rec_form_size(v, w->form, w->max);
 		if (size > w->max)
-			return refuse(w, size, e);
+			return refuse(w, w->form == REC_MSGPACK ? size : rec_json_size(v, (size_t)-1 / 2), e);
 	}
 	switch (w->form) {
 	case REC_MSGPACK:

@@ -193,10 +193,10 @@ rec_form_size(const msgpack_object *v, enum rec_form form, size_t max)
 {
 	if (form == REC_MSGPACK)
 		return rec_msgpack_size(v);
-	size_t b = json_bound(v) + 1; /* the newline */
-	if (b <= max)
-		return b;
-	return rec_json_size(v, max) + 1;
+	/* the newline is not counted: readers count a line without it */
+	if (json_bound(v) <= max)
+		return json_bound(v);
+	return rec_json_size(v, max);
 }
 
 int

@@ -4,7 +4,7 @@
 # metadata (rule record-too-large); writers never emit a record the next stage would refuse;
 # DBXI_MAX_RECORD is parsed strictly by every tool (exit 78, the variable named).
 . "$DBXI_ROOT/tests/lib.sh"
-plan 43
+plan 47
 unset DBXI_WIRE DBXI_MAX_RECORD
 
 # three records, the middle one 5000 bytes: over a 4096-byte limit
@@ -122,6 +122,19 @@ assert r["record"] == {"identifiers": {"uuid": "u9"}, "_commit_version": 12}, r[
 PY
 DBXI_MAX_RECORD=4096 row-map -m map.json --msgpack --rejects rejm <ctl.mp >out 2>err; got=$?
 [ $got -eq 0 ] && [ ! -s rejm ] && [ "$(rec-cat -c out)" = 1 ]; ok $? "#10.2 row-map --msgpack: the same record fits in MessagePack"
+
+# the limit is the same number for writers and readers: a record of exactly the limit passes
+# both, one byte more is refused by both
+python3 -c 'print("{\"a\":\"" + "x" * (4096 - 8) + "\"}")' >at.json
+python3 -c 'print("{\"a\":\"" + "x" * (4097 - 8) + "\"}")' >over.json
+DBXI_MAX_RECORD=4096 rec-cat at.json >out 2>err; got=$?
+[ $got -eq 0 ] && cmp -s out at.json && [ ! -s err ]; ok $? "#10.2 a record of exactly DBXI_MAX_RECORD bytes is read and written"
+rec-cat -m at.json | DBXI_MAX_RECORD=4096 rec-cat >out 2>err; got=$?
+[ $got -eq 0 ] && cmp -s out at.json; ok $? "#10.2 ... and through MessagePack"
+DBXI_MAX_RECORD=4096 rec-cat over.json >out 2>err; got=$?
+[ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 4097 bytes is over" err; ok $? "#10.2 one byte more is set aside by the reader"
+rec-cat -m over.json | DBXI_MAX_RECORD=4096 rec-cat -j >out 2>err; got=$?
+[ $got -eq 0 ] && [ ! -s out ] && grep -qF "rec-cat: record 1: a: output record of 4097 bytes is over the record size limit of 4096 bytes (DBXI_MAX_RECORD); left out of this reject: 1 member, the largest a (4091 bytes of JSON) (record-too-large)" err; ok $? "#10.2 ... and refused by the writer (MessagePack in, JSON out)"
 
 # DBXI_MAX_RECORD parsed strictly: every tool, exit 78, the variable named
 for v in -1 abc 1e9 99999999999999999999999 "" 1023 1073741825 " 4096" 4096x; do

@@ -36,7 +36,11 @@ assert (r["stage"], r["record_number"], r["rule"], r["field"]) == ("dbx-cdf-read
 assert r["source"] == {"record_number": 1, "_change_type": "insert", "_commit_version": 2,
                        "_commit_timestamp": "2026-02-03T00:00:00.000Z"}, r["source"]
 assert r["record"]["id"] == 2 and "v" not in r["record"], r["record"]
-assert r["message"].startswith("output record of 17000") and "left out of this reject: 1 member, the largest v (17000002 bytes of JSON)" in r["message"], r["message"]
+full = {"id": 2, "v": "x" * 17000000, "_change_type": "insert", "_commit_version": 2,
+        "_commit_timestamp": "2026-02-03T00:00:00.000Z"}
+size = len(json.dumps(full, separators=(",", ":")))
+assert r["message"].startswith("output record of %d bytes is over the record size limit of 16777216 bytes (DBXI_MAX_RECORD)" % size), r["message"]
+assert "left out of this reject: 1 member, the largest v (17000002 bytes of JSON)" in r["message"], r["message"]
 PY
 check_err '#10.2 summary counts the reject' 'dbx-cdf-read: read versions 2..3: 2 rows (0 dropped, 1 rejected to rej)'
 
