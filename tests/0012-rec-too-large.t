@@ -4,7 +4,7 @@
 # metadata (rule record-too-large); writers never emit a record the next stage would refuse;
 # DBXI_MAX_RECORD is parsed strictly by every tool (exit 78, the variable named).
 . "$DBXI_ROOT/tests/lib.sh"
-plan 47
+plan 49
 unset DBXI_WIRE DBXI_MAX_RECORD
 
 # three records, the middle one 5000 bytes: over a 4096-byte limit
@@ -79,6 +79,28 @@ check_err "#10.2 malformed big MessagePack record: why" "record 1: malformed Mes
 rec-cat huge.json >out 2>err; got=$?
 [ $got -eq 0 ] && [ "$(cat out)" = '{"b":1}' ]; ok $? "#10.2 a 100 MB NDJSON record is skipped, the next one passes (exit $got)"
 check_err "#10.2 100 MB record: named" "rec-cat: record 1: record of 104857629 bytes is over the record size limit of 16777216 bytes (DBXI_MAX_RECORD) (record-too-large)"
+
+# MessagePack and JSON records over the limit made of many small values, with the metadata
+# after them: walked element by element across read chunks (headers cut at chunk ends)
+python3 - <<'PY'
+import struct, json
+n = 7000001
+arr = b"".join([b"\xcd\x01\x02", b"\xa3abc", b"\x92\x01\xc0", b"\xcb" + b"\x3f" * 8, b"\xd4\x01\x31"][i % 5] for i in range(n))
+rec = (bytes([0x83, 0xa1]) + b"a" + b"\xdd" + struct.pack(">I", n) + arr
+       + bytes([0xaf]) + b"_commit_version" + b"\xcd\x01\x00"
+       + bytes([0xac]) + b"_change_type" + bytes([0xa6]) + b"insert")
+nxt = (bytes([0x82, 0xab]) + b"identifiers" + bytes([0x81, 0xa4]) + b"uuid" + bytes([0xa2]) + b"u9"
+       + bytes([0xaa]) + b"attributes" + bytes([0x81, 0xa4]) + b"name" + bytes([0xa1]) + b"n")
+open("many.mp", "wb").write(rec + nxt)
+with open("many.json", "w") as f:
+    f.write('{"a":[' + ",".join(['1', '"b\\"c"', '[2,{"x":null}]', 'true', '-1.5e3'][i % 5] for i in range(4000001)))
+    f.write('],\n "_commit_version": 256, "_change_type":"insert"}\n{"identifiers":{"uuid":"u9"},"attributes":{"name":"n"}}\n')
+PY
+for f in many.mp many.json; do
+	cat $f | validate --rejects rej-$f >out 2>err; got=$?
+	[ $got -eq 0 ] && [ "$(rec-cat -c out)" = 1 ] && grep -qF '"source":{"record_number":1,"_commit_version":256,"_change_type":"insert"}' rej-$f
+	ok $? "#10.2 $f: a record of many small values over the limit is skipped, its metadata kept (exit $got)"
+done
 
 # row-map: a 17,000,000-character STRING cell (the issue's case) among good rows
 printf '{"identifiers":{"uuid":"id"},"attributes":{"custom":{"note":"note"}}}\n' >map.json
