@@ -1151,30 +1151,44 @@ refuse(struct rec_writer *w, size_t size, struct err *e)
 	    (unsigned long long)w->count + 1, size, w->max) * 2;
 }
 
-int
-rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
+static int
+encode(struct rec_writer *w, const msgpack_object *v)
 {
-	size_t mark = w->b.len;
 	int r;
-	/* the next stage refuses a record over the limit: so is it here, before it costs memory */
-	if (w->form != REC_JSON_PRETTY) {
-		size_t size = rec_form_size(v, w->form, w->max);
-		if (size > w->max)
-			return refuse(w, w->form == REC_MSGPACK ? size : rec_json_size(v, (size_t)-1 / 2), e);
-	}
 	switch (w->form) {
 	case REC_MSGPACK:
-		r = rec_msgpack_append(&w->b, v);
-		break;
+		return rec_msgpack_append(&w->b, v);
 	case REC_JSON_PRETTY:
 		r = rec_json_append_pretty(&w->b, v);
-		if (r == 0)
-			r = buf_addc(&w->b, '\n');
 		break;
 	default:
 		r = rec_json_append(&w->b, v);
-		if (r == 0)
-			r = buf_addc(&w->b, '\n');
+	}
+	return r == 0 ? buf_addc(&w->b, '\n') : r;
+}
+
+int
+rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
+{
+	size_t mark = w->b.len, nl = w->form == REC_MSGPACK ? 0 : 1;
+	/* The next stage refuses a record over the limit: so is it refused here, and before it
+	 * costs memory: the buffer may not grow past the limit while the record is encoded (it
+	 * may hold more where it already has room: the size is checked after). When the
+	 * ceiling is hit (a JSON string reserves 6 bytes a byte for its escapes), the exact
+	 * size, counted without encoding, decides. */
+	w->b.max = mark + w->max + nl + 1;
+	int r = encode(w, v);
+	w->b.max = 0;
+	if (r < 0 && errno == EFBIG) {
+		w->b.len = mark;
+		size_t size = w->form == REC_MSGPACK ? rec_msgpack_size(v)
+		    : w->form == REC_JSON ? rec_json_size(v, w->max) : w->max + 1;
+		if (size > w->max) {
+			if (w->form == REC_JSON)
+				size = rec_json_size(v, (size_t)-1 / 2);
+			return refuse(w, size, e);
+		}
+		r = encode(w, v); /* fits: the buffer grows by at most the limit */
 	}
 	if (r < 0) {
 		w->b.len = mark;
@@ -1184,8 +1198,8 @@ rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
 		return err_set(e, XIT_TEMPFAIL, "out of memory writing record %llu",
 		    (unsigned long long)w->count + 1);
 	}
-	if (w->form == REC_JSON_PRETTY && w->b.len - mark > w->max) {
-		size_t size = w->b.len - mark;
+	if (w->b.len - mark - nl > w->max) {
+		size_t size = w->b.len - mark - nl;
 		w->b.len = mark;
 		return refuse(w, size, e);
 	}

@@ -436,9 +436,9 @@ jp_take(struct jp *j, size_t n)
 static int
 push_val(struct jp *j, msgpack_object v)
 {
-	if (jp_take(j, 0) < 0)
-		return -1;
 	if (j->vn == j->vcap) {
+		if (jp_take(j, 0) < 0) /* checked as the stack grows: it is at most twice that */
+			return -1;
 		size_t cap = j->vcap ? j->vcap * 2 : 64;
 		msgpack_object *s = realloc(j->vst, cap * sizeof *s);
 		if (!s)
@@ -453,9 +453,9 @@ push_val(struct jp *j, msgpack_object v)
 static int
 push_kv(struct jp *j, msgpack_object k, msgpack_object v)
 {
-	if (jp_take(j, 0) < 0)
-		return -1;
 	if (j->kn == j->kcap) {
+		if (jp_take(j, 0) < 0)
+			return -1;
 		size_t cap = j->kcap ? j->kcap * 2 : 64;
 		msgpack_object_kv *s = realloc(j->kst, cap * sizeof *s);
 		if (!s)

@@ -21,9 +21,6 @@ struct jp {
 };
 /* the limit from the environment, the default when it is bad (rec_max_record tells) */
 size_t rec_limit_env(void);
-/* bytes of v written in form (for JSON without the newline, as readers count); above max
- * the count may stop early at some value > max (a bound, for JSON) */
-size_t rec_form_size(const msgpack_object *v, enum rec_form form, size_t max);
 /* rejects record recno as too large: what ("record", "output record") of size bytes over
  * max; keeps v's small top-level members (v may be NULL) */
 int rec_reject_too_large(struct rej *rj, uint64_t recno, const msgpack_object *v, const char *what,

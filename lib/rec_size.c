@@ -163,42 +163,6 @@ rec_json_size(const msgpack_object *v, size_t stop)
 	return json_size(v, stop, 0);
 }
 
-/* the size bound of v in JSON without looking at string bytes: strings count 6 a byte */
-static size_t
-json_bound(const msgpack_object *v)
-{
-	size_t n;
-	switch (v->type) {
-	case MSGPACK_OBJECT_STR:
-		return 6 * (size_t)v->via.str.size + 2;
-	case MSGPACK_OBJECT_EXT:
-		return v->via.ext.size;
-	case MSGPACK_OBJECT_ARRAY:
-		n = 2 + v->via.array.size;
-		for (uint32_t i = 0; i < v->via.array.size; i++)
-			n += json_bound(&v->via.array.ptr[i]);
-		return n;
-	case MSGPACK_OBJECT_MAP:
-		n = 2 + 2 * (size_t)v->via.map.size;
-		for (uint32_t i = 0; i < v->via.map.size; i++)
-			n += json_bound(&v->via.map.ptr[i].key) + json_bound(&v->via.map.ptr[i].val);
-		return n;
-	default:
-		return 26;
-	}
-}
-
-size_t
-rec_form_size(const msgpack_object *v, enum rec_form form, size_t max)
-{
-	if (form == REC_MSGPACK)
-		return rec_msgpack_size(v);
-	/* the newline is not counted: readers count a line without it */
-	if (json_bound(v) <= max)
-		return json_bound(v);
-	return rec_json_size(v, max);
-}
-
 int
 rec_reject_too_large(struct rej *rj, uint64_t recno, const msgpack_object *v, const char *what,
     size_t size, size_t max, struct err *e)
