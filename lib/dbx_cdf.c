@@ -425,7 +425,17 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 		rec.type = MSGPACK_OBJECT_MAP;
 		rec.via.map.size = n;
 		rec.via.map.ptr = kv;
-		if (rec_write(w, &rec, e) < 0)
+		/* a row over the record size limit: rejected here, the first stage that sees it */
+		if (o->rej) {
+			int k = rec_write_or_reject(w, o->rej, st->rows + st->rejected + 1, &rec, e);
+			if (k < 0)
+				goto out;
+			if (k == 0) {
+				st->rejected++;
+				msgpack_zone_clear(z);
+				continue;
+			}
+		} else if (rec_write(w, &rec, e) < 0)
 			goto out;
 		st->rows++;
 		msgpack_zone_clear(z);

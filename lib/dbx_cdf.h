@@ -34,6 +34,7 @@ struct dbx_cdf_opts {
 	int timeout_s;          /* how long a statement may stay PENDING/RUNNING */
 	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
 	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
+	struct rej *rej;        /* rows too large to pass go there (record-too-large); NULL: error */
 };
 
 struct dbx_cdf_stats {
@@ -41,6 +42,7 @@ struct dbx_cdf_stats {
 	int snapshot;
 	long long from, to, latest;
 	unsigned long long rows, dropped, chunks;
+	unsigned long long rejected; /* rows over the record size limit, to o->rej */
 	char note[512];         /* "up to date at version N", ... */
 	char warn[1024];        /* values passed on as strings because of an unexpected form */
 };

@@ -297,6 +297,8 @@ reader_loop(struct reader *rd, struct err *e)
 		}
 		if (r == 0)
 			break;
+		/* 2: too large to pass, rejected by the record layer; rec is its metadata */
+		int skipped = r == 2;
 		uint64_t recno = rec_reader_count(rd->rr);
 		atomic_fetch_add_explicit(&rd->records, 1, memory_order_relaxed);
 		ins_rec_info(&rec, &info);
@@ -309,6 +311,10 @@ reader_loop(struct reader *rd, struct err *e)
 				rd->lastv = info.version;
 				atomic_store(&rd->maxv, info.version);
 			}
+		}
+		if (skipped) {
+			atomic_fetch_add(&rd->rejected, 1);
+			continue;
 		}
 		if (info.bad[0]) {
 			const char *dot = strchr(info.bad, ':');
@@ -1042,6 +1048,7 @@ reader_start(struct push *p, struct err *e)
 		rd->rr = NULL;
 		return -1;
 	}
+	rec_reader_rejects(rd->rr, rd->rej);
 	int r = pthread_create(&rd->th, NULL, reader_main, rd);
 	if (r != 0) {
 		errno = r;

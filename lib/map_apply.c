@@ -566,6 +566,7 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 	}
 	if (!(rej = rej_open(rejects, "row-map", e)))
 		goto out;
+	rec_reader_rejects(rd, rej); /* a record too large to pass: rejected there, 2 */
 	for (;;) {
 		msgpack_object rec, user;
 		int k = rec_read(rd, &rec, e);
@@ -573,6 +574,8 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 			goto out;
 		if (k == 0)
 			break;
+		if (k == 2)
+			continue;
 		uint64_t recno = rec_reader_count(rd);
 		/* a schema line: the single key _schema (checked without a scan: this runs per record) */
 		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP && rec.via.map.size == 1 &&
@@ -597,7 +600,8 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 				goto out;
 			continue;
 		}
-		if (rec_write(wr, &user, e) < 0)
+		/* a mapped record the next stage would refuse: rejected here (record-too-large) */
+		if (rec_write_or_reject(wr, rej, recno, &user, e) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -54,8 +54,15 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		err_set(e, XIT_TEMPFAIL, "out of memory");
 		goto out;
 	}
-	while ((got = rec_read(r, &rec, e)) == 1) {
+	rec_reader_rejects(r, rj); /* a record too large to pass: rejected there, 2 */
+	while ((got = rec_read(r, &rec, e)) >= 1) {
 		uint64_t recno = rec_reader_count(r);
+		if (got == 2) {
+			st->in++;
+			st->rejected++;
+			st->too_large++;
+			continue;
+		}
 		const struct val_issue *is;
 		int n = val_check(c, &rec);
 		st->in++;
@@ -75,8 +82,13 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		}
 		if (val_nwarnings(c))
 			st->warned++;
-		if (rec_write(w, &rec, e) < 0)
+		if ((got = rec_write_or_reject(w, rj, recno, &rec, e)) < 0)
 			goto out;
+		if (got == 0) {
+			st->rejected++;
+			st->too_large++;
+			continue;
+		}
 		st->passed++;
 	}
 	if (got < 0)
@@ -94,9 +106,14 @@ out:
 }
 
 static int
-rule_counts(struct buf *b, const uint64_t *counts)
+rule_counts(struct buf *b, const uint64_t *counts, uint64_t too_large)
 {
 	int first = 1;
+	if (too_large) { /* the record layer's rule (rec.h) */
+		if (buf_printf(b, " (%s: %llu", REC_RULE_TOO_LARGE, (unsigned long long)too_large) < 0)
+			return -1;
+		first = 0;
+	}
 	for (int i = 0; i < VR__N; i++) {
 		if (!counts[i])
 			continue;
@@ -113,10 +130,10 @@ val_summary(struct buf *b, const struct val_stats *st, int have_schema)
 {
 	if (buf_printf(b, "%llu in, %llu passed, %llu rejected", (unsigned long long)st->in,
 		       (unsigned long long)st->passed, (unsigned long long)st->rejected) < 0 ||
-	    rule_counts(b, st->rej_rule) < 0)
+	    rule_counts(b, st->rej_rule, st->too_large) < 0)
 		return -1;
 	if (st->warned && (buf_printf(b, "; %llu passed with warnings", (unsigned long long)st->warned) < 0 ||
-			   rule_counts(b, st->warn_rule) < 0))
+			   rule_counts(b, st->warn_rule, 0) < 0))
 		return -1;
 	if (!have_schema && buf_adds(b, "; custom fields type-checked only (no --schema)") < 0)
 		return -1;

@@ -16,6 +16,7 @@ struct val_stats {
 	uint64_t in, passed, rejected, warned; /* warned: passed with warnings */
 	uint64_t rej_rule[VR__N];  /* failures of each rule in rejected records */
 	uint64_t warn_rule[VR__N]; /* warnings of each rule in passed records */
+	uint64_t too_large;        /* rejected by the record layer: record-too-large */
 	/* records rejected for custom fields the schema file lacks (custom-attribute-unknown,
 	 * custom-event-unknown, custom-param-unknown): a configuration problem, exit 78 */
 	uint64_t unknown_custom;

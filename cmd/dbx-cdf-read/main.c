@@ -48,6 +48,8 @@ static const char HELP[] =
 	"  -T, --timeout SECONDS    how long a statement may stay pending (default 1800)\n"
 	"Output:\n"
 	"  -m, --msgpack            MessagePack instead of JSON lines (also DBXI_WIRE=msgpack)\n"
+	"      --rejects FILE       rows over the record size limit (DBXI_MAX_RECORD), without\n"
+	"                           their large values (NDJSON); without it, named on stderr\n"
 	"  -h, --help               this help\n";
 
 static volatile sig_atomic_t g_stop;
@@ -86,7 +88,7 @@ bad:
 int
 main(int argc, char **argv)
 {
-	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY };
+	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY, O_REJECTS };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "from-version", required_argument, NULL, 'f' },
@@ -95,6 +97,7 @@ main(int argc, char **argv)
 		{ "change-types", required_argument, NULL, 'c' },
 		{ "shard", required_argument, NULL, O_SHARD },
 		{ "shard-key", required_argument, NULL, O_SHARD_KEY },
+		{ "rejects", required_argument, NULL, O_REJECTS },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "schema", no_argument, NULL, O_SCHEMA },
@@ -109,12 +112,14 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dbx_flags fl = { 0 };
-	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0 };
+	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0, NULL };
 	struct dbx_cfg cfg;
 	struct dbx_conn *conn;
 	struct rec_writer *w = NULL;
 	struct err e = ERR_INIT;
 	int mode = 0, msgpack = 0, ch, rc;
+	const char *rejects = NULL;
+	size_t max_record;
 	err_init("dbx-cdf-read", argv);
 
 	while ((ch = getopt_long(argc, argv, "s:f:t:Sc:Vlw:p:T:mh", lo, NULL)) != -1) {
@@ -146,6 +151,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case O_SHARD_KEY: o.shard_key = optarg; break;
+		case O_REJECTS: rejects = optarg; break;
 		case O_HOST: fl.host = optarg; break;
 		case O_HTTP_PATH: fl.http_path = optarg; break;
 		case 'w': fl.warehouse_id = optarg; break;
@@ -206,6 +212,16 @@ main(int argc, char **argv)
 		buf_free(&b);
 	}
 
+	if (mode && rejects) {
+		fprintf(stderr, "%s: --rejects only goes with reading\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (rec_max_record(&max_record, &e) < 0)
+		err_exit(&e);
+	/* rows too large to pass: to FILE, or named on stderr; the read goes on */
+	if (!mode && !(o.rej = rej_open(rejects, "dbx-cdf-read", &e)))
+		err_exit(&e);
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -249,7 +265,11 @@ main(int argc, char **argv)
 		if (rc == 0 && st.nothing)
 			err_warn("%s", st.note);
 		if (rc == 0 || st.rows) {
-			if (!st.nothing)
+			if (!st.nothing && st.rejected)
+				err_warn("read versions %lld..%lld: %llu rows (%llu dropped, %llu rejected%s%s)",
+					st.from, st.to, st.rows, st.dropped, st.rejected,
+					rejects ? " to " : "", rejects ? rejects : "");
+			else if (!st.nothing)
 				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)", st.from, st.to,
 					st.rows, st.dropped);
 			else
@@ -258,6 +278,8 @@ main(int argc, char **argv)
 	}
 	struct err e2 = ERR_INIT;
 	int crc = rec_writer_close(w, &e2);
+	if (rej_close(o.rej, &e2) < 0)
+		crc = -1;
 	dbx_conn_free(conn);
 	if (rc < 0) {
 		if (g_stop && e.status == XIT_TEMPFAIL)

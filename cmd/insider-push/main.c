@@ -16,6 +16,7 @@
 #include "ins_batch.h"
 #include "ins_meta.h"
 #include "ins_push.h"
+#include "rec.h"
 
 static const char USAGE[] =
 	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
@@ -205,6 +206,9 @@ main(int argc, char **argv)
 		err_usage(USAGE, XIT_USAGE);
 	}
 	struct err e = ERR_INIT;
+	size_t max_record;
+	if (rec_max_record(&max_record, &e) < 0)
+		err_exit(&e);
 	const char *partner = cfg_env("INSIDER_PARTNER_NAME");
 	o.base_url = cfg_env("INSIDER_API_URL");
 	o.partner = partner;

@@ -104,6 +104,9 @@ main(int argc, char **argv)
 		default:
 			err_usage(USAGE, XIT_USAGE);
 		}
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 	if (sugg) {
 		if (check || mapping || rejects || msgpack || argc - optind > 1) {
 			err_warn("--suggest takes only an optional FILE");

@@ -137,6 +137,9 @@ main(int argc, char **argv)
 		err_usage(USAGE, XIT_USAGE);
 	}
 	o.cfg.now = clock_now();
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 
 	if (!(iso = val_iso_load(NULL, &e)))
 		err_exit(&e);
