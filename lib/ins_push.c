@@ -864,9 +864,11 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 			j->state = J_WAIT;
 			return;
 		}
-		warnf(p, "batch %llu: %s: not counted as delivered, sent again",
-			(unsigned long long)b->id, why);
+		uint64_t id = b->id;
 		schedule_retry(p, j, resp, why);
+		if (!p->fatal_status)
+			warnf(p, "batch %llu: %s: not counted as delivered, sent again",
+				(unsigned long long)id, why);
 		return;
 	}
 	int failed = 0;
