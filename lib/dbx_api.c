@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "buf.h"
 #include "dbx_api.h"
@@ -79,6 +80,8 @@ dbx_conn_new(const struct dbx_cfg *cfg, struct err *e)
 		dbx_conn_free(c);
 		return NULL;
 	}
+	dbx_scrub_add(cfg->token);
+	dbx_scrub_add(cfg->client_secret);
 	if (!(c->http = http_client_new(&o, e))) {
 		dbx_conn_free(c);
 		return NULL;
@@ -207,6 +210,88 @@ dbx_urlenc(struct buf *b, const char *s)
 	return 0;
 }
 
+/* ---- scrubbing ---- */
+
+#define SCRUB_MAX 16
+static char *scrub_list[SCRUB_MAX];
+static size_t scrub_n;
+
+void
+dbx_scrub_add(const char *secret)
+{
+	if (!secret || strlen(secret) < 8)
+		return;
+	for (size_t i = 0; i < scrub_n; i++)
+		if (!strcmp(scrub_list[i], secret))
+			return;
+	if (scrub_n == SCRUB_MAX) { /* keep the first (configured) ones; drop the oldest token */
+		wipe_free(scrub_list[SCRUB_MAX - 1]);
+		scrub_n--;
+	}
+	char *p = strdup(secret);
+	if (p)
+		scrub_list[scrub_n++] = p;
+}
+
+void
+dbx_scrub_clear(void)
+{
+	for (size_t i = 0; i < scrub_n; i++)
+		wipe_free(scrub_list[i]);
+	scrub_n = 0;
+}
+
+/* replaces s[at..at+n) by "***" */
+static void
+scrub_cut(char *s, size_t at, size_t n)
+{
+	size_t len = strlen(s);
+	if (n < 3)
+		return;
+	memcpy(s + at, "***", 3);
+	memmove(s + at + 3, s + at + n, len - at - n + 1);
+}
+
+static int
+tokch(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+void
+dbx_scrub(char *s, size_t cap)
+{
+	if (!s || !cap)
+		return;
+	s[cap - 1] = 0;
+	for (size_t i = 0; i < scrub_n; i++) {
+		size_t n = strlen(scrub_list[i]);
+		char *p;
+		while ((p = strstr(s, scrub_list[i])))
+			scrub_cut(s, (size_t)(p - s), n);
+	}
+	/* "Bearer X" and JWT-shaped words (eyJ...x.y) */
+	for (size_t i = 0; s[i]; i++) {
+		size_t k = 0;
+		if (!strncasecmp(s + i, "bearer ", 7) && s[i + 7] && s[i + 7] != '*') {
+			i += 7;
+			while (tokch(s[i + k]))
+				k++;
+		} else if (!strncmp(s + i, "eyJ", 3) && (i == 0 || !tokch(s[i - 1]))) {
+			int dots = 0;
+			while (tokch(s[i + k])) {
+				dots += s[i + k] == '.';
+				k++;
+			}
+			if (dots < 2)
+				k = 0;
+		}
+		if (k >= 8)
+			scrub_cut(s, i, k);
+	}
+}
+
 /* ---- errors ---- */
 
 void
@@ -269,6 +354,8 @@ dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e)
 		status = XIT_UNAVAILABLE;
 	else
 		status = XIT_TEMPFAIL;
+	dbx_scrub(msg, sizeof msg);
+	dbx_scrub(code, sizeof code);
 	return err_set(e, status, "%s: HTTP %ld%s%s%s%s%s", what, st, msg[0] ? ": " : "", msg,
 		code[0] ? " (" : "", code, code[0] ? ")" : "");
 }
@@ -373,6 +460,13 @@ oauth_token(struct dbx_conn *c, struct err *e)
 			goto nomem;
 		}
 		c->bearer = buf_detach(&bb);
+		{
+			char *t = strndup(tok, tn);
+			if (t) {
+				dbx_scrub_add(t);
+				wipe_free(t);
+			}
+		}
 		double early = ttl / 2.0 < 300 ? ttl / 2.0 : 300;
 		c->token_renew = t0 + (double)ttl - early;
 	}

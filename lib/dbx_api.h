@@ -64,6 +64,16 @@ int dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e);
  * runs of white space collapsed to one space: server messages made fit for one line */
 void dbx_clean_text(const char *s, size_t n, char *out, size_t outlen);
 
+/* Scrubbing (#10.12): every message that leaves dbx-cdf-read goes through dbx_scrub, which
+ * replaces each known secret (registered with dbx_scrub_add: the token, client secrets, every
+ * access token fetched) by "***", and any "Bearer <token>" and JWT-shaped word too. Secrets
+ * shorter than 8 bytes are not looked for (they would mangle ordinary text). dbx_conn_new
+ * registers the connection's secrets; dbx_scrub_clear wipes the list. In place, s stays
+ * NUL-terminated within cap. (insider-push has its own scrubber: to be merged into one.) */
+void dbx_scrub_add(const char *secret);
+void dbx_scrub(char *s, size_t cap);
+void dbx_scrub_clear(void);
+
 /* dbx_fetch: GET an absolute URL (an external link) WITHOUT the Authorization header, with
  * the given extra headers; retried; body parsed as JSON when it is. 0 when a response arrived. */
 int dbx_fetch(struct dbx_conn *c, const char *url, const char *const *headers, struct dbx_doc *d,

@@ -177,6 +177,24 @@ env_plain(const char *var, char **out, struct err *e)
 	return 0;
 }
 
+/* a secret from NAME or NAME_FILE; a NAME_FILE others can read is noted in c->warn */
+static int
+env_secret(struct dbx_cfg *c, const char *name, char **out, struct err *e)
+{
+	int loose = 0;
+	if (cfg_secret(name, out, &loose, e) < 0)
+		return -1;
+	if (loose) {
+		size_t k = strlen(c->warn);
+		char fname[128];
+		snprintf(fname, sizeof fname, "%s_FILE", name);
+		const char *path = cfg_env(fname);
+		snprintf(c->warn + k, sizeof c->warn - k, "%s%s_FILE: %s can be read by other users: "
+			"chmod 600 %s", k ? "; " : "", name, path ? path : "?", path ? path : "it");
+	}
+	return 0;
+}
+
 static int
 dup_opt(const char *v, char **out, struct err *e)
 {
@@ -249,11 +267,11 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	/* environment */
 	if (env_plain("DATABRICKS_HOST", &v, e) < 0) goto out;
 	set_take(&host, v, S_ENV, "DATABRICKS_HOST");
-	if (cfg_secret("DATABRICKS_TOKEN", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_TOKEN", &v, e) < 0) goto out;
 	set_take(&token, v, S_ENV, "DATABRICKS_TOKEN");
-	if (cfg_secret("DATABRICKS_CLIENT_ID", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_CLIENT_ID", &v, e) < 0) goto out;
 	set_take(&cid, v, S_ENV, "DATABRICKS_CLIENT_ID");
-	if (cfg_secret("DATABRICKS_CLIENT_SECRET", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_CLIENT_SECRET", &v, e) < 0) goto out;
 	set_take(&csec, v, S_ENV, "DATABRICKS_CLIENT_SECRET");
 	if (env_plain("DATABRICKS_AUTH_TYPE", &v, e) < 0) goto out;
 	set_take(&atype, v, S_ENV, "DATABRICKS_AUTH_TYPE");

@@ -36,6 +36,8 @@ struct dbx_cfg {
 	enum dbx_auth_kind auth;
 	char *profile;      /* the profile read, or NULL when the file was not used */
 	char *config_file;  /* the file read, or NULL */
+	char warn[1024];    /* warnings for the caller to print ("" when none): secret files
+			     * that others can read (#10.12) */
 };
 
 /* need: DBX_NEED_WAREHOUSE to require a warehouse id. */

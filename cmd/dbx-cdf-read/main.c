@@ -59,11 +59,22 @@ on_signal(int sig)
 	g_stop = 1;
 }
 
+/* every message leaves through here or die(): scrubbed of the known secrets (#10.12) */
+static _Noreturn void
+die(struct err *e)
+{
+	dbx_scrub(e->msg, sizeof e->msg);
+	err_exit(e);
+}
+
 static void
 verify_line(void *arg, int ok, const char *text)
 {
+	char b[2048];
 	(void)arg;
-	printf("%s: %s\n", ok ? "ok" : "FAIL", text);
+	snprintf(b, sizeof b, "%s", text);
+	dbx_scrub(b, sizeof b);
+	printf("%s: %s\n", ok ? "ok" : "FAIL", b);
 	fflush(stdout);
 }
 
@@ -215,20 +226,22 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	dbx_set_abort_flag(&g_stop);
 	if (http_global_init(&e) < 0)
-		err_exit(&e);
+		die(&e);
 	if (dbx_cfg_load(&cfg, &fl, mode == 'l' ? 0 : DBX_NEED_WAREHOUSE, &e) < 0)
-		err_exit(&e);
+		die(&e);
+	if (cfg.warn[0])
+		err_warn("warning: %s", cfg.warn);
 	conn = dbx_conn_new(&cfg, &e);
 	dbx_cfg_free(&cfg);
 	if (!conn)
-		err_exit(&e);
+		die(&e);
 
 	if (mode == 'V') {
 		rc = dbx_cdf_verify(conn, o.table, o.timeout_s, verify_line, NULL, &e);
 		dbx_conn_free(conn);
 		if (rc < 0) {
 			fflush(stdout);
-			err_exit(&e);
+			die(&e);
 		}
 		err_close_stdout();
 		return 0;
@@ -244,6 +257,8 @@ main(int argc, char **argv)
 	else {
 		struct dbx_cdf_stats st;
 		rc = dbx_cdf_read(conn, &o, w, &st, &e);
+		dbx_scrub(st.warn, sizeof st.warn);
+		dbx_scrub(st.note, sizeof st.note);
 		if (st.warn[0])
 			err_warn("warning: %s", st.warn);
 		if (rc == 0 && st.nothing)
@@ -262,10 +277,10 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		if (g_stop && e.status == XIT_TEMPFAIL)
 			err_die(XIT_TEMPFAIL, "interrupted: nothing is committed; run again");
-		err_exit(&e);
+		die(&e);
 	}
 	if (crc < 0)
-		err_exit(&e2);
+		die(&e2);
 	err_close_stdout();
 	return 0;
 }
