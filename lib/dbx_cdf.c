@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "dbx_cdf.h"
+#include "dbx_hive.h"
 #include "dbx_stmt.h"
 
 #define NOMEM(e) err_set((e), XIT_TEMPFAIL, "out of memory")
@@ -165,7 +166,7 @@ dbx_state_read(const char *path, const char *table, long long *version, struct e
 	}
 	size_t tn;
 	const char *t = dbx_str(&v, "table", &tn);
-	if (t && (tn != strlen(table) || memcmp(t, table, tn))) {
+	if (t && (tn != strlen(table) || strncasecmp(t, table, tn))) { /* names: any case (#11.2) */
 		err_set(e, XIT_CONFIG, "state file %.300s belongs to table %.*s, not %s", path,
 			(int)(tn > 300 ? 300 : tn), t, table);
 		goto out;
@@ -682,8 +683,17 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 	int rc = -1, r;
 	if (!line)
 		line = nosay;
-	{
-		struct dbx_param p[2] = { { "schema", sch, "STRING" }, { "table", tbl, "STRING" } };
+	if (dbx_is_hive(cat)) { /* no information_schema there (#11.2) */
+		if (dbx_hive_detail(c, table, ref, timeout_s, line, arg, e) < 0)
+			goto out;
+	} else {
+		/* names are stored lower case: compare the lower-cased name (#11.2) */
+		char lsch[256], ltbl[256];
+		snprintf(lsch, sizeof lsch, "%s", sch);
+		snprintf(ltbl, sizeof ltbl, "%s", tbl);
+		dbx_name_lower(lsch);
+		dbx_name_lower(ltbl);
+		struct dbx_param p[2] = { { "schema", lsch, "STRING" }, { "table", ltbl, "STRING" } };
 		if (buf_adds(&sql, "SELECT table_type, data_source_format FROM ") < 0 ||
 		    dbx_sql_ident(&sql, cat, strlen(cat), e) < 0 ||
 		    buf_adds(&sql, ".information_schema.tables WHERE table_schema = :schema AND "
@@ -911,6 +921,12 @@ dbx_cdf_list(struct dbx_conn *c, const char *what, struct rec_writer *w, struct 
 		cat[cn] = 0;
 		if (dot)
 			snprintf(sch, sizeof sch, "%s", dot + 1);
+		dbx_name_lower(cat); /* names are case-insensitive (#11.2) */
+		dbx_name_lower(sch);
+		if (dbx_is_hive(cat)) {
+			rc = dbx_hive_list(c, cat, sch, 0, w, e);
+			goto out;
+		}
 	}
 	do {
 		buf_reset(&path);

@@ -465,7 +465,8 @@ def err_version_not_found(v, tbl):
 
 class Table:
     def __init__(self, fx):
-        self.full = fx["name"]
+        # Unity Catalog (and the Hive metastore) store names lower case (reference addendum)
+        self.full = fx["name"].lower()
         parts = self.full.split(".")
         if len(parts) != 3:
             raise ValueError("table name must be catalog.schema.table: %r" % self.full)
@@ -798,6 +799,7 @@ IS_TABLES_COLS = [("table_catalog", "STRING"), ("table_schema", "STRING"),
                   ("last_altered_by", "STRING"), ("data_source_format", "STRING"),
                   ("storage_path", "STRING"), ("storage_sub_directory", "STRING")]
 OWNER = "dbxi-owner@example.com"
+HIVE_CATALOGS = ("hive_metastore", "spark_catalog")  # legacy: no information_schema, not in UC
 
 
 def unquote_ident(s):
@@ -823,7 +825,7 @@ class Engine:
             parts = [cat, sch] + parts
         elif len(parts) == 2:
             parts = [cat] + parts
-        tbl = self.st.tables.get(".".join(parts))
+        tbl = self.st.tables.get(".".join(parts).lower())
         if tbl is None:
             raise err_not_found(parts, pos)
         return tbl
@@ -840,6 +842,12 @@ class Engine:
                          r"(?:\s*\(\s*'([^']*)'\s*\))?", s)
         if m:
             return self.tblprops(self.resolve(m.group(1), req, 21), m.group(2))
+        m = re.fullmatch(r"(?is)SHOW\s+(?:SCHEMAS|DATABASES)\s+(?:IN|FROM)\s+(%s)" % IDENT, s)
+        if m:
+            return self.show_schemas(unquote_ident(m.group(1)).lower())
+        m = re.fullmatch(r"(?is)SHOW\s+TABLES\s+(?:IN|FROM)\s+(%s)\s*\.\s*(%s)" % (IDENT, IDENT), s)
+        if m:
+            return self.show_tables(unquote_ident(m.group(1)).lower(), unquote_ident(m.group(2)).lower())
         m = re.fullmatch(r"(?is)SELECT\s+(.+?)\s+FROM\s+(%s)\s*\.\s*`?information_schema`?\s*\.\s*`?tables`?"
                          r"\s+WHERE\s+table_schema\s*=\s*(:\w+|'[^']*')\s+AND\s+table_name\s*=\s*"
                          r"(:\w+|'[^']*')" % IDENT, s)
@@ -864,6 +872,29 @@ class Engine:
         if m:
             return meta_result([(m.group(1), "INT")], [[int(m.group(1))]])
         raise err_parse(stmt)
+
+    # -- SHOW SCHEMAS / SHOW TABLES (any catalog; the only listing of hive_metastore)
+    def show_schemas(self, cat):
+        with self.st.lock:
+            names = sorted({t.schema for t in self.st.tables.values() if t.catalog == cat})
+        if not names:
+            raise SqlError("NO_SUCH_CATALOG_EXCEPTION", "Catalog '%s' was not found. Please verify "
+                           "the catalog name and then retry the query or command again." % cat,
+                           "42704")
+        if cat not in HIVE_CATALOGS:
+            names = sorted(set(names) | {"information_schema"})
+        return meta_result([("databaseName", "STRING")], [[n] for n in names])
+
+    def show_tables(self, cat, sch):
+        with self.st.lock:
+            ts = sorted(t.name for t in self.st.tables.values()
+                        if t.catalog == cat and t.schema == sch)
+        if not ts:
+            raise SqlError("SCHEMA_NOT_FOUND", "The schema `%s`.`%s` cannot be found. Verify the "
+                           "spelling and correctness of the schema and catalog." % (cat, sch),
+                           "42704")
+        return meta_result([("database", "STRING"), ("tableName", "STRING"),
+                            ("isTemporary", "BOOLEAN")], [[sch, n, False] for n in ts])
 
     # -- 1, 2
     def history(self, tbl, limit):
@@ -940,8 +971,8 @@ class Engine:
 
     # -- 5
     def info_schema(self, m, req):
-        cat = unquote_ident(m.group(2))
-        if not any(t.catalog == cat for t in self.st.tables.values()):
+        cat = unquote_ident(m.group(2)).lower()
+        if cat in HIVE_CATALOGS or not any(t.catalog == cat for t in self.st.tables.values()):
             raise err_not_found([cat, "information_schema", "tables"], 50)
         params = {}
         for p in req.get("parameters") or []:
@@ -1799,6 +1830,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def qp(self, name):
         v = self.query.get(name)
+        if v and name in ("catalog_name", "schema_name"):
+            return v[0].lower()  # names are case-insensitive
         return v[0] if v else None
 
     def page(self, key, items):
@@ -1835,7 +1868,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def catalogs(self):
         with self.st.lock:
-            return sorted({t.catalog for t in self.st.tables.values()})
+            return sorted({t.catalog for t in self.st.tables.values()} - set(HIVE_CATALOGS))
 
     def schemas(self, cat):
         with self.st.lock:
@@ -1902,6 +1935,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def uc(self, rest):
         rest = urllib.parse.unquote(rest)
+        if rest.startswith(("catalogs/", "schemas/", "tables/")):
+            rest = rest.lower()
         if rest == "catalogs":
             return self.page("catalogs", [self.catalog_info(c) for c in self.catalogs()])
         m = re.fullmatch(r"catalogs/([^/]+)", rest)
@@ -1969,7 +2004,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {})
             if path == "/_emu/commit" and method == "POST":
                 with st.lock:
-                    t = st.tables.get(body.get("table"))
+                    t = st.tables.get((body.get("table") or "").lower())
                     if t is None or isinstance(t, SyntheticTable):
                         return self.send(404, {"error": "no such table: %s" % body.get("table")})
                     t.add_commit(body["commit"])
