@@ -16,6 +16,7 @@ struct dbx_conn {
 	char *host, *org_id, *warehouse;
 	char *token, *client_id, *client_secret;
 	char *token_endpoint;
+	char *tenant_id, *login_url; /* azure-client-secret */
 	char *bearer;        /* "Authorization: TYPE TOKEN" */
 	double token_renew;  /* monotonic second when to fetch a new one */
 };
@@ -73,7 +74,8 @@ dbx_conn_new(const struct dbx_cfg *cfg, struct err *e)
 	c->host = sdup(cfg->host), c->org_id = sdup(cfg->org_id), c->warehouse = sdup(cfg->warehouse_id);
 	c->token = sdup(cfg->token), c->client_id = sdup(cfg->client_id);
 	c->client_secret = sdup(cfg->client_secret);
-	if (!c->host || (cfg->org_id && !c->org_id) || (cfg->warehouse_id && !c->warehouse) ||
+	c->tenant_id = sdup(cfg->tenant_id), c->login_url = sdup(cfg->login_url);
+	if ((cfg->tenant_id && !c->tenant_id) || (cfg->login_url && !c->login_url) || !c->host || (cfg->org_id && !c->org_id) || (cfg->warehouse_id && !c->warehouse) ||
 	    (cfg->token && !c->token) || (cfg->client_id && !c->client_id) ||
 	    (cfg->client_secret && !c->client_secret)) {
 		err_set(e, XIT_TEMPFAIL, "out of memory");
@@ -97,6 +99,7 @@ dbx_conn_free(struct dbx_conn *c)
 	if (c->http)
 		http_client_free(c->http);
 	free(c->host), free(c->org_id), free(c->warehouse), free(c->token_endpoint);
+	free(c->tenant_id), free(c->login_url);
 	wipe_free(c->token), wipe_free(c->client_id), wipe_free(c->client_secret);
 	wipe_free(c->bearer);
 	free(c);
@@ -394,7 +397,12 @@ oauth_token(struct dbx_conn *c, struct err *e)
 	const char *form = "grant_type=client_credentials&scope=all-apis";
 	int rc = -1;
 	dbx_doc_init(&d);
-	if (!c->token_endpoint) {
+	if (!c->token_endpoint && c->auth == DBX_AUTH_AZURE) {
+		/* Entra ID v2.0 client credentials for the Azure Databricks resource (#11.3) */
+		if (buf_printf(&url, "%s/%s/oauth2/v2.0/token", c->login_url, c->tenant_id) < 0 ||
+		    !(c->token_endpoint = strdup(url.p)))
+			goto nomem;
+	} else if (!c->token_endpoint) {
 		char te[2048];
 		if (buf_printf(&url, "%s/oidc/.well-known/oauth-authorization-server", c->host) < 0)
 			goto nomem;
@@ -420,24 +428,37 @@ oauth_token(struct dbx_conn *c, struct err *e)
 		if (!(c->token_endpoint = strdup(te)))
 			goto nomem;
 	}
-	if (buf_printf(&cred, "%s:%s", c->client_id, c->client_secret) < 0 ||
+	int az = c->auth == DBX_AUTH_AZURE;
+	if (az) {
+		/* client_secret_post, as the Azure SDKs send it */
+		if (buf_adds(&cred, "grant_type=client_credentials&client_id=") < 0 ||
+		    dbx_urlenc(&cred, c->client_id) < 0 || buf_adds(&cred, "&client_secret=") < 0 ||
+		    dbx_urlenc(&cred, c->client_secret) < 0 || buf_adds(&cred, "&scope=") < 0 ||
+		    dbx_urlenc(&cred, DBX_AZURE_DATABRICKS_SCOPE) < 0)
+			goto nomem;
+		form = cred.p;
+	} else if (buf_printf(&cred, "%s:%s", c->client_id, c->client_secret) < 0 ||
 	    buf_adds(&hdr, "Authorization: Basic ") < 0 ||
 	    b64(&hdr, (const unsigned char *)cred.p, cred.len) < 0)
 		goto nomem;
 	{
-		const char *h[] = { hdr.p, "Content-Type: application/x-www-form-urlencoded",
-				    "Accept: application/json", NULL };
+		/* no Authorization header for Entra ID: the credentials are in the form */
+		const char *h[] = { "Content-Type: application/x-www-form-urlencoded",
+				    "Accept: application/json", az ? NULL : hdr.p, NULL };
 		struct http_req rq = { "POST", c->token_endpoint, h, form, strlen(form), 0, 0, 0 };
+		const char *who = az ? "Azure Entra ID token request" : "OAuth token request";
+		char what[128];
 		double t0 = mono();
 		if (plain_do(c, &rq, &d, e) < 0)
 			goto out;
 		if (d.resp.status == 400 || d.resp.status == 401 || d.resp.status == 403) {
-			dbx_api_error(&d, "OAuth token request refused the client credentials", e);
+			snprintf(what, sizeof what, "%s refused the client credentials", who);
+			dbx_api_error(&d, what, e);
 			e->status = XIT_NOPERM;
 			goto out;
 		}
 		if (d.resp.status != 200) {
-			dbx_api_error(&d, "OAuth token request", e);
+			dbx_api_error(&d, who, e);
 			goto out;
 		}
 		size_t tn, ttn = 6;
@@ -561,7 +582,7 @@ dbx_call(struct dbx_conn *c, const char *method, const char *path, const char *b
 		struct http_req rq = { method, url.p, h, body, body ? strlen(body) : 0, 0, 0, 0 };
 		if (plain_do(c, &rq, d, e) < 0)
 			goto out;
-		if ((d->resp.status == 401 || d->resp.status == 403) && c->auth == DBX_AUTH_OAUTH_M2M &&
+		if ((d->resp.status == 401 || d->resp.status == 403) && c->auth != DBX_AUTH_PAT &&
 		    attempt == 0)
 			continue;
 		break;

@@ -1,6 +1,8 @@
 /* dbx_api.h: a Databricks workspace connection: authenticated REST calls over lib/http.
  *
- * Auth: PAT ("Authorization: Bearer TOKEN") or OAuth M2M: discovery at
+ * Auth: PAT ("Authorization: Bearer TOKEN"); Azure Entra ID (azure-client-secret): POST
+ * LOGIN_URL/TENANT/oauth2/v2.0/token with client_id, client_secret and the Azure Databricks
+ * resource scope in the form, cached and refreshed as OAuth M2M tokens are; or OAuth M2M: discovery at
  * /oidc/.well-known/oauth-authorization-server, then POST token_endpoint with
  * grant_type=client_credentials&scope=all-apis and HTTP Basic client credentials. The token is
  * cached in memory and fetched again before it expires (min(300 s, TTL/2) early); a 401 or 403
@@ -20,6 +22,9 @@
 #include "dbx_cfg.h"
 #include "err.h"
 #include "http.h"
+
+/* the Azure Databricks resource (its well-known application id), for Entra ID tokens */
+#define DBX_AZURE_DATABRICKS_SCOPE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
 
 struct dbx_conn;
 

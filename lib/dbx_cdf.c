@@ -817,8 +817,7 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 			say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
-			"personal access token" : "OAuth M2M");
+		say(line, arg, 1, "credentials accepted (%s)", dbx_auth_label(dbx_conn_auth(c)));
 		if (denied) {
 			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
 			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);

@@ -799,6 +799,7 @@ IS_TABLES_COLS = [("table_catalog", "STRING"), ("table_schema", "STRING"),
                   ("last_altered_by", "STRING"), ("data_source_format", "STRING"),
                   ("storage_path", "STRING"), ("storage_sub_directory", "STRING")]
 OWNER = "dbxi-owner@example.com"
+AZURE_DATABRICKS_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
 HIVE_CATALOGS = ("hive_metastore", "spark_catalog")  # legacy: no information_schema, not in UC
 
 
@@ -1331,7 +1332,7 @@ class Handler(BaseHTTPRequestHandler):
                 entry["body"] = json.loads(self.body or b"null")
             except ValueError:
                 entry["body"] = self.body.decode("utf-8", "replace")
-        elif path == "/oidc/v1/token":
+        elif path == "/oidc/v1/token" or path.endswith("/oauth2/v2.0/token"):
             form = urllib.parse.parse_qs(self.body.decode("utf-8", "replace"))
             entry["form_keys"] = sorted(form)
             entry["grant_type"] = form.get("grant_type", [None])[0]
@@ -1383,6 +1384,13 @@ class Handler(BaseHTTPRequestHandler):
             if method != "POST":
                 return self.api_error(405, "METHOD_NOT_ALLOWED", "Use POST.")
             return self.token()
+        m = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", path)
+        if m:
+            if method != "POST":
+                return self.send(405, {"error": "invalid_request",
+                                       "error_description": "AADSTS900561: The endpoint only "
+                                       "accepts POST requests."})
+            return self.entra_token(m.group(1))
         if path.startswith("/_links/"):
             return self.link(method, path)
         if not self.check_auth(path):
@@ -1474,6 +1482,50 @@ class Handler(BaseHTTPRequestHandler):
             self.st.tokens[tok] = now() + ttl
         self.send(200, {"access_token": tok, "token_type": "Bearer", "expires_in": ttl,
                         "scope": scope})
+
+    # -- Azure Entra ID (Microsoft identity platform v2.0 client credentials; reference addendum)
+    def entra_token(self, tenant):
+        a = self.st.args
+        form = urllib.parse.parse_qs(self.body.decode("utf-8", "replace"))
+        trace = "Trace ID: %s Correlation ID: %s Timestamp: %s" % (
+            uuid.uuid4(), uuid.uuid4(), dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"))
+
+        def err(status, code, aad, text):
+            return self.send(status, {"error": code, "error_description": "%s: %s %s" % (aad, text, trace),
+                                      "error_codes": [int(aad[6:])], "timestamp": trace[-20:-1],
+                                      "trace_id": "", "correlation_id": ""})
+        if tenant != a.azure_tenant_id:
+            return err(400, "invalid_request", "AADSTS90002",
+                       "Tenant '%s' not found. Check to make sure you have the correct tenant ID "
+                       "and are signing into the correct cloud." % tenant)
+        if form.get("grant_type", [None])[0] != "client_credentials":
+            return err(400, "unsupported_grant_type", "AADSTS70003",
+                       "The app requested an unsupported grant type.")
+        cid = form.get("client_id", [None])[0]
+        csec = form.get("client_secret", [None])[0]
+        if cid != a.azure_client_id:
+            return err(400, "unauthorized_client", "AADSTS700016",
+                       "Application with identifier '%s' was not found in the directory." % cid)
+        if csec != a.azure_client_secret:
+            return err(401, "invalid_client", "AADSTS7000215",
+                       "Invalid client secret provided. Ensure the secret being sent in the request "
+                       "is the client secret value, not the client secret ID, for a secret added "
+                       "to app '%s'." % cid)
+        scope = form.get("scope", [""])[0]
+        if scope != AZURE_DATABRICKS_SCOPE:
+            return err(400, "invalid_scope", "AADSTS70011",
+                       "The provided request must include a 'scope' input parameter. The provided "
+                       "value for the input parameter 'scope' is not valid.")
+        ttl = int(self.st.cfg["token_ttl"])
+        iat = int(now())
+        pl = {"aud": AZURE_DATABRICKS_SCOPE.split("/")[0], "iss": "https://sts.windows.net/%s/" % tenant,
+              "iat": iat, "nbf": iat, "exp": iat + ttl, "appid": cid, "tid": tenant, "sub": cid}
+        tok = ".".join([b64url(json.dumps({"typ": "JWT", "alg": "RS256"}).encode()),
+                        b64url(json.dumps(pl).encode()), b64url(secrets.token_bytes(32))])
+        with self.st.lock:
+            self.st.tokens[tok] = now() + ttl
+        self.send(200, {"token_type": "Bearer", "expires_in": ttl, "ext_expires_in": ttl,
+                        "access_token": tok}, "application/json; charset=utf-8")
 
     def check_auth(self, path):
         auth = self.headers.get("Authorization")
@@ -2125,6 +2177,10 @@ def main(argv):
     ap.add_argument("--client-id", default="dbxi-test-client")
     ap.add_argument("--client-secret", default="dbxi-test-secret")
     ap.add_argument("--pat", default="dapi-test-token")
+    ap.add_argument("--azure-tenant-id", default="dbxi-test-tenant",
+                    help="Entra ID tenant served at /TENANT/oauth2/v2.0/token")
+    ap.add_argument("--azure-client-id", default="dbxi-test-azure-client")
+    ap.add_argument("--azure-client-secret", default="dbxi-test-azure-secret")
     ap.add_argument("--warehouse-id", default="abcdef1234567890")
     ap.add_argument("--warehouse-state", default="RUNNING",
                     choices=["RUNNING", "STOPPED", "STARTING", "STOPPING", "DELETED", "DELETING"])
