@@ -1,5 +1,6 @@
 /* dbx_api.c: see dbx_api.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ struct dbx_conn {
 	char *token, *client_id, *client_secret;
 	char *token_endpoint;
 	char *tenant_id, *login_url; /* azure-client-secret */
+	char host_where[32];
+	int answered, login_answered; /* the host (the login URL) has answered once */
+	void (*note)(void *, const char *);
+	void *note_arg;
+	const char *cur_method, *cur_url; /* the request being retried, for the notes */
 	char *bearer;        /* "Authorization: TYPE TOKEN" */
 	double token_renew;  /* monotonic second when to fetch a new one */
 };
@@ -45,6 +51,37 @@ const char *dbx_conn_warehouse(const struct dbx_conn *c) { return c->warehouse; 
 enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c) { return c->auth; }
 struct http_retry *dbx_conn_retry(struct dbx_conn *c) { return &c->retry; }
 
+void
+dbx_conn_set_note(struct dbx_conn *c, void (*fn)(void *, const char *), void *arg)
+{
+	c->note = fn, c->note_arg = arg;
+}
+
+void
+dbx_conn_note(struct dbx_conn *c, const char *fmt, ...)
+{
+	char b[1024];
+	va_list ap;
+	if (!c->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof b, fmt, ap);
+	va_end(ap);
+	dbx_scrub(b, sizeof b);
+	c->note(c->note_arg, b);
+}
+
+static void
+retry_note(void *arg, int attempt, long wait_ms, long status, const char *why)
+{
+	struct dbx_conn *c = arg;
+	char red[512];
+	(void)status;
+	http_url_redact(c->cur_url ? c->cur_url : "", red, sizeof red);
+	dbx_conn_note(c, "retrying %s %s after %s (attempt %d failed; waiting %.1f s)",
+		c->cur_method ? c->cur_method : "GET", red, why, attempt, wait_ms / 1000.0);
+}
+
 static char *
 sdup(const char *s)
 {
@@ -70,6 +107,9 @@ dbx_conn_new(const struct dbx_cfg *cfg, struct err *e)
 		if (!*end && v > 0 && v <= 60000)
 			c->retry.base_ms = v, c->retry.cap_ms = v * 8;
 	}
+	c->retry.on_retry = retry_note, c->retry.arg = c;
+	snprintf(c->host_where, sizeof c->host_where, "%s", cfg->host_where[0] ? cfg->host_where :
+		"DATABRICKS_HOST");
 	c->auth = cfg->auth;
 	c->host = sdup(cfg->host), c->org_id = sdup(cfg->org_id), c->warehouse = sdup(cfg->warehouse_id);
 	c->token = sdup(cfg->token), c->client_id = sdup(cfg->client_id);
@@ -381,10 +421,85 @@ b64(struct buf *b, const unsigned char *p, size_t n)
 }
 
 static int
+under(const char *url, const char *base)
+{
+	size_t n = base ? strlen(base) : 0;
+	return n && !strncmp(url, base, n) && (url[n] == '/' || url[n] == 0 || url[n] == '?');
+}
+
+/* sleeps ms, cut short by the abort flag: -1 when aborted */
+static int
+nap_ms(long ms)
+{
+	double end = mono() + ms / 1000.0;
+	for (;;) {
+		if (http_aborted())
+			return -1;
+		double left = end - mono();
+		if (left <= 0)
+			return 0;
+		if (left > 0.05)
+			left = 0.05;
+		struct timespec ts = { 0, (long)(left * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* the first contact with a host (#11.4): one retry at most when it cannot be reached. 1 when
+ * the host answered (the caller goes on with the ordinary retries if the status calls for
+ * them), 0 with a final response, -1 on failure. */
+static int
+first_contact(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, int *answered,
+	const char *where, const char *base, struct err *e)
+{
+	for (int attempt = 1;; attempt++) {
+		if (http_do(c->http, rq, &d->resp, e) == 0) {
+			*answered = 1;
+			if (!http_should_retry(d->resp.status, 0, c->retry.retry_500))
+				return 0;
+			/* it answered 429/5xx: wait as the ordinary retries would, then those go on */
+			char why[32];
+			long wait = http_backoff_ms(1, d->resp.retry_after_ms, c->retry.base_ms,
+				c->retry.cap_ms, http_rand01());
+			snprintf(why, sizeof why, "HTTP %ld", d->resp.status);
+			if (c->retry.on_retry)
+				c->retry.on_retry(c->retry.arg, 1, wait, d->resp.status, why);
+			if (nap_ms(wait) < 0)
+				return err_set(e, XIT_TEMPFAIL, "interrupted");
+			return 1;
+		}
+		if (e->status != XIT_UNAVAILABLE || !d->resp.curl_code)
+			return -1; /* refused URL, interrupted, too large */
+		if (attempt >= 2 || !http_should_retry(0, d->resp.curl_code, 0)) {
+			char cause[256];
+			if (d->resp.error[0])
+				snprintf(cause, sizeof cause, "%s", d->resp.error);
+			else
+				snprintf(cause, sizeof cause, "%.200s", e->msg);
+			return err_set(e, XIT_UNAVAILABLE, "cannot reach %s=%s: %s", where, base, cause);
+		}
+		long wait = http_backoff_ms(1, -1, c->retry.base_ms, c->retry.cap_ms, http_rand01());
+		if (c->retry.on_retry)
+			c->retry.on_retry(c->retry.arg, attempt, wait, 0, d->resp.error);
+		if (nap_ms(wait) < 0)
+			return err_set(e, XIT_TEMPFAIL, "interrupted");
+	}
+}
+
+static int
 plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struct err *e)
 {
+	int k = 1;
 	dbx_doc_free(d);
-	if (http_do_retry(c->http, rq, &c->retry, &d->resp, e) < 0)
+	c->cur_method = rq->method, c->cur_url = rq->url;
+	if (!c->answered && under(rq->url, c->host))
+		k = first_contact(c, rq, d, &c->answered, c->host_where, c->host, e);
+	else if (!c->login_answered && c->login_url && under(rq->url, c->login_url))
+		k = first_contact(c, rq, d, &c->login_answered, "DBXI_AZURE_LOGIN_URL", c->login_url, e);
+	if (k == 1 && http_do_retry(c->http, rq, &c->retry, &d->resp, e) < 0)
+		k = -1;
+	c->cur_method = c->cur_url = NULL;
+	if (k < 0)
 		return -1;
 	return dbx_doc_parse(d, e);
 }

@@ -7,7 +7,10 @@
  * grant_type=client_credentials&scope=all-apis and HTTP Basic client credentials. The token is
  * cached in memory and fetched again before it expires (min(300 s, TTL/2) early); a 401 or 403
  * answered to an OAuth call fetches a new token once and retries the call.
- * Retries: 429, 502, 503, 504 and network errors per lib/http (Retry-After honoured).
+ * Retries: 429, 502, 503, 504 and network errors per lib/http (Retry-After honoured), on a host
+ * that has answered before. The first contact with the workspace host (or the Entra ID login
+ * URL) is tried twice at most when the host cannot be reached (DNS failure, connection refused,
+ * TLS failure, timeout): "cannot reach DATABRICKS_HOST=HOST: CAUSE", XIT_UNAVAILABLE (#11.4).
  *
  * Ownership: dbx_conn_new copies what it needs from cfg (which the caller may then free) and
  * owns its http client and token; dbx_conn_free releases and wipes them. struct dbx_doc owns a
@@ -35,6 +38,12 @@ const char *dbx_conn_warehouse(const struct dbx_conn *c);
 enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c);
 /* the retry policy for every call (a test knob: DBXI_RETRY_BASE_MS shortens the waits) */
 struct http_retry *dbx_conn_retry(struct dbx_conn *c);
+
+/* Notes for the user (#11.4): retries ("retrying POST URL after HTTP 503 ...") and long waits
+ * ("waiting for warehouse X to start (30s)") go to fn, which cmd/ prints on stderr. No
+ * secrets in them. Without fn nothing is said. */
+void dbx_conn_set_note(struct dbx_conn *c, void (*fn)(void *arg, const char *msg), void *arg);
+void dbx_conn_note(struct dbx_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* dbx_auth_check: makes sure a token is at hand (OAuth: fetches one). -1: XIT_NOPERM when
  * refused, XIT_UNAVAILABLE / XIT_CONFIG otherwise. */

@@ -796,7 +796,9 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	/* 1. credentials (and 2. the warehouse) */
 	if (dbx_auth_check(c, e) < 0) {
-		say(line, arg, 0, "credentials: %s", e->msg);
+		/* a host that cannot be reached is not a credentials failure (#11.4) */
+		say(line, arg, 0, "%s%s", strncmp(e->msg, "cannot reach ", 13) ? "credentials: " : "",
+			e->msg);
 		goto out;
 	}
 	if (buf_adds(&path, "/api/2.0/sql/warehouses/") < 0 ||
@@ -805,7 +807,10 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	}
 	if (dbx_call(c, "GET", path.p, NULL, &d, e) < 0) {
-		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+		if (!strncmp(e->msg, "cannot reach ", 13))
+			say(line, arg, 0, "%s", e->msg);
+		else
+			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	{

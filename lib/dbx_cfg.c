@@ -396,6 +396,7 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	}
 	if (dbx_host_normalize(host.v, &c->host, &c->org_id, e) < 0)
 		goto out;
+	snprintf(c->host_where, sizeof c->host_where, "%s", host.where);
 	if (need & DBX_NEED_WAREHOUSE && !wh.v) {
 		err_set(e, XIT_CONFIG, "no SQL warehouse: set DATABRICKS_HTTP_PATH (the warehouse's "
 			"HTTP Path) or DATABRICKS_WAREHOUSE_ID");

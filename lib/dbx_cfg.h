@@ -39,6 +39,7 @@ struct dbx_flags {
 
 struct dbx_cfg {
 	char *host;         /* base URL: "https://HOST" (or http://loopback:PORT), no slash */
+	char host_where[32];/* where the host came from: "DATABRICKS_HOST", "--host" or "host" */
 	char *org_id;       /* from a "?o=ID" on the host, sent as X-Databricks-Org-Id, or NULL */
 	char *warehouse_id; /* NULL when none was configured */
 	char *token;        /* PAT */

@@ -415,10 +415,30 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 			if (!*end && v > 0 && v <= 60000)
 				delay = v / 1000.0, cap = delay * 8;
 		}
+		/* a line on stderr every 15 s of waiting (#11.4); DBXI_WAIT_NOTE_S: a test knob */
+		double t0 = mono(), every = 15, next_note;
+		const char *wn = getenv("DBXI_WAIT_NOTE_S");
+		if (wn && *wn) {
+			char *end;
+			long v = strtol(wn, &end, 10);
+			if (!*end && v > 0 && v <= 3600)
+				every = (double)v;
+		}
+		next_note = t0 + every;
 		if (buf_printf(&path, "/api/2.0/sql/statements/%s", s->id) < 0)
 			goto nomem;
 		while (state_is(&s->meta.v, "PENDING") || state_is(&s->meta.v, "RUNNING")) {
 			const char *stn = state_is(&s->meta.v, "PENDING") ? "PENDING" : "RUNNING";
+			if (mono() >= next_note) {
+				int secs = (int)(next_note - t0 + 0.5);
+				if (stn[0] == 'P')
+					dbx_conn_note(c, "waiting for warehouse %s to start (%ds)",
+						dbx_conn_warehouse(c), secs);
+				else
+					dbx_conn_note(c, "statement %s still running (%ds)", s->id, secs);
+				while (next_note <= mono())
+					next_note += every;
+			}
 			if (mono() + delay > deadline) {
 				cancel(s);
 				err_set(e, XIT_TEMPFAIL, "statement still %s after %d s (the warehouse may "

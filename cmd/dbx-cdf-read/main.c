@@ -67,6 +67,14 @@ die(struct err *e)
 	err_exit(e);
 }
 
+/* retries and long waits, said on stderr (#11.4); already scrubbed by lib/dbx_api */
+static void
+note(void *arg, const char *msg)
+{
+	(void)arg;
+	err_warn("%s", msg);
+}
+
 static void
 verify_line(void *arg, int ok, const char *text)
 {
@@ -235,6 +243,7 @@ main(int argc, char **argv)
 	dbx_cfg_free(&cfg);
 	if (!conn)
 		die(&e);
+	dbx_conn_set_note(conn, note, NULL);
 
 	if (mode == 'V') {
 		rc = dbx_cdf_verify(conn, o.table, o.timeout_s, verify_line, NULL, &e);

@@ -1760,12 +1760,14 @@ class Handler(BaseHTTPRequestHandler):
         with self.st.lock:
             if st.state not in ("PENDING", "RUNNING"):
                 return
+            # a statement that waits for its warehouse to start stays PENDING (reference 3.2)
+            waiting = "PENDING" if st.starts_warehouse else "RUNNING"
             if st.polls_left > 0:
                 st.polls_left -= 1
-                st.state = "RUNNING"
+                st.state = waiting
                 return
             if now() < st.ready_at:
-                st.state = "RUNNING"
+                st.state = waiting
                 return
             self.finish_stmt(st)
 
