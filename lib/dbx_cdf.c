@@ -520,11 +520,14 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 	}
 	st->snapshot = snap, st->from = from, st->to = to;
 	if (snap) {
-		if (buf_printf(&sql, "SELECT * FROM %s VERSION AS OF %lld", ref.p, to) < 0) {
+		if (buf_printf(&sql, "SELECT %s FROM %s VERSION AS OF %lld", o->columns ? o->columns : "*",
+			ref.p, to) < 0) {
 			NOMEM(e);
 			goto out;
 		}
-	} else if (buf_printf(&sql, "SELECT * FROM table_changes('%s', %lld, %lld)", ref.p, from, to) < 0) {
+	} else if (buf_printf(&sql, "SELECT %s%s FROM table_changes('%s', %lld, %lld)",
+		o->columns ? o->columns : "*", o->columns ? ", `_change_type`, `_commit_version`, "
+		"`_commit_timestamp`" : "", ref.p, from, to) < 0) {
 		NOMEM(e);
 		goto out;
 	}

@@ -34,6 +34,8 @@ struct dbx_cdf_opts {
 	int timeout_s;          /* how long a statement may stay PENDING/RUNNING */
 	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
 	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
+	const char *columns;    /* the SELECT list ("`a`, `b`", validated and quoted by
+				 * dbx_columns_select), or NULL for every column (#11.5) */
 };
 
 struct dbx_cdf_stats {

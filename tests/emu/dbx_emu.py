@@ -681,6 +681,31 @@ def shard(result, col, n, k):
     return Result(result.columns, rows)
 
 
+# column projection (dbx-cdf-read --columns): SELECT `a`, `b`, ... instead of SELECT *
+PROJ = r"(\*|%s(?:\s*,\s*%s)*)" % (r"`(?:[^`]|``)+`", r"`(?:[^`]|``)+`")
+
+
+def project(result, cols):
+    if cols.strip() == "*":
+        return result
+    want = [unquote_ident(c) for c in re.findall(r"`(?:[^`]|``)+`", cols)]
+    names = [c[0] for c in result.columns]
+    lower = [n.lower() for n in names]
+    idx = []
+    for w in want:
+        if w.lower() not in lower:
+            near = sorted(names, key=lambda n: -len(set(n.lower()) & set(w.lower())))[:3]
+            raise SqlError("UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                           "A column, variable, or function parameter with name `%s` cannot be "
+                           "resolved. Did you mean one of the following? [%s]."
+                           % (w, ", ".join("`%s`" % n for n in near)), "42703")
+        idx.append(lower.index(w.lower()))
+    if isinstance(result, SyntheticResult):
+        raise SqlError("UNSUPPORTED_FEATURE", "the emulator does not project synthetic tables",
+                       "0A000")
+    return Result([result.columns[i] for i in idx], [[r[i] for i in idx] for r in result.rows])
+
+
 class SyntheticTable(Table):
     def __init__(self, nrows, chunk_rows):
         super().__init__({
@@ -854,18 +879,24 @@ class Engine:
                          r"(:\w+|'[^']*')" % IDENT, s)
         if m:
             return self.info_schema(m, req)
-        m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+table_changes\s*\(\s*'((?:[^']|'')*)'\s*,\s*"
-                         r"(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)" + SHARD_RE +
+        m = re.fullmatch(r"(?is)SELECT\s+" + PROJ + r"\s+FROM\s+table_changes\s*\(\s*'((?:[^']|'')*)'\s*,\s*"
+                         r"(-?\d+|'[^']*')\s*(?:,\s*(-?\d+|'[^']*')\s*)?\)" + SHARD_RE +
                          r"(?:\s+ORDER\s+BY\s+_commit_version)?", s)
         if m:
-            return shard(self.table_changes(m.group(1).replace("''", "'"), int(m.group(2)),
-                                            None if m.group(3) is None else int(m.group(3)), req),
-                         m.group(4), m.group(5), m.group(6))
-        m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME +
+            name = m.group(2).replace("''", "'")
+            start, end = m.group(3), m.group(4)
+            if start.startswith("'") or (end or "").startswith("'"):
+                tbl = self.resolve(name, req, 28)
+                start = self.version_at(tbl, start, True)
+                end = None if end is None else self.version_at(tbl, end, False)
+            return project(shard(self.table_changes(name, int(start),
+                                                    None if end is None else int(end), req),
+                                 m.group(5), m.group(6), m.group(7)), m.group(1))
+        m = re.fullmatch(r"(?is)SELECT\s+" + PROJ + r"\s+FROM\s+" + TBLNAME +
                          r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
         if m:
-            return shard(self.version_as_of(self.resolve(m.group(1), req), int(m.group(2))),
-                         m.group(3), m.group(4), m.group(5))
+            return project(shard(self.version_as_of(self.resolve(m.group(2), req), int(m.group(3))),
+                                 m.group(4), m.group(5), m.group(6)), m.group(1))
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME + r"(?:\s+LIMIT\s+(\d+))?", s)
         if m:
             return self.select_all(self.resolve(m.group(1), req), m.group(2))
@@ -1078,6 +1109,33 @@ class Engine:
         for r, kind, v, ts in tbl.changes(start, end):
             out.append([render(r.get(n), t) for n, t in cols] + [kind, str(v), render_ts(ts)])
         return Result(cols + [(n, parse_type(t)) for n, t in CDF_COLS], out)
+
+    # table_changes with timestamps: the start is the first version committed at or after it,
+    # the end the last one committed at or before it (DELTA docs)
+    def version_at(self, tbl, v, start):
+        if not v.startswith("'"):
+            return int(v)
+        try:
+            ts = parse_ts(v[1:-1])
+        except ValueError:
+            raise SqlError("INVALID_TIMESTAMP_FORMAT", "The provided timestamp %s doesn't match "
+                           "the expected syntax yyyy-MM-dd HH:mm:ss." % v, "22000")
+        commits = [(c["version"], parse_ts(c["timestamp"])) for c in tbl.commits
+                   if c["version"] >= tbl.earliest()]
+        last_v, last_t = commits[-1]
+        if start:
+            if ts > last_t:
+                raise SqlError("DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
+                               "The provided timestamp (%s) is after the latest version available "
+                               "to this table (%s). Please use a timestamp before or at %s."
+                               % (v[1:-1], render_ts(last_t), render_ts(last_t)), "42816")
+            if ts < commits[0][1] and tbl.earliest() > 0:
+                raise SqlError("DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION",
+                               "The provided timestamp (%s) is before the earliest version "
+                               "available to this table (%s). Please use a timestamp after %s."
+                               % (v[1:-1], render_ts(commits[0][1]), render_ts(commits[0][1])), "42816")
+            return next(ver for ver, t in commits if t >= ts)
+        return max([ver for ver, t in commits if t <= ts] or [commits[0][0]])
 
     # -- 7
     def version_as_of(self, tbl, v):
