@@ -337,6 +337,7 @@ main(int argc, char **argv)
 	}
 	if (crc < 0)
 		die(&e2);
+	dbx_scrub_clear();
 	err_close_stdout();
 	return 0;
 }
