@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "dbx_cdf.h"
+#include "dbx_hive.h"
 #include "dbx_stmt.h"
 
 #define NOMEM(e) err_set((e), XIT_TEMPFAIL, "out of memory")
@@ -165,7 +166,7 @@ dbx_state_read(const char *path, const char *table, long long *version, struct e
 	}
 	size_t tn;
 	const char *t = dbx_str(&v, "table", &tn);
-	if (t && (tn != strlen(table) || memcmp(t, table, tn))) {
+	if (t && (tn != strlen(table) || strncasecmp(t, table, tn))) { /* names: any case (#11.2) */
 		err_set(e, XIT_CONFIG, "state file %.300s belongs to table %.*s, not %s", path,
 			(int)(tn > 300 ? 300 : tn), t, table);
 		goto out;
@@ -529,11 +530,14 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 	}
 	st->snapshot = snap, st->from = from, st->to = to;
 	if (snap) {
-		if (buf_printf(&sql, "SELECT * FROM %s VERSION AS OF %lld", ref.p, to) < 0) {
+		if (buf_printf(&sql, "SELECT %s FROM %s VERSION AS OF %lld", o->columns ? o->columns : "*",
+			ref.p, to) < 0) {
 			NOMEM(e);
 			goto out;
 		}
-	} else if (buf_printf(&sql, "SELECT * FROM table_changes('%s', %lld, %lld)", ref.p, from, to) < 0) {
+	} else if (buf_printf(&sql, "SELECT %s%s FROM table_changes('%s', %lld, %lld)",
+		o->columns ? o->columns : "*", o->columns ? ", `_change_type`, `_commit_version`, "
+		"`_commit_timestamp`" : "", ref.p, from, to) < 0) {
 		NOMEM(e);
 		goto out;
 	}
@@ -692,8 +696,17 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 	int rc = -1, r;
 	if (!line)
 		line = nosay;
-	{
-		struct dbx_param p[2] = { { "schema", sch, "STRING" }, { "table", tbl, "STRING" } };
+	if (dbx_is_hive(cat)) { /* no information_schema there (#11.2) */
+		if (dbx_hive_detail(c, table, ref, timeout_s, line, arg, e) < 0)
+			goto out;
+	} else {
+		/* names are stored lower case: compare the lower-cased name (#11.2) */
+		char lsch[256], ltbl[256];
+		snprintf(lsch, sizeof lsch, "%s", sch);
+		snprintf(ltbl, sizeof ltbl, "%s", tbl);
+		dbx_name_lower(lsch);
+		dbx_name_lower(ltbl);
+		struct dbx_param p[2] = { { "schema", lsch, "STRING" }, { "table", ltbl, "STRING" } };
 		if (buf_adds(&sql, "SELECT table_type, data_source_format FROM ") < 0 ||
 		    dbx_sql_ident(&sql, cat, strlen(cat), e) < 0 ||
 		    buf_adds(&sql, ".information_schema.tables WHERE table_schema = :schema AND "
@@ -796,7 +809,9 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	/* 1. credentials (and 2. the warehouse) */
 	if (dbx_auth_check(c, e) < 0) {
-		say(line, arg, 0, "credentials: %s", e->msg);
+		/* a host that cannot be reached is not a credentials failure (#11.4) */
+		say(line, arg, 0, "%s%s", strncmp(e->msg, "cannot reach ", 13) ? "credentials: " : "",
+			e->msg);
 		goto out;
 	}
 	if (buf_adds(&path, "/api/2.0/sql/warehouses/") < 0 ||
@@ -805,7 +820,10 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	}
 	if (dbx_call(c, "GET", path.p, NULL, &d, e) < 0) {
-		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+		if (!strncmp(e->msg, "cannot reach ", 13))
+			say(line, arg, 0, "%s", e->msg);
+		else
+			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	{
@@ -817,8 +835,7 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 			say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
-			"personal access token" : "OAuth M2M");
+		say(line, arg, 1, "credentials accepted (%s)", dbx_auth_label(dbx_conn_auth(c)));
 		if (denied) {
 			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
 			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
@@ -921,6 +938,12 @@ dbx_cdf_list(struct dbx_conn *c, const char *what, struct rec_writer *w, struct 
 		cat[cn] = 0;
 		if (dot)
 			snprintf(sch, sizeof sch, "%s", dot + 1);
+		dbx_name_lower(cat); /* names are case-insensitive (#11.2) */
+		dbx_name_lower(sch);
+		if (dbx_is_hive(cat)) {
+			rc = dbx_hive_list(c, cat, sch, 0, w, e);
+			goto out;
+		}
 	}
 	do {
 		buf_reset(&path);

@@ -35,6 +35,8 @@ struct dbx_cdf_opts {
 	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
 	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
 	struct rej *rej;        /* rows too large to pass go there (record-too-large); NULL: error */
+	const char *columns;    /* the SELECT list ("`a`, `b`", validated and quoted by
+				 * dbx_columns_select), or NULL for every column (#11.5) */
 };
 
 struct dbx_cdf_stats {

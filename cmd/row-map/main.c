@@ -13,7 +13,8 @@
 
 #define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
 	"       row-map --check -m MAPPING\n" \
-	"       row-map --suggest [FILE]"
+	"       row-map --suggest [FILE]\n" \
+	"       row-map --columns -m MAPPING"
 #define HELP \
 	"Maps change rows (records of dbx-cdf-read) to Insider user objects.\n" \
 	"  -m, --mapping FILE  the mapping (JSON; see row-map(1) and docs/mapping.md)\n" \
@@ -21,6 +22,8 @@
 	"  -r, --rejects FILE  append rejected records with their reasons to FILE (NDJSON);\n" \
 	"                      without it each reason goes to standard error\n" \
 	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
+	"      --columns       print the columns the mapping reads, one per line (for\n" \
+	"                      dbx-cdf-read --columns); \"*\" when that cannot be told\n" \
 	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
 	"  -h, --help          this text\n"
@@ -80,12 +83,13 @@ main(int argc, char **argv)
 		{"msgpack", no_argument, NULL, 'M'},
 		{"rejects", required_argument, NULL, 'r'},
 		{"check", no_argument, NULL, 'c'},
+		{"columns", no_argument, NULL, 'C' + 256},
 		{"suggest", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *mapping = NULL, *rejects = NULL;
-	int msgpack = 0, check = 0, sugg = 0, c;
+	int msgpack = 0, check = 0, sugg = 0, cols = 0, c;
 	struct err e = ERR_INIT;
 
 	err_init("row-map", argv);
@@ -96,6 +100,7 @@ main(int argc, char **argv)
 		case 'M': msgpack = 1; break;
 		case 'r': rejects = optarg; break;
 		case 'c': check = 1; break;
+		case 'C' + 256: cols = 1; break;
 		case 's': sugg = 1; break;
 		case 'h':
 			printf("usage: %s\n%s", USAGE, HELP);
@@ -124,6 +129,10 @@ main(int argc, char **argv)
 		err_warn("a mapping is needed: -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
+	if (cols && (check || rejects || msgpack)) {
+		err_warn("--columns takes only -m MAPPING");
+		err_usage(USAGE, XIT_USAGE);
+	}
 	if (check && (rejects || msgpack)) {
 		err_warn("--check takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
@@ -131,6 +140,19 @@ main(int argc, char **argv)
 	struct map *m = map_load(mapping, &e);
 	if (!m)
 		err_exit(&e);
+	if (cols) { /* #11.5 */
+		struct buf o = BUF_INIT, note = BUF_INIT;
+		if (map_columns(m, &o, &note) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		if (note.len)
+			err_warn("note: %s", note.p);
+		if (o.len)
+			write_all(1, o.p, o.len);
+		buf_free(&o), buf_free(&note);
+		map_free(m);
+		err_close_stdout();
+		return 0;
+	}
 	if (check) {
 		struct buf d = BUF_INIT;
 		if (map_describe(m, &d) < 0)
