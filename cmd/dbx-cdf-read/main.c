@@ -175,8 +175,8 @@ main(int argc, char **argv)
 		case O_SHARD_KEY: o.shard_key = optarg; break;
 		case O_WINDOW_ROWS: {
 			long long n = num_arg("--window-rows", optarg);
-			if (n < 1000 || n > 1000000000) {
-				fprintf(stderr, "%s: --window-rows: 1000 to 1000000000 rows, not %s\n", PROG,
+			if (n < 1 || n > 1000000000) {
+				fprintf(stderr, "%s: --window-rows: 1 to 1000000000 rows, not %s\n", PROG,
 					optarg);
 				err_usage(USAGE, XIT_USAGE);
 			}
