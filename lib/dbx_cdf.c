@@ -374,8 +374,8 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 			if (snap && col->name[0] == '_' && (!strcmp(col->name, "_change_type") ||
 			    !strcmp(col->name, "_commit_version") || !strcmp(col->name, "_commit_timestamp")))
 				continue;
-			if (col->name[0] == '_' && !strcmp(col->name, "_window"))
-				continue;
+			if (widx >= 0 && col->name[0] == '_' && !strcmp(col->name, "_window"))
+				continue; /* ours replaces it */
 			kv[n++].key = keys[i];
 		}
 		if (snap) {
@@ -542,7 +542,7 @@ read_window(struct reader *R, const char *key, long long a, long long b, long lo
 	struct buf sql = BUF_INIT;
 	int n = 0, rc = -1, stuck = 0;
 	stack[n++] = (struct item){ a, b, m, r };
-	if (!R->links && R->isplit > 1 && key) {
+	if (!R->links && R->isplit > 1 && key && (R->snap || a == b)) {
 		/* INLINE: as split as the last window had to be */
 		n = 0;
 		for (long long j = R->isplit - 1; j >= 0 && n < 64; j--)
@@ -565,6 +565,14 @@ read_window(struct reader *R, const char *key, long long a, long long b, long lo
 					R->isplit = 2 * (it.m / m);
 				stack[n++] = (struct item){ it.a, it.b, it.m * 2, it.r + it.m };
 				stack[n++] = (struct item){ it.a, it.b, it.m * 2, it.r };
+				continue;
+			}
+			if (!R->links && has_ci(e->msg, "inline byte limit") && !R->snap && it.a < it.b &&
+			    n + 2 <= (int)(sizeof stack / sizeof stack[0])) {
+				/* several versions: halves by version, in order */
+				long long mid = it.a + (it.b - it.a) / 2;
+				stack[n++] = (struct item){ mid + 1, it.b, it.m, it.r };
+				stack[n++] = (struct item){ it.a, mid, it.m, it.r };
 				continue;
 			}
 			if (!R->links && has_ci(e->msg, "inline byte limit") && !key)
@@ -806,7 +814,7 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 			o->table, o->to, latest);
 		goto out;
 	}
-	snap = o->snapshot || (o->from < 0 && have.version < 0);
+	snap = o->snapshot || (o->from < 0 && (have.version < 0 || (resume && have.wsnap)));
 	if (snap) {
 		from = to = o->to >= 0 ? o->to : latest;
 		if (resume && have.wsnap)

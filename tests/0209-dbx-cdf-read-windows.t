@@ -5,7 +5,7 @@
 # the one state parser (--state-show, --state-settle, duplicates refused).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 40
+plan 42
 python3 "$DATA/windows/make-table.py" main.win.users 40 >tbl.json
 start() { emu_start "$@" && pat && ctl table "$(cat tbl.json)"; }
 TBL=main.win.users
@@ -104,4 +104,7 @@ check "#11.1 over INLINE's limit, windows split until they fit" 0 dbx-cdf-read -
 rows out >got
 same snap.all got; ok $? "#11.1 the same rows, in smaller statements"
 check "#11.1 over INLINE's limit without a key: 78" 78 dbx-cdf-read --snapshot $TBL
+check "#11.1 a range over INLINE's limit: halves by version, a version by key" 0 dbx-cdf-read --from-version 1 --window-key email --change-types all $TBL
+rows out >got; rows range.one >want
+same want got; ok $? "#11.1 the same change rows, in _commit_version order"
 done_testing
