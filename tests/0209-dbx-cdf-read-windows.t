@@ -5,7 +5,7 @@
 # the one state parser (--state-show, --state-settle, duplicates refused).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/dbx-cdf-read/emu.sh"
-plan 42
+plan 47
 python3 "$DATA/windows/make-table.py" main.win.users 40 >tbl.json
 start() { emu_start "$@" && pat && ctl table "$(cat tbl.json)"; }
 TBL=main.win.users

@@ -6,7 +6,7 @@
 # STATE_DIR but its own run directory; a state with two "version" keys is refused.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 24
+plan 22
 mkdir -p "$T/wt"
 python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
 SYNC_TABLE=main.win.users
