@@ -4,7 +4,7 @@
 # its refusal of EXTERNAL_LINKS (--no-external-links), and the SQL of windows (count(*),
 # several pmod(hash()) conditions).
 . "$DBXI_ROOT/tests/lib.sh"
-plan 17
+plan 16
 
 EMU=$DBXI_ROOT/tests/emu/dbx_emu.py
 WH=abcdef1234567890
