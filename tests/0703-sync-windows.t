@@ -6,7 +6,7 @@
 # STATE_DIR but its own run directory; a state with two "version" keys is refused.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 22
+plan 29
 mkdir -p "$T/wt"
 python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
 SYNC_TABLE=main.win.users
@@ -60,6 +60,38 @@ jq -e '.version == 4' "$SD2/state.json" >/dev/null; ok $? "#11.1 checkpoint at v
 python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], method="DELETE")).read()' "http://127.0.0.1:$IPORT/_emu/fault"
 dbx_post /_emu/reset '{}'
 
+# the same inside one big version of the changes: version 5 updates the 50 users (100 change
+# rows, 50 after dropping the preimages): 10 windows of the email key
+python3 -c 'import json
+c = {"version": 5, "timestamp": "2026-11-21T00:04:00Z", "operation": "UPDATE", "update": [
+    {"before": {"user_id": i, "email": "u%04d@example.com" % i, "first_name": "User%d" % i, "tier": t},
+     "after": {"user_id": i, "email": "u%04d@example.com" % i, "first_name": "New%d" % i, "tier": "platinum"}}
+    for i, t in [(i, "gold" if i <= 30 else "bronze") for i in range(1, 51)]]}
+print(json.dumps({"table": "main.win.users", "commit": c}))' >v5.json
+dbx_post /_emu/commit "$(cat v5.json)"
+ins_post /_emu/fault '{"kind":"slow","seconds":0.15,"count":1000000}'
+r0=$(received)
+dbx-insider-sync "$T/k.conf" >/dev/null 2>k2.err & sync=$!
+i=0
+while [ $i -lt 600 ] && ! jq -e '.window.version == 5 and .window.done >= 3' "$SD2/progress.json" >/dev/null 2>&1; do sleep 0.05; i=$((i + 1)); done
+kill -9 $(ps -o pid= --ppid $sync) $sync 2>/dev/null
+wait $sync 2>/dev/null
+sleep 0.3
+check "#11.1 after kill -9 inside a big version, the next run" 0 dbx-insider-sync "$T/k.conf"
+check_err "#11.1 resumes inside that version" "resuming version 5 at window"
+done_w=$(sed -n 's/.*resuming version 5 at window \([0-9]*\) of 10.*/\1/p' err)
+[ "${done_w:-0}" -ge 4 ]; ok $? "#11.1 ... after the windows delivered (window ${done_w:-?} of 10)"
+r2=$(received)
+maxw=$(DATABRICKS_HOST=http://127.0.0.1:$DPORT DATABRICKS_TOKEN=dapi-test-token DATABRICKS_WAREHOUSE_ID=abcdef1234567890 \
+	dbx-cdf-read --from-version 5 --window-rows 10 --window-key email main.win.users 2>/dev/null | jq -s 'group_by(._window) | map(length) | max')
+resent=$((r2 - r0 - 50))
+[ "$resent" -le "$maxw" ]; ok $? "#11.1 sent again: $resent users, at most one window ($maxw)"
+[ "$(ins_get /_emu/users | jq '[.users[] | select(.attributes.name | startswith("New"))] | length')" = 50 ]; ok $? "#11.1 every user has the new name"
+jq -e '.version == 5 and (has("window") | not)' "$SD2/state.json" >/dev/null; ok $? "#11.1 checkpoint at version 5"
+python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], method="DELETE")).read()' "http://127.0.0.1:$IPORT/_emu/fault"
+dbx_post /_emu/reset '{}'
+check "the first integration catches up" 0 dbx-insider-sync "$CONF"
+
 # #10.8 a dry run, even with --resnapshot, leaves STATE_DIR as it was
 tree() { (cd "$SD" && find . -path ./runs -prune -o -type f ! -name lock -print | sort | while read -r f; do printf '%s ' "$f"; cksum <"$f"; done); }
 tree >before
@@ -69,11 +101,11 @@ tree >after
 same before after; ok $? "#10.8 nothing under STATE_DIR changed but the run's directory"
 [ "$(jq -s '[.[].users | length] | add' "$(last_run)/requests.ndjson")" = 50 ]; ok $? "#10.8 the dry run read the snapshot (request bodies kept)"
 check "#10.8 the next real run" 0 dbx-insider-sync "$CONF"
-check_err "#10.8 ... is up to date: nothing sent again" "up to date at version 4"
+check_err "#10.8 ... is up to date: nothing sent again" "up to date at version 5"
 [ "$(ins_get /_emu/stats | jq .requests)" = "$n1" ]; ok $? "#10.8 no request to Insider"
 
 # #10.8 one parser: a state with two "version" keys
-printf '{"table":"main.win.users","version":4,"version":1}\n' >"$SD/state.json"
+printf '{"table":"main.win.users","version":5,"version":1}\n' >"$SD/state.json"
 check "#10.8 a state with two version keys is refused" 78 dbx-insider-sync "$CONF"
 check_err "#10.8 ... with the key named" 'key "version" appears twice'
 done_testing
