@@ -24,6 +24,7 @@ struct dbx_stmt {
 	long long next_chunk; /* -1: none */
 	long long total_rows; /* manifest.total_row_count, -1 when absent */
 	unsigned long long out_rows, chunks;
+	int gone;             /* the result is no longer served (expired, closed) */
 	struct prefetch {     /* the next external link, fetched by a thread meanwhile */
 		pthread_t th;
 		int active;
@@ -539,6 +540,43 @@ fail:
 	return -1;
 }
 
+/* a chunk was refused: asks the statement's status. 1 when its result is no longer served
+ * (CLOSED: results live one hour after success, polling does not extend that; or the
+ * statement is gone: 404), with e saying so; 0 otherwise (e untouched). */
+static int
+result_gone(struct dbx_stmt *s, struct err *e)
+{
+	struct dbx_doc d;
+	struct err ig = ERR_INIT;
+	char path[256];
+	int gone = 0;
+	size_t n = 0;
+	const char *stn = NULL;
+	dbx_doc_init(&d);
+	snprintf(path, sizeof path, "/api/2.0/sql/statements/%s", s->id);
+	if (dbx_call(s->c, "GET", path, NULL, &d, &ig) == 0) {
+		if (d.resp.status == 404)
+			gone = 1, stn = "removed", n = 7;
+		else if (d.resp.status == 200 && d.json &&
+			 (state_is(&d.v, "CLOSED") || state_is(&d.v, "CANCELED"))) {
+			gone = 1;
+			stn = dbx_str(rec_get(&d.v, "status"), "state", &n);
+		}
+	}
+	if (gone)
+		err_set(e, XIT_TEMPFAIL, "statement %s: its result is no longer available (%.*s): "
+			"a result lives one hour after the statement succeeds", s->id,
+			stn ? (int)(n > 20 ? 20 : n) : 6, stn ? stn : "closed");
+	dbx_doc_free(&d);
+	return gone;
+}
+
+int
+dbx_stmt_gone(const struct dbx_stmt *s)
+{
+	return s->gone;
+}
+
 static int
 get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
 {
@@ -550,8 +588,12 @@ get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
 		return -1;
 	if (s->meta.resp.status != 200) {
 		char what[64];
+		long st = s->meta.resp.status;
 		snprintf(what, sizeof what, "result chunk %lld", idx);
-		return dbx_api_error(&s->meta, what, e);
+		dbx_api_error(&s->meta, what, e);
+		if ((st == 400 || st == 404 || st == 410) && result_gone(s, e))
+			s->gone = 1;
+		return -1;
 	}
 	return set_result(s, &s->meta.v, e);
 }

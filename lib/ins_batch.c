@@ -20,6 +20,8 @@ nomem(struct err *e)
 void
 ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 {
+	int64_t ver = INS_NO_VERSION, win = 0;
+	int badwin = 0;
 	info->version = INS_NO_VERSION;
 	info->skip_hook = -1;
 	info->not_append = -1;
@@ -43,8 +45,12 @@ ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 		}
 		if (kn == 15 && memcmp(k, "_commit_version", 15) == 0) {
 			int64_t v;
-			if (rec_to_int64(&kv->val, &v) == 0 && v != INS_NO_VERSION)
-				info->version = v;
+			if (rec_to_int64(&kv->val, &v) == 0 && v >= 0 && v < (INT64_C(1) << 43))
+				ver = v;
+		} else if (kn == 7 && memcmp(k, "_window", 7) == 0) {
+			if (rec_to_int64(&kv->val, &win) < 0 || win < 0 ||
+			    win >= (INT64_C(1) << INS_WIN_BITS) - 1)
+				badwin = 1;
 		} else if (kn == 8 && memcmp(k, "_insider", 8) == 0) {
 			const msgpack_object *o = &kv->val;
 			if (o->type == MSGPACK_OBJECT_NIL)
@@ -67,6 +73,8 @@ ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 					"_insider.not_append: must be true or false");
 		}
 	}
+	if (ver != INS_NO_VERSION && !badwin)
+		info->version = ver << INS_WIN_BITS | win;
 }
 
 int

@@ -24,9 +24,17 @@
 #define INS_MAX_BYTES 5000000     /* Insider: bytes per upsert request body */
 #define INS_NO_VERSION INT64_MIN  /* a record without an integer _commit_version */
 
+/* A record's place in the read, kept in the `version` fields below: _commit_version << 20,
+ * plus _window for a version read in key windows (dbx-cdf-read --window-key; docs/delivery.md).
+ * The order is the commit order; INS_POS_VERSION gives the version back. A _commit_version of
+ * 2^43 or more, or a _window outside 0..2^20-2, counts as no version. */
+#define INS_WIN_BITS 20
+#define INS_POS_VERSION(p) ((p) >> INS_WIN_BITS)
+#define INS_POS_WINDOW(p) ((p) & ((INT64_C(1) << INS_WIN_BITS) - 1))
+
 /* What a record's metadata asks for (ins_rec_info). -1 = not said. */
 struct ins_rec_info {
-	int64_t version;   /* _commit_version, or INS_NO_VERSION */
+	int64_t version;   /* the record's place (above), or INS_NO_VERSION */
 	int skip_hook;     /* _insider.skip_hook */
 	int not_append;    /* _insider.not_append */
 	int has_append;    /* the user object itself has "not_append" or "append" */

@@ -558,7 +558,7 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 	}
 	if (b->vmin != INS_NO_VERSION)
 		r |= buf_printf(&l, ",\"first_version\":%lld,\"last_version\":%lld",
-			(long long)b->vmin, (long long)b->vmax);
+			(long long)INS_POS_VERSION(b->vmin), (long long)INS_POS_VERSION(b->vmax));
 	r |= buf_printf(&l, ",\"delivered\":%llu,\"rejected\":%llu",
 		(unsigned long long)delivered, (unsigned long long)rejected);
 	if (children)
@@ -681,19 +681,26 @@ progress_write(struct push *p, int force)
 	if (!force && (!p->progress_dirty
 	    || now - p->last_progress < p->o->progress_interval_ms * 1000))
 		return;
-	char line[256];
+	char line[320], win[96] = "";
 	int64_t x;
 	int n;
 	stats_update(p);
 	uint64_t delivered = p->st->delivered, rejected = p->st->rejected;
 	uint64_t records = p->st->records;
 	if (through(p, &x)) {
+		/* x is a place (ins_batch.h): a whole version, or windows 0..w of the next one */
+		int64_t tv = INS_POS_VERSION(x), w = INS_POS_WINDOW(x);
+		if (w != INS_POS_WINDOW(-1)) {
+			snprintf(win, sizeof win, ",\"window\":{\"version\":%lld,\"done\":%lld}",
+				(long long)tv, (long long)w + 1);
+			tv--;
+		}
 		p->st->has_through = 1;
-		p->st->through_version = x;
+		p->st->through_version = tv;
 		n = snprintf(line, sizeof line,
-			"{\"through_version\":%lld,\"delivered\":%llu,\"rejected\":%llu,\"records\":%llu}\n",
-			(long long)x, (unsigned long long)delivered, (unsigned long long)rejected,
-			(unsigned long long)records);
+			"{\"through_version\":%lld%s,\"delivered\":%llu,\"rejected\":%llu,"
+			"\"records\":%llu}\n", (long long)tv, win, (unsigned long long)delivered,
+			(unsigned long long)rejected, (unsigned long long)records);
 	} else {
 		p->st->has_through = 0;
 		n = snprintf(line, sizeof line,

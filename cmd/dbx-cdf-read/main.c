@@ -10,6 +10,8 @@
 #include "dbx_cdf.h"
 #include "dbx_cfg.h"
 #include "dbx_cols.h"
+#include "dbx_state.h"
+#include "dbx_stmt.h"
 #include "err.h"
 #include "http.h"
 #include "rec.h"
@@ -18,7 +20,9 @@ static const char USAGE[] =
 	"dbx-cdf-read [options] CATALOG.SCHEMA.TABLE\n"
 	"       dbx-cdf-read --verify [options] CATALOG.SCHEMA.TABLE\n"
 	"       dbx-cdf-read --schema [options] CATALOG.SCHEMA.TABLE\n"
-	"       dbx-cdf-read --list [options] [CATALOG[.SCHEMA]]";
+	"       dbx-cdf-read --list [options] [CATALOG[.SCHEMA]]\n"
+	"       dbx-cdf-read --state-show --state FILE CATALOG.SCHEMA.TABLE\n"
+	"       dbx-cdf-read --state-settle [--complete] [--progress FILE] --state FILE CATALOG.SCHEMA.TABLE";
 
 static const char HELP[] =
 	"Reads a Delta table's Change Data Feed through a Databricks SQL warehouse and writes one\n"
@@ -39,10 +43,17 @@ static const char HELP[] =
 	"      --shard-key COLUMN   the column to hash (a user key, so a user stays in one shard)\n"
 	"      --columns LIST       read only these columns (comma-separated; the CDF columns\n"
 	"                           are always read): row-map --columns -m MAPPING prints them\n"
+	"      --window-rows N      rows per statement (default 1000000): a result lives one hour\n"
+	"      --window-key COLUMN  read a snapshot, or a version over N rows, in windows of rows\n"
+	"                           whose COLUMN hashes alike; the state keeps delivered windows\n"
 	"Other modes:\n"
 	"  -V, --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
 	"  -l, --list               browse catalogs, schemas, tables (Unity Catalog) as records\n"
 	"      --schema             the table's columns and types as one record\n"
+	"      --state-show         print the --state FILE as one JSON line (the one parser of it)\n"
+	"      --state-settle       move the --state FILE forward after a run: to the end of\n"
+	"                           FILE.pending's range (--complete), or as far as insider-push's\n"
+	"                           --progress FILE proves delivered; never back\n"
 	"Connection (beat the environment, which beats the profile; secrets only from the\n"
 	"environment, *_FILE or the profile):\n"
 	"      --host HOST          workspace host (DATABRICKS_HOST)\n"
@@ -93,6 +104,13 @@ verify_line(void *arg, int ok, const char *text)
 	fflush(stdout);
 }
 
+static void
+say_note(void *arg, const char *msg)
+{
+	(void)arg;
+	err_warn("%s", msg);
+}
+
 static long long
 num_arg(const char *opt, const char *v)
 {
@@ -113,7 +131,8 @@ int
 main(int argc, char **argv)
 {
 	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY, O_REJECTS,
-		O_COLUMNS, O_FROM_TS };
+		O_COLUMNS, O_FROM_TS, O_WINDOW_ROWS, O_WINDOW_KEY, O_STATE_SHOW, O_STATE_SETTLE,
+		O_COMPLETE, O_PROGRESS };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "from-version", required_argument, NULL, 'f' },
@@ -125,6 +144,12 @@ main(int argc, char **argv)
 		{ "shard", required_argument, NULL, O_SHARD },
 		{ "shard-key", required_argument, NULL, O_SHARD_KEY },
 		{ "rejects", required_argument, NULL, O_REJECTS },
+		{ "window-rows", required_argument, NULL, O_WINDOW_ROWS },
+		{ "window-key", required_argument, NULL, O_WINDOW_KEY },
+		{ "state-show", no_argument, NULL, O_STATE_SHOW },
+		{ "state-settle", no_argument, NULL, O_STATE_SETTLE },
+		{ "complete", no_argument, NULL, O_COMPLETE },
+		{ "progress", required_argument, NULL, O_PROGRESS },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "schema", no_argument, NULL, O_SCHEMA },
@@ -139,13 +164,14 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dbx_flags fl = { 0 };
-	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0, NULL, NULL };
+	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0, NULL, NULL,
+		0, NULL, NULL, NULL };
 	struct dbx_cfg cfg;
 	struct dbx_conn *conn;
 	struct rec_writer *w = NULL;
 	struct err e = ERR_INIT;
-	int mode = 0, msgpack = 0, ch, rc;
-	const char *rejects = NULL;
+	int mode = 0, msgpack = 0, ch, rc, complete = 0;
+	const char *rejects = NULL, *progress = NULL;
 	size_t max_record;
 	const char *columns = NULL, *from_ts = NULL;
 	struct buf sel = BUF_INIT;
@@ -183,6 +209,21 @@ main(int argc, char **argv)
 		case O_REJECTS: rejects = optarg; break;
 		case O_COLUMNS: columns = optarg; break;
 		case O_FROM_TS: from_ts = optarg; break;
+		case O_WINDOW_ROWS: {
+			long long n = num_arg("--window-rows", optarg);
+			if (n < 1 || n > 1000000000) {
+				fprintf(stderr, "%s: --window-rows: 1 to 1000000000 rows, not %s\n", PROG,
+					optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			o.window_rows = n;
+			break;
+		}
+		case O_WINDOW_KEY: o.window_key = optarg; break;
+		case O_STATE_SHOW: mode = mode && mode != 'w' ? -1 : 'w'; break;
+		case O_STATE_SETTLE: mode = mode && mode != 'x' ? -1 : 'x'; break;
+		case O_COMPLETE: complete = 1; break;
+		case O_PROGRESS: progress = optarg; break;
 		case O_HOST: fl.host = optarg; break;
 		case O_HTTP_PATH: fl.http_path = optarg; break;
 		case 'w': fl.warehouse_id = optarg; break;
@@ -207,7 +248,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (mode < 0) {
-		fprintf(stderr, "%s: --verify, --list and --schema exclude each other\n", PROG);
+		fprintf(stderr, "%s: --verify, --list, --schema, --state-show and --state-settle "
+			"exclude each other\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (mode == 'l' ? argc - optind > 1 : argc - optind != 1) {
@@ -215,7 +257,20 @@ main(int argc, char **argv)
 			: "give one table: CATALOG.SCHEMA.TABLE");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (mode && (o.state_file || o.from >= 0 || o.to >= 0 || o.snapshot)) {
+	if ((complete || progress) && mode != 'x') {
+		fprintf(stderr, "%s: --complete and --progress only go with --state-settle\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if ((mode == 'w' || mode == 'x') && !o.state_file) {
+		fprintf(stderr, "%s: --state-show and --state-settle need --state FILE\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode == 'x' && !complete && !progress) {
+		fprintf(stderr, "%s: --state-settle needs --complete or --progress FILE\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode && (((mode != 'w' && mode != 'x') && o.state_file) || o.from >= 0 || o.to >= 0 ||
+	    o.snapshot)) {
 		fprintf(stderr, "%s: --state, --from-version, --to-version and --snapshot only go with "
 			"reading\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
@@ -260,6 +315,38 @@ main(int argc, char **argv)
 	/* rows too large to pass: to FILE, or named on stderr; the read goes on */
 	if (!mode && !(o.rej = rej_open(rejects, "dbx-cdf-read", &e)))
 		err_exit(&e);
+	if (o.window_key) {
+		struct buf b = BUF_INIT;
+		if (dbx_sql_ident(&b, o.window_key, strlen(o.window_key), &e) < 0) {
+			buf_free(&b);
+			fprintf(stderr, "%s: --window-key: %s\n", PROG, e.msg);
+			err_usage(USAGE, XIT_USAGE);
+		}
+		buf_free(&b);
+	}
+	if (mode == 'w' || mode == 'x') {
+		/* the state alone: no network, no credentials */
+		struct dbx_state s;
+		struct buf b = BUF_INIT;
+		int moved = 0;
+		if (mode == 'w')
+			rc = dbx_state_load(o.state_file, o.table, &s, &e);
+		else
+			rc = dbx_state_settle(o.state_file, o.table, progress, complete, &moved, &s, &e);
+		if (rc < 0)
+			err_exit(&e);
+		if (rc == 1 || (s.version < 0 && s.wversion < 0)) {
+			/* no state (yet): nothing printed */
+			err_close_stdout();
+			return 0;
+		}
+		if (dbx_state_json(&s, &b) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		err_close_stdout();
+		return 0;
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -327,6 +414,7 @@ main(int argc, char **argv)
 		rc = dbx_cdf_schema(conn, o.table, o.timeout_s, w, &e);
 	else {
 		struct dbx_cdf_stats st;
+		o.note = say_note;
 		rc = dbx_cdf_read(conn, &o, w, &st, &e);
 		dbx_scrub(st.warn, sizeof st.warn);
 		dbx_scrub(st.note, sizeof st.note);

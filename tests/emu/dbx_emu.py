@@ -657,15 +657,25 @@ CDF_COLS = [("_change_type", "STRING"), ("_commit_version", "BIGINT"),
             ("_commit_timestamp", "TIMESTAMP")]
 
 
-# sharding (dbx-cdf-read --shard K/N --shard-key COLUMN): WHERE pmod(hash(`COLUMN`), N) = K.
-# Spark's hash() is Murmur3 with seed 42; the emulator uses CRC-32 of the value's text: only
-# that every row falls in exactly one shard matters here.
-SHARD_RE = r"(?:\s+WHERE\s+pmod\s*\(\s*hash\s*\(\s*`((?:[^`]|``)+)`\s*\)\s*,\s*(\d+)\s*\)\s*=\s*(\d+))?"
+# sharding and windows (dbx-cdf-read --shard K/N --shard-key COLUMN, --window-key COLUMN):
+# WHERE pmod(hash(`COLUMN`), N) = K [AND pmod(hash(`COLUMN2`), M) = R]. Spark's hash() is
+# Murmur3 with seed 42; the emulator uses CRC-32 of the value's text (on a synthetic table: the
+# row's chunk number): only that every row falls in exactly one bucket, for any modulus,
+# matters here.
+PMOD = r"pmod\s*\(\s*hash\s*\(\s*`((?:[^`]|``)+)`\s*\)\s*,\s*(\d+)\s*\)\s*=\s*(\d+)"
+PMOD_NC = r"pmod\s*\(\s*hash\s*\(\s*`(?:[^`]|``)+`\s*\)\s*,\s*\d+\s*\)\s*=\s*\d+"
+SHARD_RE = r"(?:\s+WHERE\s+(%s(?:\s+AND\s+%s)*))?" % (PMOD_NC, PMOD_NC)
 
 
-def shard(result, col, n, k):
-    if col is None:
+def shard(result, where):
+    if where is None:
         return result
+    for col, n, k in re.findall(PMOD, where):
+        result = bucket(result, col, n, k)
+    return result
+
+
+def bucket(result, col, n, k):
     col, n, k = col.replace("``", "`"), int(n), int(k)
     names = [c[0] for c in result.columns]
     if col not in names:
@@ -673,8 +683,7 @@ def shard(result, col, n, k):
                        "A column, variable, or function parameter with name `%s` cannot be "
                        "resolved." % col, "42703")
     if isinstance(result, SyntheticResult):
-        raise SqlError("UNSUPPORTED_FEATURE", "the emulator does not shard synthetic tables",
-                       "0A000")
+        return result.bucket(n, k)
     i = names.index(col)
     rows = [r for r in result.rows
             if (zlib.crc32(("" if r[i] is None else r[i]).encode()) % n) == k]
@@ -761,14 +770,42 @@ class SyntheticResult(Result):
         self.tbl = tbl
         self.cdf = cdf
         self.n = nrows
+        self.only = None          # bucket(): the chunk numbers served
         names = SYN_COLS + (CDF_COLS if cdf else [])
         self.columns = [(n, parse_type(t)) for n, t in names]
 
+    def bucket(self, m, r):
+        # the rows of chunk c hash to c: a bucket is every chunk c with c mod m = r, served as
+        # the whole-chunk rows of those chunks
+        out = SyntheticResult(self.tbl, self.cdf, self.n)
+        k = self.tbl.chunk_rows
+        cs = [c for c in range((self.n + k - 1) // k) if self.keep(c) and c % m == r]
+        out.only = set(cs)
+        return out
+
+    def keep(self, c):
+        return self.only is None or c in self.only
+
+    def chunks(self):
+        # (first virtual row, chunk number, rows) of the chunks served
+        k = self.tbl.chunk_rows
+        out, off = [], 0
+        for c in range((self.n + k - 1) // k):
+            if self.keep(c):
+                cnt = min(k, self.n - c * k)
+                out.append((off, c, cnt))
+                off += cnt
+        return out
+
     def total(self):
-        return self.n
+        if self.only is None:
+            return self.n
+        return sum(cnt for _, _, cnt in self.chunks())
 
     def plan(self, max_rows, max_bytes):
         k = self.tbl.chunk_rows
+        if self.only is not None:
+            return [(off, cnt, len(self.tbl.template(cnt, self.cdf))) for off, _, cnt in self.chunks()]
         return [(off, min(k, self.n - off), len(self.tbl.template(min(k, self.n - off), self.cdf)))
                 for off in range(0, self.n, k)]
 
@@ -777,17 +814,35 @@ class SyntheticResult(Result):
 
     def plan_inline(self, max_rows, max_bytes):
         k = self.tbl.chunk_rows
+        n = self.total()
         est = max(1, len(self.tbl.template(min(k, max(self.n, 1)), self.cdf)) // min(k, max(self.n, 1)))
         per = max(1, min(max_rows, max_bytes // est))
-        return [(off, min(per, self.n - off), est * min(per, self.n - off))
-                for off in range(0, self.n, per)]
+        return [(off, min(per, n - off), est * min(per, n - off))
+                for off in range(0, n, per)]
+
+    def rows_at(self, off, n):
+        # global row numbers of virtual rows off..off+n-1
+        k = self.tbl.chunk_rows
+        if self.only is None:
+            return range(off, off + n)
+        out = []
+        for voff, c, cnt in self.chunks():
+            lo, hi = max(off, voff), min(off + n, voff + cnt)
+            out.extend(c * k + (i - voff) for i in range(lo, hi))
+        return out
 
     def data(self, off, n):
         k = self.tbl.chunk_rows
-        return [self.tbl.row("%06d" % (i // k), i % k, self.cdf) for i in range(off, off + n)]
+        return [self.tbl.row("%06d" % (i // k), i % k, self.cdf) for i in self.rows_at(off, n)]
 
     def body(self, off, n):
         k = self.tbl.chunk_rows
+        if self.only is not None:
+            for voff, c, cnt in self.chunks():
+                if voff == off and cnt == n:
+                    return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % c)
+            return json.dumps(self.data(off, n), ensure_ascii=False,
+                              separators=(",", ":")).encode()
         return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % (off // k))
 
     def truncate(self, n):
@@ -891,12 +946,18 @@ class Engine:
                 end = None if end is None else self.version_at(tbl, end, False)
             return project(shard(self.table_changes(name, int(start),
                                                     None if end is None else int(end), req),
-                                 m.group(5), m.group(6), m.group(7)), m.group(1))
+                                 m.group(5)), m.group(1))
         m = re.fullmatch(r"(?is)SELECT\s+" + PROJ + r"\s+FROM\s+" + TBLNAME +
                          r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
         if m:
             return project(shard(self.version_as_of(self.resolve(m.group(2), req), int(m.group(3))),
-                                 m.group(4), m.group(5), m.group(6)), m.group(1))
+                                 m.group(4)), m.group(1))
+        m = re.fullmatch(r"(?is)SELECT\s+count\s*\(\s*\*\s*\)\s+AS\s+(\w+)\s+FROM\s+" + TBLNAME +
+                         r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
+        if m:
+            res = shard(self.version_as_of(self.resolve(m.group(2), req), int(m.group(3))),
+                        m.group(4))
+            return meta_result([(m.group(1), "BIGINT")], [[res.total()]])
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME + r"(?:\s+LIMIT\s+(\d+))?", s)
         if m:
             return self.select_all(self.resolve(m.group(1), req), m.group(2))
@@ -1207,6 +1268,7 @@ class Statement:
         self.chunks = []
         self.truncated = False
         self.starts_warehouse = False
+        self.succeeded_at = None
 
 
 class State:
@@ -1228,6 +1290,7 @@ class State:
             "warehouse_state": args.warehouse_state, "warehouse_denied": False,
             "uc_page_size": args.uc_page_size, "uc_empty_page": not args.no_uc_empty_page,
             "warehouse_start_polls": 2,
+            "result_ttl": args.result_ttl, "external_links": not args.no_external_links,
         }
         self.engine = Engine(self)
         self.port = args.port
@@ -1661,6 +1724,10 @@ class Handler(BaseHTTPRequestHandler):
         if fmt not in ("JSON_ARRAY", "ARROW_STREAM", "CSV"):
             return self.bad_param("format must be JSON_ARRAY, ARROW_STREAM or CSV; got %s."
                                   % json.dumps(fmt))
+        if disp == "EXTERNAL_LINKS" and not cfg["external_links"]:
+            # the reference (3.5) only says support can disable them; the wording is ours
+            return self.bad_param("disposition EXTERNAL_LINKS is not enabled for this workspace; "
+                                  "use disposition INLINE.")
         if disp == "INLINE" and fmt != "JSON_ARRAY":
             return self.bad_param("The INLINE disposition only supports the JSON_ARRAY format.")
         if fmt != "JSON_ARRAY":
@@ -1737,6 +1804,8 @@ class Handler(BaseHTTPRequestHandler):
     def finish_stmt(self, st):
         if st.state in ("PENDING", "RUNNING"):
             st.state = "FAILED" if st.error else "SUCCEEDED"
+            if st.state == "SUCCEEDED":
+                st.succeeded_at = now()
             if st.starts_warehouse:
                 with self.st.lock:
                     self.st.cfg["warehouse_state"] = "RUNNING"
@@ -1806,6 +1875,15 @@ class Handler(BaseHTTPRequestHandler):
             d["http_headers"] = headers
         return d
 
+    def expire(self, st):
+        # results live result_ttl seconds after success (reference 3.5: one hour; polling does
+        # not extend it); then the statement is CLOSED and its result gone, as after a close
+        with self.st.lock:
+            if st.state == "SUCCEEDED" and st.succeeded_at is not None and \
+                    now() >= st.succeeded_at + float(self.st.cfg["result_ttl"]):
+                st.state = "CLOSED"
+                st.result = None
+
     def get_stmt(self, sid):
         with self.st.lock:
             st = self.st.statements.get(sid)
@@ -1834,12 +1912,14 @@ class Handler(BaseHTTPRequestHandler):
         if st is None:
             return
         self.advance(st)
+        self.expire(st)
         self.send(200, self.stmt_json(st))
 
     def stmt_chunk(self, sid, idx):
         st = self.get_stmt(sid)
         if st is None:
             return
+        self.expire(st)
         if st.state != "SUCCEEDED":
             return self.api_error(400, "BAD_REQUEST", "Statement %s is in state %s; result data is "
                                   "only available for SUCCEEDED statements." % (sid, st.state))
@@ -1886,6 +1966,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(403, S3_ERR % ("SignatureDoesNotMatch", "The request signature we "
                              "calculated does not match the signature you provided.", rid, hid),
                              "application/xml")
+        self.expire(st)
         if now() >= ln["expires"]:
             return self.send(403, S3_ERR % ("AccessDenied", "Request has expired", rid, hid),
                              "application/xml")
@@ -2251,6 +2332,12 @@ def main(argv):
     ap.add_argument("--link-rows", type=int, default=0,
                     help="EXTERNAL_LINKS rows per chunk of fixture tables (default --chunk-rows)")
     ap.add_argument("--link-ttl", type=float, default=900, help="external link lifetime, seconds")
+    ap.add_argument("--result-ttl", type=float, default=3600,
+                    help="a statement's result lives this long after it succeeds, seconds "
+                         "(then CLOSED); polling does not extend it")
+    ap.add_argument("--no-external-links", action="store_true",
+                    help="refuse disposition EXTERNAL_LINKS, as a workspace where support "
+                         "disabled them")
     ap.add_argument("--link-headers", action="store_true",
                     help="links carry http_headers (SSE-C style) that the client must send")
     ap.add_argument("--html-403", action="store_true", help="answer invalid tokens with the HTML 403")
