@@ -71,9 +71,11 @@ directive(const char *p)
 	}
 	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
 		size_t k = strlen(words[i]);
-		char c = p[k];
-		if (strncmp(p, words[i], k) == 0 &&
-		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+		char c;
+		if (strncmp(p, words[i], k) != 0)
+			continue;
+		c = p[k]; /* the match ends before the string's NUL: readable */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
 			return 1;
 	}
 	return 0;
