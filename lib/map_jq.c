@@ -285,6 +285,17 @@ halt_msg(jq_state *jq, struct buf *why)
 	jv_free(msg);
 }
 
+/* after a halt: libjq 1.6's jq_reset (in jq_start and jq_teardown) frees the exit code and the
+ * message of a halt without clearing them, so the next reset would free them again (a
+ * halt_error whose message is the row would take a reference the row does not have). Reset
+ * once now, then store values that own nothing (jv_invalid) with a halt of our own. */
+static void
+halt_clear(jq_state *jq)
+{
+	jq_start(jq, jv_null(), 0);
+	jq_halt(jq, jv_invalid(), jv_invalid());
+}
+
 static int
 limit_msg(struct buf *why)
 {
@@ -308,6 +319,7 @@ map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct
 	if (disarm()) {
 		jv_free(r);
 		jv_free(r2);
+		halt_clear(q->jq);
 		return limit_msg(why);
 	}
 	if (!jv_is_valid(r)) {
@@ -318,6 +330,7 @@ map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct
 		jv_free(r);
 		if (jq_halted(q->jq)) {
 			halt_msg(q->jq, why);
+			halt_clear(q->jq);
 			return -1;
 		}
 		*out = rec_nil(); /* no output: null */
@@ -338,6 +351,8 @@ map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct
 			jv_free(r2);
 			halt_msg(q->jq, why);
 		}
+		if (jq_halted(q->jq))
+			halt_clear(q->jq);
 		return -1;
 	}
 	jv_free(r2);

@@ -147,6 +147,29 @@ main(void)
 	}
 	buf_free(&why);
 
+	/* #10.9: a halt_error whose message is the row, then a normal run, then the teardown:
+	 * libjq 1.6 would free the message twice (valgrind sees it; the row's refcount with it) */
+	{
+		msgpack_zone *z = msgpack_zone_new(4096);
+		struct err e = ERR_INIT;
+		msgpack_object a, b, res;
+		struct map_jq_row r = {0};
+		struct map_jq *q = map_jq_compile("if .a == 1 then halt_error(3) else .a end", &why);
+		struct buf out = BUF_INIT;
+		r.all = 1;
+		rec_json_parse("{\"a\":1}", 7, z, &a, &e);
+		rec_json_parse("{\"a\":2}", 7, z, &b, &e);
+		ok(q && map_jq_row_set(&r, &a) == 0 && map_jq_run(q, r.obj, z, &res, &why) == -1 &&
+			strcmp(why.p, "jq: halt_error (exit code 3): {\"a\":1}") == 0, "halt_error(3) with the row: %s", why.p);
+		ok(map_jq_row_set(&r, &b) == 0 && map_jq_run(q, r.obj, z, &res, &why) == 0 &&
+			rec_json_append(&out, &res) == 0 && strcmp(out.p, "2") == 0, "the next run: %s", out.p ? out.p : "");
+		ok(map_jq_row_set(&r, &a) == 0 && map_jq_run(q, r.obj, z, &res, &why) == -1, "and a halt again");
+		map_jq_free(q);
+		map_jq_row_free(&r);
+		buf_free(&out);
+		msgpack_zone_free(z);
+	}
+
 	/* #10.11: credentials leave the environment */
 	setenv("DATABRICKS_CLIENT_SECRET", "s", 1);
 	setenv("INSIDER_API_TOKEN_FILE", "f", 1);
