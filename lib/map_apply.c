@@ -102,7 +102,8 @@ raw(struct run *r, struct map_src *s, msgpack_object *out)
 			return nomem(r);
 		if (k < 0) {
 			r->bad++;
-			return rej_add(r->rej, s->where, "jq", "%s", m->why.p ? m->why.p : "jq failed") < 0 ? nomem(r) : V_BAD;
+			return rej_add(r->rej, s->where, k == -3 ? "jq-limit" : "jq", "%s",
+				m->why.p ? m->why.p : "jq failed") < 0 ? nomem(r) : V_BAD;
 		}
 		return V_SET;
 	}
@@ -140,8 +141,9 @@ fits(enum map_type t, const msgpack_object *v)
 	switch (v->type) {
 	case MSGPACK_OBJECT_STR: return t == MT_STRING || t == MT_AUTO;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return t == MT_NUMBER || t == MT_AUTO || (t == MT_INTEGER && v->via.u64 <= INT64_MAX);
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
-	case MSGPACK_OBJECT_EXT: return t == MT_NUMBER || t == MT_AUTO;
+	/* decimals go through map_conv: their range is checked there (1e400) */
 	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
 	default: return 0;
 	}

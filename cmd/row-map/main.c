@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "err.h"
 #include "map_core.h"
+#include "map_jq.h"
 #include "map_suggest.h"
 #include "rec.h"
 
@@ -42,6 +45,23 @@ write_all(int fd, const char *p, size_t n)
 		}
 		p += w, n -= (size_t)w;
 	}
+}
+
+/* DBXI_JQ_TIMEOUT: seconds of CPU time one jq field may take on one record (0: no limit) */
+static void
+jq_limit(void)
+{
+	const char *s = getenv("DBXI_JQ_TIMEOUT");
+	char *end;
+	double v;
+	if (!s || !*s)
+		return;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v) || !(v == 0 || (v >= 0.001 && v <= 3600)))
+		err_die(XIT_USAGE, "DBXI_JQ_TIMEOUT: not a number of seconds from 0.001 to 3600 (0: no "
+			"limit): '%s'", s);
+	map_jq_set_limit_ms((unsigned long)llround(v * 1000));
 }
 
 static int
@@ -137,6 +157,9 @@ main(int argc, char **argv)
 		err_warn("--check takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
+	/* jq's env and $ENV see this process's environment: no credential in it */
+	map_jq_scrub_env();
+	jq_limit();
 	struct map *m = map_load(mapping, &e);
 	if (!m)
 		err_exit(&e);
