@@ -37,6 +37,8 @@ void ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info);
 
 struct ins_user {
 	uint64_t recno;            /* record number in the input, 1-based */
+	size_t ids_off;            /* its identifier hashes: ids[ids_off .. ids_off+ids_n) */
+	unsigned ids_n;
 	int64_t version;           /* _commit_version or INS_NO_VERSION */
 	size_t off, len;           /* the user's JSON: body.p[off .. off+len) */
 	size_t meta_off, meta_len; /* its metadata keys as a JSON object in meta; len 0 = none */
@@ -54,6 +56,18 @@ struct ins_batch {
 	size_t n, cap;
 	int64_t vmin, vmax; /* INS_NO_VERSION while no versioned user */
 	int unversioned;    /* some user has no _commit_version */
+	/* identity (docs/delivery.md, order): a 64-bit hash of each identifier value of each
+	 * user (identifiers.*, identifiers.custom.*, insider_id); users sharing any value are
+	 * one user. ids is per user (ins_user.ids_*); sorted is all of them, sorted, once the
+	 * batch is finished (ins_batch_conflicts). set: an open-addressing table of the values
+	 * of the users added so far, while the batch is open. */
+	uint64_t *ids;
+	size_t nids, idscap;
+	uint64_t *sorted;
+	size_t nsorted;
+	uint64_t *set;
+	size_t setcap, setn;
+	int dup_last;       /* the last user added shares an identifier value with an earlier one */
 };
 
 /* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */
@@ -63,9 +77,14 @@ void ins_batch_free(struct ins_batch *b);
 size_t ins_batch_size(const struct ins_batch *b);
 /* ins_batch_add: appends the user of record rec (a map) with number recno. not_append adds
  * "not_append":true unless info says the user object has "not_append" or "append" itself.
+ * Sets b->dup_last when this user shares an identifier value with a user already in b (the
+ * caller then moves it to a new batch: one user's two changes never share a request).
  * -1 with e (XIT_TEMPFAIL) on ENOMEM or when a value cannot be written. */
 int ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	const struct ins_rec_info *info, int not_append, struct err *e);
+/* ins_batch_conflicts: 1 when a user of a and a user of b share an identifier value (both
+ * finished), else 0. */
+int ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b);
 /* ins_batch_move_last: moves the last user of b into the empty batch to (same skip_hook):
  * used when that user made b too large. */
 int ins_batch_move_last(struct ins_batch *b, struct ins_batch *to, struct err *e);

@@ -24,6 +24,7 @@
 #include "ins_rate.h"
 #include "ins_resp.h"
 #include "rec.h"
+#include "scrub.h"
 
 #define STAGE "insider-push"
 
@@ -35,19 +36,6 @@ mono_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void
-ins_scrub(char *s, const char *secret)
-{
-	if (!s || !secret || !*secret)
-		return;
-	size_t n = strlen(secret);
-	char *p = s;
-	while ((p = strstr(p, secret)) != NULL) {
-		memset(p, '*', n);
-		p += n;
-	}
 }
 
 static int
@@ -136,6 +124,7 @@ ins_push_opts_default(struct ins_push_opts *o)
 	o->backoff_cap_ms = 30000;
 	o->timeout_ms = 120000;
 	o->progress_interval_ms = 100;
+	o->max_reject_ratio = -1;
 }
 
 /* ---------- the reader thread ---------- */
@@ -163,15 +152,30 @@ struct reader {
 	struct rej *rej;
 	struct ins_batch *open;
 	int64_t lastv;
+	/* batches read but never handed over (the run stopped): main journals them "unsent" */
+	struct ins_batch *kept[4];
+	int nkept;
 };
+
+static void
+reader_keep(struct reader *rd, struct ins_batch *b)
+{
+	if (b && b->n > 0 && rd->nkept < (int)(sizeof rd->kept / sizeof rd->kept[0])) {
+		rd->kept[rd->nkept++] = b;
+		return;
+	}
+	if (b) {
+		ins_batch_free(b);
+		free(b);
+	}
+}
 
 static void
 reader_cleanup(void *arg)
 {
 	struct reader *rd = arg;
 	if (rd->open) {
-		ins_batch_free(rd->open);
-		free(rd->open);
+		reader_keep(rd, rd->open);
 		rd->open = NULL;
 	}
 	rec_reader_free(rd->rr);
@@ -233,8 +237,7 @@ reader_push(struct reader *rd, struct err *e)
 		return 0; /* keep the empty batch for reuse */
 	rd->open = NULL;
 	if (ins_batch_finish(b, e) < 0) {
-		ins_batch_free(b);
-		free(b);
+		reader_keep(rd, b);
 		return -1;
 	}
 	pthread_mutex_lock(&rd->mu);
@@ -242,8 +245,7 @@ reader_push(struct reader *rd, struct err *e)
 		pthread_cond_wait(&rd->cv_space, &rd->mu);
 	if (rd->stop) {
 		pthread_mutex_unlock(&rd->mu);
-		ins_batch_free(b);
-		free(b);
+		reader_keep(rd, b);
 		return err_set(e, XIT_TEMPFAIL, "stopped");
 	}
 	rd->q = b;
@@ -333,6 +335,23 @@ reader_loop(struct reader *rd, struct err *e)
 			return -1;
 		if (ins_batch_add(rd->open, &rec, recno, &info, na, e) < 0)
 			return -1;
+		if (rd->open->dup_last && rd->open->n > 1) {
+			/* the user is already in this batch: one user's two changes never share a
+			 * request (docs/delivery.md, order); the batch closes before it */
+			struct ins_batch *nb = new_batch(rd, sh, e);
+			if (!nb)
+				return -1;
+			if (ins_batch_move_last(rd->open, nb, e) < 0) {
+				ins_batch_free(nb);
+				free(nb);
+				return -1;
+			}
+			if (reader_push(rd, e) < 0) {
+				reader_keep(rd, nb);
+				return -1;
+			}
+			rd->open = nb;
+		}
 		while (ins_batch_size(rd->open) > o->batch_bytes) {
 			if (rd->open->n == 1) {
 				char msg[200];
@@ -353,8 +372,7 @@ reader_loop(struct reader *rd, struct err *e)
 				return -1;
 			}
 			if (reader_push(rd, e) < 0) {
-				ins_batch_free(nb);
-				free(nb);
+				reader_keep(rd, nb);
 				return -1;
 			}
 			rd->open = nb;
@@ -383,7 +401,10 @@ reader_main(void *arg)
 
 /* ---------- the main thread ---------- */
 
-enum { J_WAIT, J_SENDING };
+/* J_HELD: a one-user request refused with a 400, not yet known to be about the user or
+ * about the account (docs/delivery.md, "a 400 for one user"); J_TRIPPED: answered, but the
+ * reject-ratio guard stopped the run on it: it stays unacknowledged */
+enum { J_WAIT, J_SENDING, J_HELD, J_TRIPPED };
 
 struct job {
 	struct ins_batch b;
@@ -394,6 +415,9 @@ struct job {
 	int64_t first_us;   /* first attempt */
 	int64_t not_before; /* next attempt not before (mono us) */
 	long last_status;
+	uint64_t checked_gen;  /* p->gen when found waiting on an earlier batch of its users */
+	char held_msg[320];    /* J_HELD: Insider's message */
+	long held_status;
 	struct job *prev, *next;
 };
 
@@ -421,6 +445,11 @@ struct push {
 	int stopping;           /* a fatal error: nothing further is sent */
 	int fatal_status;
 	char fatal_msg[1024];
+	struct scrub sc;        /* the token: every string that leaves goes through scrub_text */
+	uint64_t gen;           /* bumped when a batch leaves the list (order: see dispatch) */
+	size_t nheld;           /* J_HELD jobs */
+	int any_ok;             /* a 2xx that says what Insider took came back in this run */
+	uint64_t users_answered, users_refused; /* Insider's answers: for --max-reject-ratio */
 };
 
 static void
@@ -433,7 +462,7 @@ warnf(struct push *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	if (p->o->warn)
 		p->o->warn(p->o->arg, msg);
 }
@@ -449,7 +478,7 @@ fatal(struct push *p, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->fatal_msg, sizeof p->fatal_msg, fmt, ap);
 	va_end(ap);
-	/* text from the service was scrubbed of the token by the callers */
+	scrub_text(&p->sc, p->fatal_msg);
 	p->fatal_status = status;
 	p->stopping = 1;
 }
@@ -473,6 +502,9 @@ list_insert_after(struct push *p, struct job *at, struct job *j)
 static void
 list_remove(struct push *p, struct job *j)
 {
+	p->gen++;
+	if (j->state == J_HELD)
+		p->nheld--;
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -526,12 +558,13 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 			(unsigned long long)children[1]);
 	if (note && *note) {
 		char tmp[1100];
-		snprintf(tmp, sizeof tmp, "%s", note);
-		ins_scrub(tmp, p->o->token);
+		scrub_copy(&p->sc, tmp, sizeof tmp, note, strlen(note));
 		r |= buf_adds(&l, ",\"message\":");
 		r |= rec_json_str_append(&l, tmp, strlen(tmp));
 	}
 	r |= buf_adds(&l, "}\n");
+	if (r != 0)
+		fatal(p, XIT_TEMPFAIL, "journal: out of memory");
 	if (r == 0) {
 		size_t off = 0;
 		while (off < l.len) {
@@ -539,7 +572,10 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				warnf(p, "journal: cannot write: %s", strerror(errno));
+				/* the journal is what tells what was acknowledged: without it, stop */
+				int en = w < 0 ? errno : ENOSPC;
+				fatal(p, XIT_CONFIG, "journal %s: cannot write: %s; nothing further is sent",
+					p->o->journal, strerror(en));
 				close(p->jfd);
 				p->jfd = -1;
 				break;
@@ -583,7 +619,10 @@ write_atomic(const char *path, const char *data, size_t len)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a fresh file: never through a link or into a device left under the temporary name */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	size_t off = 0;
@@ -653,7 +692,13 @@ progress_write(struct push *p, int force)
 			(unsigned long long)delivered, (unsigned long long)rejected,
 			(unsigned long long)records);
 	}
-	if (write_atomic(p->o->progress, line, (size_t)n) < 0)
+	struct stat sb;
+	if (lstat(p->o->progress, &sb) == 0 && !S_ISREG(sb.st_mode))
+		/* renaming over it would replace a device, a FIFO or a link with a plain file */
+		fatal(p, XIT_CONFIG, "progress file %s: not a regular file (%s); refused, it would be replaced",
+			p->o->progress, S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISDIR(sb.st_mode)
+			? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" : "a device or socket");
+	else if (write_atomic(p->o->progress, line, (size_t)n) < 0)
 		fatal(p, XIT_TEMPFAIL, "progress file %s: cannot write: %s", p->o->progress,
 			strerror(errno));
 	p->last_progress = now;
@@ -694,6 +739,93 @@ reject_user(struct push *p, const struct job *j, size_t i, msgpack_zone *z)
 	return 0;
 }
 
+/* a reason for the rejects file, every string of it scrubbed (Insider's error keys can echo
+ * anything, the token included) */
+static int
+reject_reason(struct push *p, const char *field, const char *rule, const char *msg)
+{
+	char f[256], r[256], m[1100];
+	scrub_copy(&p->sc, f, sizeof f, field, strlen(field));
+	scrub_copy(&p->sc, r, sizeof r, rule, strlen(rule));
+	scrub_copy(&p->sc, m, sizeof m, msg, strlen(msg));
+	if (rej_add(p->rej, f, r, "%s", m) < 0) {
+		fatal(p, XIT_TEMPFAIL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* --max-reject-ratio: once MIN users have been answered, or when the batch just answered is
+ * the last one of the input, more users refused by Insider than ratio x users answered stops
+ * the run (78). The batch that tripped it stays unacknowledged (J_TRIPPED): the progress never
+ * passes it. Returns 1 when tripped. */
+#define RATIO_MIN_USERS 100
+static int
+ratio_trips(struct push *p, struct job *j)
+{
+	double r = p->o->max_reject_ratio;
+	if (r < 0 || p->users_answered == 0)
+		return 0;
+	int last = 0;
+	pthread_mutex_lock(&p->rd.mu);
+	last = p->rd.done && !p->rd.q;
+	pthread_mutex_unlock(&p->rd.mu);
+	last = last && p->nlive == 1 + p->nheld;
+	if (p->users_answered < RATIO_MIN_USERS && !last)
+		return 0;
+	if ((double)p->users_refused <= r * (double)p->users_answered)
+		return 0;
+	fatal(p, XIT_CONFIG,
+		"%llu of %llu users rejected by Insider: more than --max-reject-ratio %g; nothing further is sent (batch %llu and later stay unacknowledged: check the rejects, then run again)",
+		(unsigned long long)p->users_refused, (unsigned long long)p->users_answered, r,
+		(unsigned long long)j->b.id);
+	j->state = J_TRIPPED;
+	return 1;
+}
+
+static void release_held(struct push *p);
+static void schedule_retry(struct push *p, struct job *j, const struct http_resp *resp,
+	const char *why);
+
+/* the answer to a 2xx: delivered means Insider's answer says so (reference 3.1, 3.2 and the
+ * live shapes of section 10); NULL when it does, else why not (in why) */
+static const char *
+answer_fault(const struct http_resp *resp, const struct ins_resp *r, size_t n, size_t named,
+	int unnamed, char *why, size_t wn)
+{
+	size_t k = 0;
+	while (k < resp->len && (resp->body[k] == ' ' || resp->body[k] == '\t'
+	    || resp->body[k] == '\r' || resp->body[k] == '\n'))
+		k++;
+	if (k == resp->len) {
+		snprintf(why, wn, "HTTP %ld with an empty answer", resp->status);
+		return why;
+	}
+	if (!r->understood) {
+		char m[120];
+		ins_resp_message(resp->body, resp->len, m, sizeof m);
+		snprintf(why, wn, "HTTP %ld with an answer that is not Insider's: %s", resp->status, m);
+		return why;
+	}
+	if (r->successful == -2 || r->failed == -2 || (r->successful == -1 && r->failed == -1)) {
+		snprintf(why, wn, "HTTP %ld with data.successful or data.fail not in Insider's form",
+			resp->status);
+		return why;
+	}
+	long s = r->successful < 0 ? 0 : r->successful, f = r->failed < 0 ? 0 : r->failed;
+	if ((size_t)s + (size_t)f != n) {
+		snprintf(why, wn, "HTTP %ld with counts that do not add up: %ld successful + %ld failed for %zu users sent",
+			resp->status, s, f, n);
+		return why;
+	}
+	if (unnamed || named != (size_t)f) {
+		snprintf(why, wn, "HTTP %ld with %ld failed users but errors naming %zu users of the request%s",
+			resp->status, f, named, unnamed ? " and some naming none" : "");
+		return why;
+	}
+	return NULL;
+}
+
 static void
 handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 {
@@ -704,95 +836,208 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	if (ins_resp_parse(resp->body, resp->len, b->n, &r, &e) < 0) {
 		fatal(p, e.status, "%s", e.msg);
 		ins_resp_free(&r);
+		j->state = J_WAIT;
 		return;
 	}
-	if (!r.understood)
-		warnf(p, "batch %llu: HTTP %ld with an answer not in Insider's documented form; its %zu users are counted as delivered",
-			(unsigned long long)b->id, resp->status, b->n);
-	int failed = 0;
-	if (r.nfails > 0) {
-		msgpack_zone *z = msgpack_zone_new(8192);
-		char *mark = calloc(b->n ? b->n : 1, 1);
-		if (!z || !mark) {
-			fatal(p, XIT_TEMPFAIL, "out of memory");
-			failed = 1;
-		} else {
-			for (size_t f = 0; f < r.nfails; f++)
-				if (r.fails[f].user < 0)
-					warnf(p, "batch %llu: Insider reported an error that names no user of the request: %s: %s",
-						(unsigned long long)b->id, r.fails[f].key, r.fails[f].msgs[0]);
-				else
-					mark[r.fails[f].user] = 1;
-			for (size_t i = 0; i < b->n && !failed; i++) {
-				if (!mark[i])
-					continue;
-				for (size_t f = 0; f < r.nfails && !failed; f++) {
-					const struct ins_fail *fl = &r.fails[f];
-					if (fl->user != (long)i)
-						continue;
-					for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
-						char msg[1100];
-						snprintf(msg, sizeof msg, "%s", fl->msgs[m]);
-						ins_scrub(msg, p->o->token);
-						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0) {
-							fatal(p, XIT_TEMPFAIL, "out of memory");
-							failed = 1;
-						}
-					}
-				}
-				msgpack_zone_clear(z);
-				if (failed || reject_user(p, j, i, z) < 0) {
-					failed = 1;
-					break;
-				}
-				nrej++;
-			}
-		}
-		free(mark);
-		if (z)
-			msgpack_zone_free(z);
-	}
-	if (failed) {
-		/* a refusal could not be recorded: the batch stays unacknowledged */
+	char *mark = calloc(b->n ? b->n : 1, 1);
+	if (!mark) {
+		fatal(p, XIT_TEMPFAIL, "out of memory");
 		ins_resp_free(&r);
 		j->state = J_WAIT;
 		return;
 	}
-	if (r.failed > 0 && (uint64_t)r.failed > nrej)
-		warnf(p, "batch %llu: Insider counted %ld failed users but named %llu of them; the others are counted as delivered",
-			(unsigned long long)b->id, r.failed, (unsigned long long)nrej);
+	size_t named = 0;
+	int unnamed = 0;
+	for (size_t f = 0; f < r.nfails; f++) {
+		if (r.fails[f].user < 0)
+			unnamed = 1;
+		else if (!mark[r.fails[f].user]++)
+			named++;
+	}
+	char why[400];
+	if (answer_fault(resp, &r, b->n, named, unnamed, why, sizeof why)) {
+		/* not a delivery: a transport fault, retried (docs/delivery.md) */
+		free(mark);
+		ins_resp_free(&r);
+		scrub_text(&p->sc, why);
+		if (p->stopping) {
+			j->state = J_WAIT;
+			return;
+		}
+		warnf(p, "batch %llu: %s: not counted as delivered, sent again",
+			(unsigned long long)b->id, why);
+		schedule_retry(p, j, resp, why);
+		return;
+	}
+	int failed = 0;
+	if (r.nfails > 0) {
+		msgpack_zone *z = msgpack_zone_new(8192);
+		if (!z) {
+			fatal(p, XIT_TEMPFAIL, "out of memory");
+			failed = 1;
+		}
+		for (size_t i = 0; i < b->n && !failed; i++) {
+			if (!mark[i])
+				continue;
+			for (size_t f = 0; f < r.nfails && !failed; f++) {
+				const struct ins_fail *fl = &r.fails[f];
+				if (fl->user != (long)i)
+					continue;
+				for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
+					char msg[1100];
+					snprintf(msg, sizeof msg, "Insider: %s", fl->msgs[m]);
+					if (reject_reason(p, fl->field, fl->rule, msg) < 0)
+						failed = 1;
+				}
+			}
+			msgpack_zone_clear(z);
+			if (failed || reject_user(p, j, i, z) < 0) {
+				failed = 1;
+				break;
+			}
+			nrej++;
+		}
+		if (z)
+			msgpack_zone_free(z);
+	}
+	free(mark);
+	ins_resp_free(&r);
+	if (failed) {
+		/* a refusal could not be recorded: the batch stays unacknowledged */
+		j->state = J_WAIT;
+		return;
+	}
 	uint64_t ok = b->n - nrej;
 	p->st->delivered += ok;
+	p->users_answered += b->n;
+	p->users_refused += nrej;
+	p->any_ok = 1;
 	journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial", resp->status, ok,
 		nrej, NULL, NULL);
-	ins_resp_free(&r);
-	acked(p, j);
+	if (!ratio_trips(p, j))
+		acked(p, j);
+	/* Insider took a request: the one-user 400s held so far were about their users */
+	release_held(p);
 }
 
-/* a 400 for the whole request: cut it in two, or reject its one user */
+/* a one-user 400 becomes that user's reject */
+static int
+reject_held(struct push *p, struct job *j)
+{
+	msgpack_zone *z = msgpack_zone_new(4096);
+	char m[400];
+	snprintf(m, sizeof m, "Insider refused the request holding only this user (HTTP %ld): %s",
+		j->held_status, j->held_msg[0] ? j->held_msg : "(no message)");
+	if (!z || reject_reason(p, "", "http-400", m) < 0) {
+		if (z)
+			msgpack_zone_free(z);
+		fatal(p, XIT_TEMPFAIL, "out of memory");
+		return -1;
+	}
+	j->state = J_WAIT; /* no longer held (unacknowledged until acked below) */
+	p->nheld--;
+	int r = reject_user(p, j, 0, z);
+	msgpack_zone_free(z);
+	if (r < 0)
+		return -1;
+	p->users_answered++;
+	p->users_refused++;
+	journal(p, j, "rejected", j->held_status, 0, 1, j->held_msg, NULL);
+	if (!ratio_trips(p, j))
+		acked(p, j);
+	return 0;
+}
+
+/* the held one-user 400s are about their users: each becomes a reject */
+static void
+release_held(struct push *p)
+{
+	struct job *j = p->head;
+	while (j && p->nheld > 0 && !p->fatal_status) {
+		struct job *next = j->next;
+		if (j->state == J_HELD && reject_held(p, j) < 0)
+			return;
+		j = next;
+	}
+}
+
+/* Held one-user 400s, all with the same message and no 2xx in between: ACCOUNT_N of them, or
+ * (at the end) two or more in a run where Insider took nothing, mean the refusal is about the
+ * account or the request, not about the users: stop with 78 and Insider's message, no user
+ * written as a reject (docs/delivery.md, "a 400 for one user"). */
+#define ACCOUNT_N 5
+static int
+held_alike(struct push *p, const char **msg)
+{
+	size_t n = 0;
+	const char *first = NULL;
+	for (struct job *j = p->head; j; j = j->next) {
+		if (j->state != J_HELD)
+			continue;
+		if (!first)
+			first = j->held_msg;
+		else if (strcmp(first, j->held_msg) != 0)
+			return -1; /* they differ: about the users */
+		n++;
+	}
+	*msg = first;
+	return (int)n;
+}
+
+static void
+account_refusal(struct push *p, int n, const char *msg)
+{
+	fatal(p, XIT_CONFIG,
+		"Insider refused %d single-user requests in a row alike (HTTP 400: %s): not about a user but about the account or the request (identity settings, partner, endpoint); nothing further is sent, no user is rejected for it",
+		n, msg && *msg ? msg : "(no message)");
+}
+
+static void
+hold_400(struct push *p, struct job *j, long status, const char *msg)
+{
+	snprintf(j->held_msg, sizeof j->held_msg, "%s", msg);
+	j->held_status = status;
+	j->state = J_HELD;
+	p->nheld++;
+	const char *m;
+	int n = held_alike(p, &m);
+	if (n < 0)
+		release_held(p);
+	else if (n >= ACCOUNT_N)
+		account_refusal(p, n, m);
+}
+
+/* nothing but held jobs is left and no input will come: decide them */
+static void
+settle_held(struct push *p)
+{
+	const char *m;
+	int n = held_alike(p, &m);
+	if (n >= 2 && !p->any_ok)
+		account_refusal(p, n, m);
+	else
+		release_held(p);
+}
+
+/* a 400 for the whole request: cut it in two, or hold its one user */
 static void
 handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 {
 	char msg[320];
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	if (strstr(msg, "Partner is invalid") || strstr(msg, "artner token")) {
 		fatal(p, XIT_NOPERM, "Insider refused the partner name (HTTP %ld: %s); nothing further is sent",
 			resp->status, msg);
+		j->state = J_WAIT;
 		return;
 	}
 	if (j->b.n <= 1) {
-		msgpack_zone *z = msgpack_zone_new(4096);
-		j->state = J_WAIT; /* unless the refusal is recorded below */
-		if (!z || rej_add(p->rej, "", "http-400", "Insider refused the request holding only this user (HTTP %ld): %s",
-			resp->status, msg[0] ? msg : "(no message)") < 0) {
-			fatal(p, XIT_TEMPFAIL, "out of memory");
-		} else if (j->b.n == 1 && reject_user(p, j, 0, z) == 0) {
-			journal(p, j, "rejected", resp->status, 0, 1, msg, NULL);
-			acked(p, j);
+		if (j->b.n == 0) {
+			j->state = J_WAIT;
+			return;
 		}
-		if (z)
-			msgpack_zone_free(z);
+		hold_400(p, j, resp->status, msg);
 		return;
 	}
 	struct job *lo = calloc(1, sizeof *lo), *hi = calloc(1, sizeof *hi);
@@ -801,6 +1046,7 @@ handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 		free(lo);
 		free(hi);
 		fatal(p, XIT_TEMPFAIL, "out of memory");
+		j->state = J_WAIT;
 		return;
 	}
 	lo->b.id = atomic_fetch_add(&p->next_id, 1);
@@ -853,7 +1099,7 @@ handle_done(struct push *p, struct job *j, struct http_resp *resp)
 	char why[400];
 	if (resp->curl_code != 0 || st == 0) {
 		snprintf(why, sizeof why, "%s", resp->error[0] ? resp->error : "no response");
-		ins_scrub(why, p->o->token);
+		scrub_text(&p->sc, why);
 		if (p->stopping) {
 			j->state = J_WAIT;
 			return;
@@ -870,7 +1116,7 @@ handle_done(struct push *p, struct job *j, struct http_resp *resp)
 		return;
 	}
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	snprintf(why, sizeof why, "HTTP %ld%s%s", st, msg[0] ? ": " : "", msg);
 	if (st == 401 || st == 403) {
 		fatal(p, XIT_NOPERM,
@@ -932,7 +1178,7 @@ static void
 take_batches(struct push *p)
 {
 	pthread_mutex_lock(&p->rd.mu);
-	while (p->rd.q && p->nlive < (size_t)p->o->concurrency && !p->stopping) {
+	while (p->rd.q && p->nlive - p->nheld < (size_t)p->o->concurrency && !p->stopping) {
 		struct ins_batch *b = p->rd.q;
 		p->rd.q = NULL;
 		pthread_cond_broadcast(&p->rd.cv_space);
@@ -956,6 +1202,19 @@ take_batches(struct push *p)
 	pthread_mutex_unlock(&p->rd.mu);
 }
 
+/* One user's changes reach Insider in commit order (docs/delivery.md, order): a batch is not
+ * sent while an earlier batch still in the list (not yet acknowledged: waiting, in flight,
+ * held, retrying, or split into parts) holds one of its users (a shared identifier value).
+ * The list is in input order, and a split's halves take their parent's place. */
+static int
+waits_for_earlier(struct push *p, const struct job *j)
+{
+	for (const struct job *k = p->head; k && k != j; k = k->next)
+		if (ins_batch_conflicts(&k->b, &j->b))
+			return 1;
+	return 0;
+}
+
 /* sends what may go now; returns the microseconds until something may go (or 100 ms) */
 static int64_t
 dispatch(struct push *p)
@@ -975,6 +1234,12 @@ dispatch(struct push *p)
 			if (p->pause_until - now < wake)
 				wake = p->pause_until - now;
 			break;
+		}
+		if (j->checked_gen == p->gen && p->gen != 0)
+			continue; /* still behind the same earlier batch */
+		if (waits_for_earlier(p, j)) {
+			j->checked_gen = p->gen;
+			continue;
 		}
 		int64_t w = ins_rate_take(&p->rate, now);
 		if (w > 0) {
@@ -1018,11 +1283,21 @@ reader_stop(struct push *p)
 		pthread_cancel(p->rd.th);
 	pthread_join(p->rd.th, NULL);
 	p->rd.started = 0;
+}
+
+static void
+reader_free_left(struct push *p)
+{
 	if (p->rd.q) {
 		ins_batch_free(p->rd.q);
 		free(p->rd.q);
 		p->rd.q = NULL;
 	}
+	for (int k = 0; k < p->rd.nkept; k++) {
+		ins_batch_free(p->rd.kept[k]);
+		free(p->rd.kept[k]);
+	}
+	p->rd.nkept = 0;
 }
 
 static int
@@ -1117,10 +1392,14 @@ run_live(struct push *p)
 			break;
 		if (!p->stopping && rdone && !queued && p->nlive == 0)
 			break;
+		if (!p->stopping && rdone && !queued && p->nheld > 0 && p->nlive == p->nheld) {
+			settle_held(p);
+			continue;
+		}
 		/* wake up soon when the reader may hand a batch over: while requests are in
 		 * flight by polling every 2 ms (curl's wait cannot see the reader), otherwise on
 		 * the reader's signal */
-		int want_input = !rdone && p->nlive < (size_t)p->o->concurrency;
+		int want_input = !rdone && p->nlive - p->nheld < (size_t)p->o->concurrency;
 		if (want_input && queued)
 			wake = 0;
 		else if (want_input && p->sending > 0 && wake > 2000)
@@ -1164,6 +1443,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	p->o = o;
 	p->st = st;
 	p->jfd = -1;
+	scrub_add(&p->sc, o->token);
 	p->maxv_taken = INS_NO_VERSION;
 	atomic_store(&p->next_id, 1);
 	p->t0 = p->last_progress = p->last_status = mono_us();
@@ -1240,9 +1520,28 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 		run_live(p);
 	/* what was not sent or not answered: journal it, it stays unacknowledged */
 	for (struct job *j = p->head; j; j = j->next)
-		journal(p, j, j->sent ? "unacknowledged" : "unsent", j->last_status ? j->last_status : -1,
-			0, 0, NULL, NULL);
+		if (j->state != J_TRIPPED)
+			journal(p, j, j->sent ? "unacknowledged" : "unsent",
+				j->last_status ? j->last_status : -1, 0, 0, NULL, NULL);
 	reader_stop(p);
+	/* and the batches read but never handed over */
+	struct job tmp;
+	memset(&tmp, 0, sizeof tmp);
+	if (p->rd.q) {
+		tmp.b = *p->rd.q;
+		journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
+		ins_batch_free(p->rd.q);
+		free(p->rd.q);
+		p->rd.q = NULL;
+	}
+	for (int k = 0; k < p->rd.nkept; k++) {
+		tmp.b = *p->rd.kept[k];
+		if (!o->dry_run)
+			journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
+		ins_batch_free(p->rd.kept[k]);
+		free(p->rd.kept[k]);
+	}
+	p->rd.nkept = 0;
 	stats_update(p);
 	p->progress_dirty = 1;
 	progress_write(p, 1);
@@ -1251,12 +1550,13 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 		ret = -1;
 	} else if (p->rd.status) {
 		err_set(e, p->rd.status, "%s", p->rd.msg);
-		ins_scrub(e->msg, o->token);
+		scrub_text(&p->sc, e->msg);
 		ret = -1;
 	}
 out:
 	if (p->rd.started)
 		reader_stop(p);
+	reader_free_left(p);
 	while (p->head) {
 		struct job *j = p->head;
 		list_remove(p, j);

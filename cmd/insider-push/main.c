@@ -22,7 +22,7 @@ static const char USAGE[] =
 	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
 	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--rejects FILE]\n"
 	"       [--journal FILE] [--progress FILE] [--max-attempts N] [--retry-time SECONDS]\n"
-	"       [--backoff MS] [--timeout SECONDS] [FILE]\n"
+	"       [--backoff MS] [--timeout SECONDS] [--max-reject-ratio R] [FILE]\n"
 	"       insider-push --reconcile [--sample N] [--exclude FILE] [--rate N] [FILE]\n"
 	"       insider-push --verify\n"
 	"       insider-push --fetch-schema";
@@ -45,6 +45,8 @@ static const char HELP[] =
 	"      --retry-time S     retry waits per request end within S seconds (default 300)\n"
 	"      --backoff MS       first retry wait ceiling, doubled per attempt (default 500)\n"
 	"      --timeout S        one request's time limit (default 120)\n"
+	"      --max-reject-ratio R  stop (78) when Insider refuses more than R (0 to 1) of the\n"
+	"                         users answered (once 100 are, or at the end of the input)\n"
 	"      --verify           check the credentials with a read-only call, send nothing\n"
 	"      --reconcile        read a sample of the users in FILE (what was sent) back from\n"
 	"                         Insider's profiles and compare; one NDJSON line per user\n"
@@ -207,7 +209,8 @@ main(int argc, char **argv)
 {
 	err_init("insider-push", argv);
 	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
-		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA, O_RECONCILE, O_SAMPLE, O_EXCLUDE };
+		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA, O_RATIO, O_RECONCILE, O_SAMPLE,
+		O_EXCLUDE };
 	static const struct option lo[] = {
 		{ "dry-run", no_argument, 0, 'n' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -224,6 +227,7 @@ main(int argc, char **argv)
 		{ "retry-time", required_argument, 0, O_RTIME },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "backoff", required_argument, 0, O_BACKOFF },
+		{ "max-reject-ratio", required_argument, 0, O_RATIO },
 		{ "verify", no_argument, 0, O_VERIFY },
 		{ "fetch-schema", no_argument, 0, O_SCHEMA },
 		{ "reconcile", no_argument, 0, O_RECONCILE },
@@ -253,6 +257,18 @@ main(int argc, char **argv)
 		case O_RTIME: o.retry_time_ms = num_arg("--retry-time", optarg, 0, 86400) * 1000; break;
 		case O_TIMEOUT: o.timeout_ms = num_arg("--timeout", optarg, 1, 3600) * 1000; break;
 		case O_BACKOFF: o.backoff_base_ms = num_arg("--backoff", optarg, 1, 60000); break;
+		case O_RATIO: {
+			char *end;
+			errno = 0;
+			o.max_reject_ratio = strtod(optarg, &end);
+			if (errno || end == optarg || *end
+			    || !(o.max_reject_ratio >= 0 && o.max_reject_ratio <= 1)) {
+				fprintf(stderr, "%s: --max-reject-ratio: must be a number from 0 to 1: %s\n",
+					PROG, optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		}
 		case O_VERIFY: verify = 1; break;
 		case O_SCHEMA: schema = 1; break;
 		case O_RECONCILE: rc.on = 1; break;

@@ -551,6 +551,7 @@ class Emu(OpsEmu):
         if args.now and self.now_fixed is None:
             raise ValueError("--now: not an RFC 3339 time: %s" % args.now)
         self.lock = threading.Lock()
+        self.applied_cv = threading.Condition(self.lock)   # an upsert was applied
         self.logf = open(args.log, "a", encoding="utf-8") if args.log else None
         self.rate = float(args.rate_per_minute)
         self.burst = float(args.burst if args.burst else max(1, args.rate_per_minute))
@@ -560,6 +561,7 @@ class Emu(OpsEmu):
     def reset(self):
         with self.lock:
             self.faults = []
+            self.applied = 0            # upsert requests applied (answered 200) so far
             self.profiles = {}          # pid -> profile dict
             self.index = {}             # (kind, value) -> pid
             self.next_pid = 1
@@ -629,6 +631,14 @@ class Emu(OpsEmu):
                         self.st["faults_fired"] += 1
                     return dict(f)
         return None
+
+    def hold(self, seconds):
+        """kind "hold": this request waits until a later upsert has been applied, or seconds
+        pass: concurrent requests are then applied in the reverse of their arrival order."""
+        with self.applied_cv:
+            start = self.applied
+            self.applied_cv.wait_for(lambda: self.applied > start, timeout=seconds)
+            return self.applied > start
 
     def drop(self, req, user, path, reason):
         with self.lock:
@@ -1044,7 +1054,7 @@ HTML_ERR = ("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h
             "</center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-           429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+           429: "Too Many Requests", 204: "No Content", 500: "Internal Server Error", 502: "Bad Gateway",
            503: "Service Unavailable", 504: "Gateway Timeout", 520: "Unknown Error"}
 
 
@@ -1207,6 +1217,8 @@ class Handler(OpsHandler, BaseHTTPRequestHandler):
                 return
             if kind == "slow":
                 time.sleep(float(f.get("seconds", 1)))
+            elif kind == "hold":
+                info["overtaken"] = emu.hold(float(f.get("seconds", 2)))
             else:
                 return self.send_fault(f)
         # Headers (ref §1.1, §8.1).
@@ -1248,6 +1260,11 @@ class Handler(OpsHandler, BaseHTTPRequestHandler):
         if len(users) > MAX_USERS:
             return self.send_raw(400, B_TOO_MANY)
         bf = emu.batch_fault(path, users)
+        if bf and bf.get("kind") == "hold":
+            info["overtaken"] = emu.hold(float(bf.get("seconds", 2)))
+            bf = emu.batch_fault(path, users)   # a fault queued after the hold applies next
+        if bf and bf.get("kind") == "hold":
+            bf = None
         if bf:
             info["fault"] = {k: v for k, v in bf.items() if k != "body"}
             return self.send_fault(bf)
@@ -1283,6 +1300,8 @@ class Handler(OpsHandler, BaseHTTPRequestHandler):
                 if nu > st["max_users_in_request"]:
                     st["max_users_in_request"] = nu
                 self.count_seen(keys)
+                emu.applied += 1
+                emu.applied_cv.notify_all()
             return self.send_raw(200, {"data": {"successful": {"count": nu} if nu else {},
                                                 "fail": {}}})
         errs = Errs()
@@ -1301,6 +1320,8 @@ class Handler(OpsHandler, BaseHTTPRequestHandler):
             for i, u in enumerate(users):
                 if valid[i] and not emu.lose_upsert(reqno, i, u):
                     ap.apply(i, u)
+            emu.applied += 1
+            emu.applied_cv.notify_all()
         fail = {}
         if nbad:
             fail = {"count": nbad, "errors": dict(sorted(errs.d.items()))}
@@ -1360,8 +1381,12 @@ class Handler(OpsHandler, BaseHTTPRequestHandler):
                     f["count"] = int(f.get("count", 1))
                 elif "count" in f:
                     f["count"] = int(f["count"])
-                if f.get("kind") not in (None, "drop", "slow"):
-                    raise ValueError("kind must be drop or slow")
+                if f.get("kind") not in (None, "drop", "slow", "hold"):
+                    raise ValueError("kind must be drop, slow or hold")
+                if f.get("kind") == "drop" and "when_user_has" in f:
+                    raise ValueError("kind drop takes no when_user_has")
+                if f.get("kind") == "slow" and "when_user_has" in f:
+                    raise ValueError("kind slow takes no when_user_has")
                 if f.get("kind") is None:
                     f["status"] = int(f.get("status", 500))
             except (ValueError, TypeError) as ex:
