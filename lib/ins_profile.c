@@ -11,6 +11,7 @@
 #include "ins_push.h"
 #include "ins_resp.h"
 #include "rec.h"
+#include "scrub.h"
 #include "val_fmt.h"
 
 /* one attribute as sent last: name, custom or not, value as JSON text */
@@ -383,6 +384,7 @@ struct rc_ctx {
 	int sent_any;
 	struct buf req, line;
 	msgpack_zone *z;
+	struct scrub sc;        /* the token, out of every text from the service */
 };
 
 /* "attributes.name" / "attributes.custom.tier" difference, or an event's */
@@ -575,14 +577,14 @@ check_user(struct rc_ctx *c, const struct rc_user *u, struct ins_rc_stats *st, s
 	struct http_resp resp = HTTP_RESP_INIT;
 	pace(c);
 	if (http_do_retry(c->cl, &req, &rp, &resp, e) < 0) {
-		ins_scrub(e->msg, c->o->conn.token);
+		scrub_text(&c->sc, e->msg);
 		http_resp_free(&resp);
 		return -1;
 	}
 	int ret = 0, res = 2;
 	char msg[320];
 	ins_resp_message(resp.body, resp.len, msg, sizeof msg);
-	ins_scrub(msg, c->o->conn.token);
+	scrub_text(&c->sc, msg);
 	buf_reset(&c->line);
 	msgpack_zone_clear(c->z);
 	if (resp.status == 200) {
@@ -618,6 +620,7 @@ check_user(struct rc_ctx *c, const struct rc_user *u, struct ins_rc_stats *st, s
 		st->differing++;
 	else
 		st->missing++;
+	scrub_text(&c->sc, c->line.p); /* Insider's values are in it */
 	if (c->o->line && c->o->line(c->o->arg, c->line.p, c->line.len) < 0)
 		return err_set(e, XIT_TEMPFAIL, "cannot write the report:");
 	return 0;
@@ -642,6 +645,7 @@ ins_reconcile(const struct ins_rc_opts *o, struct ins_rc_stats *st, struct err *
 	c.now = o->now ? o->now : (int64_t)time(NULL);
 	double rate = o->rate > 0 ? o->rate : INS_RC_RATE;
 	c.gap_ms = (long)(60000.0 / rate);
+	scrub_add(&c.sc, o->conn.token);
 	if (ins_check_partner(o->conn.partner, e) < 0 || ins_check_token(o->conn.token, e) < 0
 	    || ins_endpoint(o->conn.base_url, INS_PROFILE_PATH, c.url, sizeof c.url, e) < 0)
 		return -1;
