@@ -48,6 +48,9 @@ enum val_rule {
 	VR_CUSTOM_PARAM_UNKNOWN,
 	VR_CUSTOM_PARAM_TYPE,
 	VR_NULL_VALUE,
+	VR_CLEAR,            /* _clear: not a list of attribute names (issue 13) */
+	VR_CLEAR_IDENTIFIER, /* _clear names an identifier of the user */
+	VR_DELETE,           /* _delete: neither profile nor attributes */
 	VR__N
 };
 const char *val_rule_name(int rule);

@@ -8,10 +8,12 @@
 #include <unistd.h>
 #include "err.h"
 #include "map_core.h"
+#include "map_step.h"
 #include "map_suggest.h"
 #include "rec.h"
 
-#define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
+#define USAGE "row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]\n" \
+	"       [--deletes ignore|profile|attributes] -m MAPPING\n" \
 	"       row-map --check -m MAPPING\n" \
 	"       row-map --suggest [FILE]"
 #define HELP \
@@ -20,6 +22,11 @@
 	"  -M, --msgpack       write MessagePack (also DBXI_WIRE=msgpack); JSON by default\n" \
 	"  -r, --rejects FILE  append rejected records with their reasons to FILE (NDJSON);\n" \
 	"                      without it each reason goes to standard error\n" \
+	"      --nulls clear   an attribute null in an update_postimage row is named in the\n" \
+	"                      record's _clear, to be cleared in Insider (default: skip)\n" \
+	"      --deletes MODE  a delete row becomes _delete: profile (the profile is deleted)\n" \
+	"                      or attributes (every mapped attribute in _clear); default\n" \
+	"                      ignore: delete rows are rejected\n" \
 	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
 	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
@@ -82,10 +89,13 @@ main(int argc, char **argv)
 		{"check", no_argument, NULL, 'c'},
 		{"suggest", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
+		{"nulls", required_argument, NULL, 'N'},
+		{"deletes", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *mapping = NULL, *rejects = NULL;
-	int msgpack = 0, check = 0, sugg = 0, c;
+	int msgpack = 0, check = 0, sugg = 0, c, nulls_clear = 0, deletes = MAP_DELETES_IGNORE,
+		step = 0;
 	struct err e = ERR_INIT;
 
 	err_init("row-map", argv);
@@ -97,6 +107,26 @@ main(int argc, char **argv)
 		case 'r': rejects = optarg; break;
 		case 'c': check = 1; break;
 		case 's': sugg = 1; break;
+		case 'N':
+			step = 1;
+			if (strcmp(optarg, "clear") == 0)
+				nulls_clear = 1;
+			else if (strcmp(optarg, "skip") != 0) {
+				err_warn("--nulls takes skip or clear, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		case 'D':
+			step = 1;
+			if (strcmp(optarg, "profile") == 0)
+				deletes = MAP_DELETES_PROFILE;
+			else if (strcmp(optarg, "attributes") == 0)
+				deletes = MAP_DELETES_ATTRIBUTES;
+			else if (strcmp(optarg, "ignore") != 0) {
+				err_warn("--deletes takes ignore, profile or attributes, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
 		case 'h':
 			printf("usage: %s\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -105,7 +135,7 @@ main(int argc, char **argv)
 			err_usage(USAGE, XIT_USAGE);
 		}
 	if (sugg) {
-		if (check || mapping || rejects || msgpack || argc - optind > 1) {
+		if (check || mapping || rejects || msgpack || step || argc - optind > 1) {
 			err_warn("--suggest takes only an optional FILE");
 			err_usage(USAGE, XIT_USAGE);
 		}
@@ -121,7 +151,7 @@ main(int argc, char **argv)
 		err_warn("a mapping is needed: -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (check && (rejects || msgpack)) {
+	if (check && (rejects || msgpack || step)) {
 		err_warn("--check takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
@@ -138,6 +168,7 @@ main(int argc, char **argv)
 		err_close_stdout();
 		return 0;
 	}
+	map_set_step(m, nulls_clear, deletes);
 	uint64_t mapped = 0, rejected = 0;
 	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
 	map_free(m);
