@@ -90,11 +90,10 @@ ins_batch_free(struct ins_batch *b)
 	buf_free(&b->meta);
 	free(b->u);
 	free(b->ids);
-	free(b->sorted);
 	free(b->set);
 	b->u = NULL;
-	b->ids = b->sorted = b->set = NULL;
-	b->n = b->cap = b->nids = b->idscap = b->nsorted = b->setcap = b->setn = 0;
+	b->ids = b->set = NULL;
+	b->n = b->cap = b->nids = b->idscap = b->setcap = b->setn = 0;
 }
 
 /* ---- identity: hashes of identifier values ---- */
@@ -254,25 +253,17 @@ note_ids(struct ins_batch *b, const struct ins_user *u)
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 int
 ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b)
 {
-	size_t i = 0, j = 0;
-	while (i < a->nsorted && j < b->nsorted) {
-		if (a->sorted[i] == b->sorted[j])
-			return 1;
-		if (a->sorted[i] < b->sorted[j])
-			i++;
-		else
-			j++;
+	if (a->nids > b->nids) { /* probe the larger set with the smaller list */
+		const struct ins_batch *t = a;
+		a = b;
+		b = t;
 	}
+	for (size_t i = 0; i < a->nids; i++)
+		if (set_has(b, a->ids[i]))
+			return 1;
 	return 0;
 }
 
@@ -464,27 +455,6 @@ ins_batch_finish(struct ins_batch *b, struct err *e)
 		return 0;
 	if (buf_add(&b->body, CLOSE, sizeof CLOSE - 1) < 0)
 		return nomem(e);
-	free(b->sorted);
-	b->sorted = NULL;
-	b->nsorted = 0;
-	if (b->nids) {
-		b->sorted = malloc(b->nids * sizeof *b->sorted);
-		if (!b->sorted) {
-			b->body.len -= sizeof CLOSE - 1;
-			b->body.p[b->body.len] = 0;
-			return nomem(e);
-		}
-		memcpy(b->sorted, b->ids, b->nids * sizeof *b->sorted);
-		qsort(b->sorted, b->nids, sizeof *b->sorted, cmp_u64);
-		size_t w = 0;
-		for (size_t i = 0; i < b->nids; i++)
-			if (w == 0 || b->sorted[w - 1] != b->sorted[i])
-				b->sorted[w++] = b->sorted[i];
-		b->nsorted = w;
-	}
-	free(b->set);
-	b->set = NULL;
-	b->setcap = b->setn = 0;
 	b->finished = 1;
 	return 0;
 }

@@ -864,9 +864,11 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 			j->state = J_WAIT;
 			return;
 		}
-		warnf(p, "batch %llu: %s: not counted as delivered, sent again",
-			(unsigned long long)b->id, why);
+		uint64_t id = b->id;
 		schedule_retry(p, j, resp, why);
+		if (!p->fatal_status)
+			warnf(p, "batch %llu: %s: not counted as delivered, sent again",
+				(unsigned long long)id, why);
 		return;
 	}
 	int failed = 0;
@@ -1378,6 +1380,22 @@ run_dry(struct push *p)
 	return 0;
 }
 
+/* Nothing can move but the held one-user 400s: nothing in flight, every batch waiting to be
+ * sent is behind an earlier batch of one of its users (a held one, directly or not), and no
+ * more input can be taken (the input is done, or the batches alive fill --concurrency). */
+static int
+stalled_on_held(struct push *p, int rdone, int queued)
+{
+	if (p->nheld == 0 || p->sending > 0)
+		return 0;
+	if (!(rdone && !queued) && p->nlive - p->nheld < (size_t)p->o->concurrency)
+		return 0;
+	for (struct job *j = p->head; j; j = j->next)
+		if (j->state == J_WAIT && !waits_for_earlier(p, j))
+			return 0;
+	return 1;
+}
+
 static int
 run_live(struct push *p)
 {
@@ -1392,7 +1410,7 @@ run_live(struct push *p)
 			break;
 		if (!p->stopping && rdone && !queued && p->nlive == 0)
 			break;
-		if (!p->stopping && rdone && !queued && p->nheld > 0 && p->nlive == p->nheld) {
+		if (!p->stopping && stalled_on_held(p, rdone, queued)) {
 			settle_held(p);
 			continue;
 		}
@@ -1536,8 +1554,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	}
 	for (int k = 0; k < p->rd.nkept; k++) {
 		tmp.b = *p->rd.kept[k];
-		if (!o->dry_run)
-			journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
+		journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
 		ins_batch_free(p->rd.kept[k]);
 		free(p->rd.kept[k]);
 	}

@@ -4,7 +4,7 @@
 # applies concurrent requests in the reverse of their arrival order.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 17
+plan 21
 emu_start
 # ages: the stored age of each user, by uuid or email
 ages() {
@@ -74,4 +74,16 @@ is "#10.7 two requests: the batch closed before the second record of a" "$(emu_s
 is "#10.7 batches of 2 users each" "$(grep -o '"users":[0-9]*' j.ndjson | tr '\n' ' ')" '"users":2 "users":2 '
 is "#10.7 final ages" "$(ages)" "a=2 x=3 y=4"
 check_err "#10.7 summary" "4 users delivered, 0 rejected by Insider, 2 requests"
+# a user's change held behind its own earlier one-user 400: the 400 is settled (a reject),
+# then the later change goes (no deadlock)
+emu_reset
+cat >in5.ndjson <<'X'
+{"identifiers":{"uuid":"a","email":"bad@x.com"},"attributes":{"age":1},"_commit_version":1}
+{"identifiers":{"uuid":"a"},"attributes":{"age":2},"_commit_version":2}
+X
+emu_fault '{"status":400,"when_user_has":"bad@x.com"}'
+check "#10.7 later change behind a held one-user 400" 0 timeout 60 insider-push -b 1 -c 4 --rejects r5.ndjson in5.ndjson
+is "#10.7 the first change rejected" "$(python3 -c 'import json; print([json.loads(l)["record_number"] for l in open("r5.ndjson")])')" "[1]"
+is "#10.7 the second delivered" "$(ages)" "a=2"
+check_err "#10.7 counted" "1 users delivered, 1 rejected by Insider, 2 requests"
 done_testing

@@ -154,6 +154,48 @@ main(void)
 			sent++;
 	ok(sent >= 24990 && sent <= 25004, "25,000 a minute: %d in 60 s", sent);
 
+	/* #10.7 identity: users sharing any identifier value are one user */
+	{
+		struct ins_batch a, b2, lo, hi;
+		struct err e = ERR_INIT;
+		ins_batch_init(&a, 1, 0, &e);
+		ok(add(&a, "{\"identifiers\":{\"email\":\"e@x\",\"uuid\":\"u1\"}}", 1, 0) == 0
+			&& !a.dup_last, "#10.7 first user: no duplicate");
+		ok(add(&a, "{\"identifiers\":{\"custom\":{\"crm\":\"c9\"}},\"insider_id\":\"i7\"}", 2, 0) == 0
+			&& !a.dup_last, "#10.7 another user: custom identifier and insider_id");
+		ok(add(&a, "{\"identifiers\":{\"phone_number\":\"+905551112233\",\"uuid\":\"u1\"}}", 3, 0) == 0
+			&& a.dup_last, "#10.7 one shared value (uuid) makes the same user");
+		ins_batch_drop_last(&a);
+		ok(add(&a, "{\"identifiers\":{\"uuid\":\"u2\"}}", 3, 0) == 0 && !a.dup_last,
+			"#10.7 after drop_last the dropped user's values are gone");
+		ok(add(&a, "{\"insider_id\":\"i7\"}", 4, 0) == 0 && a.dup_last,
+			"#10.7 insider_id shared");
+		ins_batch_drop_last(&a);
+		ok(add(&a, "{\"identifiers\":{\"uuid\":12345}}", 4, 0) == 0 && !a.dup_last,
+			"#10.7 a number identifier");
+		ins_batch_finish(&a, &e);
+		ins_batch_init(&b2, 2, 0, &e);
+		add(&b2, "{\"identifiers\":{\"email\":\"other@x\"}}", 5, 0);
+		add(&b2, "{\"identifiers\":{\"uuid\":\"12345\"}}", 6, 0);
+		ins_batch_finish(&b2, &e);
+		ok(ins_batch_conflicts(&a, &b2) && ins_batch_conflicts(&b2, &a),
+			"#10.7 batches sharing a value (12345 and \"12345\") conflict");
+		ok(ins_batch_split(&a, &lo, &hi, &e) == 0, "split");
+		ok(ins_batch_conflicts(&lo, &b2) == 0 && ins_batch_conflicts(&hi, &b2) == 1,
+			"#10.7 the halves of a split keep their users' values");
+		struct ins_batch c;
+		ins_batch_init(&c, 3, 0, &e);
+		add(&c, "{\"identifiers\":{\"email\":\"nobody@x\"}}", 7, 0);
+		ins_batch_finish(&c, &e);
+		ok(!ins_batch_conflicts(&a, &c) && !ins_batch_conflicts(&c, &b2),
+			"#10.7 no shared value: no conflict");
+		ins_batch_free(&a);
+		ins_batch_free(&b2);
+		ins_batch_free(&lo);
+		ins_batch_free(&hi);
+		ins_batch_free(&c);
+	}
+
 	msgpack_zone_free(Z);
 	return tap_done();
 }
