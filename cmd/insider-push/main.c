@@ -414,6 +414,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
 			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
 			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);
+		if (st.cleared || st.deleted)
+			fprintf(stderr, "%s: %llu users' attributes cleared, %llu profiles deleted\n", PROG,
+				(unsigned long long)st.cleared, (unsigned long long)st.deleted);
 	}
 	if (r < 0) {
 		fflush(stdout);
