@@ -3,7 +3,7 @@
 # a lost upsert is named).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 14
+plan 33
 SYNC_EXTRA=RECONCILE_SAMPLE=50
 sync_start
 
@@ -33,4 +33,48 @@ printf '%s\n' '[1,[{"email":"late@example.com","custom":{"customer_id":"10"}}]]'
 same want got; ok $? "#13.3 summary.json names the missing user"
 check "#13.3 --reconcile on demand names the user" 65 dbx-insider-sync --reconcile "$CONF"
 grep -q '"result":"missing","identifiers":{"email":"late@example.com",' out; ok $? "#13.3 on demand: the lost user is missing"
+
+# --- NULLS: linus's phone becomes NULL (version 4); the default keeps Insider's value
+TBL=$T/w/tables/main.shop.orders.json
+v2=$(jq -c '.commits[2].update[0].after' "$TBL")
+v4=$(printf '%s' "$v2" | jq -c '.phone = null')
+dbx_post /_emu/commit "{\"table\":\"main.shop.orders\",\"commit\":{\"version\":4,\"operation\":\"MERGE\",\"update\":[{\"before\":$v2,\"after\":$v4}]}}"
+linus() { ins_get /_emu/users | jq -c '.users[] | select(.identifiers.email == "linus@example.com") | [.attributes.phone_number, .attributes.custom.tier]'; }
+check "#13.1 NULLS unset: the run" 0 dbx-insider-sync "$CONF"
+linus >got; printf '%s\n' '["+358401234567","gold"]' >want
+same want got; ok $? "#13.1 NULLS unset (skip): the NULLed phone stays in Insider's profile"
+# version 5: the tier becomes NULL too, now with NULLS=clear
+v5=$(printf '%s' "$v4" | jq -c '.loyalty_tier = null')
+dbx_post /_emu/commit "{\"table\":\"main.shop.orders\",\"commit\":{\"version\":5,\"operation\":\"MERGE\",\"update\":[{\"before\":$v4,\"after\":$v5}]}}"
+printf 'NULLS=clear\n' >>"$CONF"
+check "#13.1 NULLS=clear: the run" 0 dbx-insider-sync "$CONF"
+linus >got; printf '%s\n' '[null,null]' >want
+same want got; ok $? "#13.1 NULLS=clear: the NULLed phone and tier disappear from the profile"
+ins_get /_emu/users | jq -r '.users[] | select(.identifiers.email == "linus@example.com") | .attributes.name' >got
+printf 'Linus\n' >want; same want got; ok $? "#13.1 NULLS=clear: the other attributes stay"
+grep -q '"op":"attribute-delete","request":{"users":\[{"identifiers":{"email":"linus@example.com","custom":{"customer_id":"3"}},"whole":\["phone_number"\],"custom":{"whole":\["tier"\]}}\]}' "$(last_run)/journal.ndjson"
+ok $? "#13.1 the clear is journaled with its request"
+[ "$(state_version)" = 5 ]; ok $? "#13.1 checkpoint at version 5"
+
+# --- DELETES=profile: a delete of linus's row (version 6) is 1 deletion in 1 row: over 1%
+printf 'DELETES=profile\n' >>"$CONF"
+dbx_post /_emu/commit "{\"table\":\"main.shop.orders\",\"commit\":{\"version\":6,\"operation\":\"DELETE\",\"delete\":[$v5]}}"
+n1=$(ins_get /_emu/stats | jq .requests)
+check "#13.2 the ratio guard stops a mass delete: 78" 78 dbx-insider-sync "$CONF"
+check_err "#13.2 the guard says why" "1 deletions in 1 rows exceed MAX_DELETE_RATIO=0.01 (at most 0): nothing was sent, nothing deleted"
+[ "$(ins_get /_emu/stats | jq .requests)" = "$n1" ]; ok $? "#13.2 nothing was sent to Insider"
+[ "$(state_version)" = 5 ]; ok $? "#13.2 the checkpoint did not move"
+jq -c . "$(last_run)/deletions.ndjson" >got
+printf '%s\n' '{"identifiers":{"email":"linus@example.com","custom":{"customer_id":"3"}},"_delete":"profile","_commit_version":6}' >want
+same want got; ok $? "#13.2 the deletions are listed"
+printf 'MAX_DELETE_RATIO=1\n' >>"$CONF"
+check "#13.2 --dry-run lists the deletion" 0 dbx-insider-sync --dry-run "$CONF"
+check_err "#13.2 dry run: counted" "1 deletions (profile) in 1 rows, within MAX_DELETE_RATIO=1"
+[ "$(ins_get /_emu/stats | jq .profiles_deleted)" = 0 ]; ok $? "#13.2 dry run deleted nothing"
+check "#13.2 DELETES=profile within the ratio" 0 dbx-insider-sync "$CONF"
+ins_get /_emu/users | jq '[.users[] | select(.identifiers.email == "linus@example.com")] | length' >got
+printf '0\n' >want; same want got; ok $? "#13.2 the profile is deleted"
+grep -q '"status":"deleted","time":"[^"]*","http":200,.*"first_version":6,.*"op":"profile-delete","request":{"identifiers":{"email":"linus@example.com","custom":{"customer_id":"3"}}}' "$(last_run)/journal.ndjson"
+ok $? "#13.2 the deletion is journaled: identifiers, version, result"
+[ "$(state_version)" = 6 ]; ok $? "#13.2 checkpoint at version 6"
 done_testing
