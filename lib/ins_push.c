@@ -452,7 +452,8 @@ reader_main(void *arg)
 
 /* J_HELD: a one-user request refused with a 400, not yet known to be about the user or
  * about the account (docs/delivery.md, "a 400 for one user"); J_TRIPPED: answered, but the
- * reject-ratio guard stopped the run on it: it stays unacknowledged */
+ * run stopped on it (the reject-ratio guard, or its journal line could not be written): it
+ * stays unacknowledged */
 enum { J_WAIT, J_SENDING, J_HELD, J_TRIPPED };
 
 struct job {
@@ -590,12 +591,13 @@ op_body(const struct ins_batch *b, const char **body, size_t *len)
 	}
 }
 
-static void
+/* 0, or -1 when the line could not be written (the run is then stopping with 78) */
+static int
 journal(struct push *p, const struct job *j, const char *status, long http, uint64_t delivered,
 	uint64_t rejected, const char *note, const uint64_t *children)
 {
 	if (p->jfd < 0)
-		return;
+		return p->o->journal ? -1 : 0;
 	const struct ins_batch *b = &j->b;
 	struct buf l = BUF_INIT;
 	char ts[32];
@@ -657,6 +659,7 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 		}
 	}
 	buf_free(&l);
+	return r == 0 && p->jfd >= 0 ? 0 : -1;
 }
 
 static void stats_update(struct push *p);
@@ -919,8 +922,11 @@ handle_delete_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	}
 	p->st->deleted++;
 	p->any_ok = 1;
-	journal(p, j, "deleted", resp->status, 1, 0, NULL, NULL);
-	acked(p, j);
+	/* as for upserts: without its journal line, the deletion stays unacknowledged */
+	if (journal(p, j, "deleted", resp->status, 1, 0, NULL, NULL) < 0)
+		j->state = J_TRIPPED;
+	else
+		acked(p, j);
 	release_held(p);
 }
 
@@ -1019,9 +1025,12 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	p->users_answered += b->n;
 	p->users_refused += nrej;
 	p->any_ok = 1;
-	journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial", resp->status, ok,
-		nrej, NULL, NULL);
-	if (!ratio_trips(p, j))
+	/* a batch whose journal line could not be written stays unacknowledged: the progress
+	 * never passes what the journal does not account for */
+	if (journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial",
+	    resp->status, ok, nrej, NULL, NULL) < 0)
+		j->state = J_TRIPPED;
+	else if (!ratio_trips(p, j))
 		acked(p, j);
 	/* Insider took a request: the one-user 400s held so far were about their users */
 	release_held(p);
@@ -1049,8 +1058,9 @@ reject_held(struct push *p, struct job *j)
 		return -1;
 	p->users_answered++;
 	p->users_refused++;
-	journal(p, j, "rejected", j->held_status, 0, 1, j->held_msg, NULL);
-	if (!ratio_trips(p, j))
+	if (journal(p, j, "rejected", j->held_status, 0, 1, j->held_msg, NULL) < 0)
+		j->state = J_TRIPPED;
+	else if (!ratio_trips(p, j))
 		acked(p, j);
 	return 0;
 }

@@ -4,7 +4,7 @@
 # but not sent has its journal line; --progress never replaces a file that is not regular.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 18
+plan 21
 D=$DATA/insider-push
 emu_start
 head -n 1 "$D/users.ndjson" >one.ndjson
@@ -30,6 +30,10 @@ is "#10.12 not in the reject nor stderr" "$(cat n)" "r3.ndjson:0 err:0 "
 emu_reset
 check "#10.14 --journal /dev/full: 78" 78 insider-push --journal /dev/full "$D/users.ndjson"
 check_err "#10.14 journal failure told" "journal /dev/full: cannot write"
+emu_reset
+check "#10.14 --journal /dev/full with a progress file: 78" 78 insider-push -b 2 -c 1 --journal /dev/full --progress pj.json "$D/users.ndjson"
+is "#10.14 the progress does not pass the batch whose line was not written" "$(python3 -c 'import json; print(json.load(open("pj.json"))["through_version"])')" 4
+is "#10.14 nothing further sent" "$(emu_stat requests)" 1
 
 # item 14: a batch read but not sent gets an unsent line
 emu_reset
