@@ -14,7 +14,8 @@
 #include "scrub.h"
 #include "val_fmt.h"
 
-/* one attribute as sent last: name, custom or not, value as JSON text */
+/* one attribute as sent last: name, custom or not, value as JSON text (NULL: cleared, by
+ * _clear: Insider should not hold it) */
 struct rc_attr {
 	char *name;
 	int custom;
@@ -36,6 +37,7 @@ struct rc_user {
 	size_t na, ca;
 	struct rc_event ev[INS_RC_EVENTS];
 	size_t nev, evnext;
+	int deleted;            /* the last word was _delete: "profile": no profile expected */
 };
 
 static uint64_t
@@ -136,10 +138,10 @@ nomem:
 static int
 set_attr(struct rc_user *u, const char *name, size_t nlen, int custom, const msgpack_object *v)
 {
-	if (v->type == MSGPACK_OBJECT_NIL)
+	if (v && v->type == MSGPACK_OBJECT_NIL)
 		return 0; /* not sent a value: nothing to expect */
-	char *j = json_of(v);
-	if (!j)
+	char *j = NULL; /* v NULL: cleared */
+	if (v && !(j = json_of(v)))
 		return -1;
 	for (size_t i = 0; i < u->na; i++) {
 		if (u->a[i].custom == custom && strlen(u->a[i].name) == nlen
@@ -199,11 +201,35 @@ add_event(struct rc_user *u, const msgpack_object *ev)
 	return 0;
 }
 
-/* folds one record into its user */
+static void
+forget(struct rc_user *u)
+{
+	for (size_t i = 0; i < u->na; i++) {
+		free(u->a[i].name);
+		free(u->a[i].json);
+	}
+	u->na = 0;
+	for (size_t i = 0; i < u->nev; i++) {
+		free(u->ev[i].name);
+		free(u->ev[i].ts);
+	}
+	u->nev = u->evnext = 0;
+}
+
+/* folds one record into its user: its values, its clears (_clear), its deletion (_delete) */
 static int
 fold(struct rc_user *u, const msgpack_object *r)
 {
+	const msgpack_object *del = rec_get(r, "_delete");
+	if (del && rec_str_eq(del, "profile")) {
+		forget(u);
+		u->deleted = 1;
+		return 0;
+	}
 	const msgpack_object *a = rec_get(r, "attributes");
+	if ((a && a->type == MSGPACK_OBJECT_MAP && a->via.map.size)
+	    || rec_get(r, "events"))
+		u->deleted = 0; /* an upsert after a deletion makes a new profile */
 	if (a && a->type == MSGPACK_OBJECT_MAP) {
 		for (uint32_t i = 0; i < a->via.map.size; i++) {
 			const msgpack_object_kv *kv = &a->via.map.ptr[i];
@@ -227,6 +253,16 @@ fold(struct rc_user *u, const msgpack_object *r)
 	for (uint32_t i = 0; ev && ev->type == MSGPACK_OBJECT_ARRAY && i < ev->via.array.size; i++)
 		if (ev->via.array.ptr[i].type == MSGPACK_OBJECT_MAP && add_event(u, &ev->via.array.ptr[i]) < 0)
 			return -1;
+	const msgpack_object *cl = rec_get(r, "_clear"); /* after the upsert part, as sent */
+	for (uint32_t i = 0; cl && cl->type == MSGPACK_OBJECT_ARRAY && i < cl->via.array.size; i++) {
+		const msgpack_object *n = &cl->via.array.ptr[i];
+		if (n->type != MSGPACK_OBJECT_STR || n->via.str.size == 0)
+			continue;
+		int custom = n->via.str.size > 7 && memcmp(n->via.str.ptr, "custom.", 7) == 0;
+		if (set_attr(u, n->via.str.ptr + (custom ? 7 : 0), n->via.str.size - (custom ? 7 : 0),
+			custom, NULL) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -495,7 +531,7 @@ compare(struct rc_ctx *c, const struct rc_user *u, const msgpack_object *ans, in
 	for (size_t i = 0; i < u->na; i++) {
 		msgpack_object sv;
 		struct err pe = ERR_INIT;
-		if (rec_json_parse(u->a[i].json, strlen(u->a[i].json), c->z, &sv, &pe) < 0)
+		if (u->a[i].json && rec_json_parse(u->a[i].json, strlen(u->a[i].json), c->z, &sv, &pe) < 0)
 			continue;
 		const msgpack_object *gv = NULL;
 		if (ga && ga->type == MSGPACK_OBJECT_MAP) {
@@ -513,10 +549,10 @@ compare(struct rc_ctx *c, const struct rc_user *u, const msgpack_object *ans, in
 					gv = rec_get(ga, "gdpr");
 			}
 		}
-		if (gv && ins_rc_value_eq(&sv, gv))
-			continue;
+		if (u->a[i].json ? gv && ins_rc_value_eq(&sv, gv) : !gv)
+			continue; /* the value sent, or a cleared one absent */
 		if (add_diff(&d, &first, u->a[i].custom ? "attributes.custom." : "attributes.",
-			u->a[i].name, u->a[i].json, gv) < 0)
+			u->a[i].name, u->a[i].json ? u->a[i].json : "null", gv) < 0)
 			goto nomem;
 	}
 	for (size_t i = 0; i < u->nev; i++) {
@@ -587,7 +623,15 @@ check_user(struct rc_ctx *c, const struct rc_user *u, struct ins_rc_stats *st, s
 	scrub_text(&c->sc, msg);
 	buf_reset(&c->line);
 	msgpack_zone_clear(c->z);
-	if (resp.status == 200) {
+	if (u->deleted && (resp.status == 200 || resp.status == 404)) {
+		/* deleted: no profile is the match (reference 5.3) */
+		res = resp.status == 404 ? 0 : 1;
+		if (buf_printf(&c->line, "{\"result\":\"%s\",\"identifiers\":%s,\"deleted\":true%s}",
+			res ? "differing" : "matched", u->ids, res
+			? ",\"differences\":[{\"field\":\"profile\",\"sent\":\"deleted\",\"insider\":\"present\"}]"
+			: "") < 0)
+			ret = err_set(e, XIT_TEMPFAIL, "out of memory:");
+	} else if (resp.status == 200) {
 		msgpack_object ans;
 		struct err pe = ERR_INIT;
 		if (rec_json_parse(resp.body, resp.len, c->z, &ans, &pe) < 0
@@ -671,9 +715,6 @@ ins_reconcile(const struct ins_rc_opts *o, struct ins_rc_stats *st, struct err *
 	while ((k = rec_read(rd, &r, e)) == 1) {
 		st->records++;
 		if (r.type != MSGPACK_OBJECT_MAP)
-			continue;
-		const msgpack_object *ct = rec_get(&r, "_change_type");
-		if (ct && rec_str_eq(ct, "delete"))
 			continue;
 		char *key, *who, *ids;
 		int id = identity(&r, &key, &who, &ids);

@@ -14,7 +14,10 @@
  *     gdpr_optin is read back as gdpr (reference 5.4);
  *   - an event matches when Insider holds an event of that name at that instant
  *     (`created_date`); events older than Insider's retention (reference 1.7: purchase 730
- *     days, others 90) are not checked, Insider drops them by design.
+ *     days, others 90) are not checked, Insider drops them by design;
+ *   - an attribute of `_clear` (after the last value sent) matches when Insider does not hold
+ *     it; a user whose last record is `_delete: "profile"` matches when Insider has no profile
+ *     (404; the line then says "deleted":true).
  * Each checked user gives one NDJSON line to the line callback:
  *   {"result":"matched"|"differing"|"missing","identifiers":{...},
  *    "differences":[{"field":"attributes.name","sent":"Ann","insider":"Bo"},...]}

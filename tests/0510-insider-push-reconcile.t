@@ -3,7 +3,7 @@
 # emulator's profile API and reports matched / differing / missing.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 25
+plan 29
 emu_start
 # events within retention: a day ago (the emulator and reconcile both use the real clock)
 NOW=$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)
@@ -12,7 +12,7 @@ cat >sent.ndjson <<EOF2
 {"identifiers":{"uuid":"u2"},"attributes":{"name":"Bo"},"_commit_version":1}
 {"identifiers":{"uuid":"u1"},"attributes":{"name":"Anna","age":30.0,"custom":{"tags":["b"]}},"_commit_version":2}
 {"identifiers":{"email":"cy@x.com"},"attributes":{"birthday":"1990-01-01T00:00:00Z"},"_commit_version":2}
-{"identifiers":{"uuid":"u9"},"attributes":{"name":"Del"},"_change_type":"delete","_commit_version":3}
+{"identifiers":{"uuid":"u9"},"_change_type":"delete","_delete":"profile","_commit_version":3}
 EOF2
 
 check "#13.3 push the users" 0 insider-push -q sent.ndjson
@@ -22,10 +22,11 @@ cat >want <<'X'
 {"result":"matched","identifiers":{"email":"cy@x.com"}}
 {"result":"matched","identifiers":{"uuid":"u1"}}
 {"result":"matched","identifiers":{"uuid":"u2"}}
+{"result":"matched","identifiers":{"uuid":"u9"},"deleted":true}
 X
-same want got; ok $? "#13.3 every user matched (last values, numbers by value, arrays appended, gdpr read as gdpr)"
-check_err "#13.3 counts on stderr" "insider-push: reconcile: 3 users checked of 5 records: 3 matched, 0 differing, 0 missing"
-is "#13.3 one profile read per user" "$(emu_stat profile_reads)" 3
+same want got; ok $? "#13.3 every user matched (last values, numbers by value, arrays appended, gdpr read as gdpr, a deleted profile absent)"
+check_err "#13.3 counts on stderr" "insider-push: reconcile: 4 users checked of 5 records: 4 matched, 0 differing, 0 missing"
+is "#13.3 one profile read per user" "$(emu_stat profile_reads)" 4
 check "#13.3 --sample 1" 0 insider-push --reconcile --sample 1 sent.ndjson
 is "#13.3 --sample 1 checks one user" "$(wc -l <out)" 1
 check "#13.3 the same sample again" 0 insider-push --reconcile --sample 1 sent.ndjson
@@ -44,10 +45,11 @@ sort out >got
 cat >want <<'X'
 {"result":"differing","identifiers":{"uuid":"u1"},"differences":[{"field":"attributes.name","sent":"Anna","insider":"Zed"}]}
 {"result":"matched","identifiers":{"email":"cy@x.com"}}
+{"result":"matched","identifiers":{"uuid":"u9"},"deleted":true}
 {"result":"missing","identifiers":{"uuid":"u2"},"message":"no such user for these identifiers: no data"}
 X
 same want got; ok $? "#13.3 the lost user is missing, the changed one differs, with the values"
-check_err "#13.3 counts" "3 users checked of 5 records: 1 matched, 1 differing, 1 missing"
+check_err "#13.3 counts" "4 users checked of 5 records: 2 matched, 1 differing, 1 missing"
 
 # an event and a custom attribute Insider does not hold
 cat >more.ndjson <<EOF2
@@ -58,6 +60,27 @@ check "#13.3 reconcile records never sent" 65 insider-push --reconcile more.ndjs
 jq -c '[.result, [.differences[].field]]' out >got
 printf '%s\n' '["differing",["attributes.custom.tier","events.sign_up"]]' >want
 same want got; ok $? "#13.3 a missing event and a custom attribute are differences; an event past retention is not checked"
+
+# clears and deletions: a cleared attribute must be absent, a deleted profile too
+emu_reset
+cat >ops.ndjson <<'EOF2'
+{"identifiers":{"uuid":"c1"},"attributes":{"name":"Cal","phone_number":"+15555550101","custom":{"tier":"gold"}},"_commit_version":1}
+{"identifiers":{"uuid":"c1"},"_clear":["phone_number","custom.tier"],"_commit_version":2}
+{"identifiers":{"uuid":"d1"},"attributes":{"name":"Dot"},"_commit_version":1}
+{"identifiers":{"uuid":"d1"},"_delete":"profile","_change_type":"delete","_commit_version":2}
+EOF2
+check "#13.3 push clears and a deletion" 0 insider-push -q ops.ndjson
+check "#13.3 reconcile: the clear and the deletion match" 0 insider-push --reconcile ops.ndjson
+printf '%s\n' '{"users":[{"identifiers":{"uuid":"c1"},"attributes":{"custom":{"tier":"gold"}}},{"identifiers":{"uuid":"d1"},"attributes":{"name":"Dot"}}]}' >back.json
+curl -sf -H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: ins-test-token' -H 'Content-Type: application/json' \
+	--data-binary @back.json "$EMU/api/user/v1/upsert" >/dev/null
+check "#13.3 reconcile: a cleared value back, a deleted profile back" 65 insider-push --reconcile ops.ndjson
+sort out >got
+cat >want <<'X'
+{"result":"differing","identifiers":{"uuid":"c1"},"differences":[{"field":"attributes.custom.tier","sent":null,"insider":"gold"}]}
+{"result":"differing","identifiers":{"uuid":"d1"},"deleted":true,"differences":[{"field":"profile","sent":"deleted","insider":"present"}]}
+X
+same want got; ok $? "#13.3 both named, with what Insider holds"
 
 # --exclude: the users of a rejects file are not sampled
 printf '%s\n' '{"stage":"insider-push","record_number":2,"rule":"http-200","record":{"identifiers":{"uuid":"u2"},"attributes":{"name":"Bo"}}}' >rej.ndjson
