@@ -3,10 +3,14 @@
 # a lost upsert is named).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 33
+plan 37
 SYNC_EXTRA=RECONCILE_SAMPLE=50
 sync_start
 
+check "#13.3 --reconcile before any run: 78" 78 dbx-insider-sync --reconcile "$CONF"
+check_err "#13.3 --reconcile before any run: says why" "no run of orders has delivered users to reconcile"
+check "#13.3 --sample without --reconcile: 64" 64 dbx-insider-sync --sample 3 "$CONF"
+check "#13.3 --reconcile --sample 0: 64" 64 dbx-insider-sync --reconcile --sample 0 "$CONF"
 check "#13.3 a run with RECONCILE_SAMPLE" 0 dbx-insider-sync "$CONF"
 check_err "#13.3 the run says reconcile matched" "reconcile: every user checked matches Insider's profile"
 r=$(last_run)
