@@ -16,6 +16,12 @@ nonempty(const msgpack_object *v)
 }
 
 int
+ins_ops_has(const msgpack_object *rec)
+{
+	return rec->type == MSGPACK_OBJECT_MAP && (rec_get(rec, "_clear") || rec_get(rec, "_delete"));
+}
+
+int
 ins_ops_of(const msgpack_object *rec)
 {
 	if (rec->type != MSGPACK_OBJECT_MAP)

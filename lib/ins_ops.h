@@ -31,8 +31,10 @@ enum { INS_KIND_UPSERT = 0, INS_KIND_CLEAR = 1, INS_KIND_DELETE = 2 };
 #define INS_OP_CLEAR  2 /* attributes to clear */
 #define INS_OP_DELETE 4 /* the profile to delete */
 
-/* ins_ops_of: 0 for a record without _clear and _delete (the plain upsert path); otherwise
- * the INS_OP_* it asks for (possibly none of them: an empty _clear, nothing to do). */
+/* ins_ops_has: 1 when the record (a map) has a _clear or a _delete key: not the plain path */
+int ins_ops_has(const msgpack_object *rec);
+/* ins_ops_of: the INS_OP_* the record asks for: 0 for a record without _clear and _delete
+ * (the plain path), and also for one whose _clear is empty and that has nothing to upsert */
 int ins_ops_of(const msgpack_object *rec);
 /* ins_ops_user: the user object of the request of kind (INS_KIND_CLEAR or _DELETE) for rec,
  * with rec's metadata keys kept (the engine leaves them out of the body). -1 on ENOMEM. */

@@ -421,7 +421,7 @@ reader_loop(struct reader *rd, struct err *e)
 				return -1;
 			continue;
 		}
-		if (ins_ops_of(&rec)) {
+		if (ins_ops_has(&rec)) {
 			if (reader_ops(rd, &rec, recno, &info, e) < 0)
 				return -1;
 			continue;

@@ -56,7 +56,12 @@ main(void)
 	r = J("{\"identifiers\":{\"uuid\":\"a\"},\"_delete\":\"attributes\",\"_clear\":[\"name\"]}");
 	is_int(ins_ops_of(&r), INS_OP_CLEAR, "#13.2 _delete attributes: the clear");
 	r = J("{\"identifiers\":{\"uuid\":\"a\"},\"_clear\":[]}");
-	is_int(ins_ops_of(&r), 0 | 0, "#13.1 an empty _clear asks for nothing");
+	is_int(ins_ops_of(&r), 0, "#13.1 an empty _clear asks for nothing");
+	ok(ins_ops_has(&r), "#13.1 ... but is not the plain path (insider-push rejects it with a reason)");
+	r = J("{\"identifiers\":{\"uuid\":\"a\"},\"_delete\":\"attributes\"}");
+	ok(ins_ops_has(&r) && ins_ops_of(&r) == 0, "#13.2 _delete attributes with no _clear: nothing to send, not the plain path");
+	r = J("{\"identifiers\":{\"uuid\":\"a\"},\"attributes\":{\"name\":\"A\"}}");
+	ok(!ins_ops_has(&r), "#13 a plain record");
 
 	is_str(user("{\"identifiers\":{\"uuid\":\"a\"},\"attributes\":{\"name\":\"A\"},\"_clear\":[\"phone_number\",\"custom.tier\",\"custom.x\",3,\"\"],\"_commit_version\":7}",
 		INS_KIND_CLEAR),
