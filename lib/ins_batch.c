@@ -497,6 +497,7 @@ ins_batch_split(const struct ins_batch *b, struct ins_batch *lo, struct ins_batc
 		ins_batch_free(lo);
 		return -1;
 	}
+	lo->kind = hi->kind = b->kind; /* the halves are requests of the same API */
 	return 0;
 }
 

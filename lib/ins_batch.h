@@ -57,6 +57,7 @@ struct ins_batch {
 	uint64_t id;        /* set by the caller; journal and messages use it */
 	uint64_t parent;    /* 0, or the batch this one was split from */
 	int skip_hook;
+	int kind;           /* INS_KIND_* of ins_ops.h: upsert (0), attribute delete, profile delete */
 	int finished;       /* "]}" appended: the body is complete */
 	struct buf body;
 	struct buf meta;

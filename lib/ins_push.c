@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "http.h"
 #include "ins_batch.h"
+#include "ins_ops.h"
 #include "ins_push.h"
 #include "ins_rate.h"
 #include "ins_resp.h"
@@ -278,10 +279,110 @@ reader_reject(struct reader *rd, uint64_t recno, const msgpack_object *rec, cons
 	return 0;
 }
 
+/* adds one user (of a request of this kind: ins_ops.h) to the open batch, closing it first
+ * when the user cannot share it, and hands full batches over */
+static int
+reader_add(struct reader *rd, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, int kind, struct err *e)
+{
+	const struct ins_push_opts *o = rd->o;
+	int sh = info->skip_hook >= 0 ? info->skip_hook : o->skip_hook != 0;
+	int na = info->not_append >= 0 ? info->not_append : o->not_append != 0;
+	if (rd->open && (rd->open->skip_hook != sh || rd->open->kind != kind)) {
+		if (rd->open->n > 0 && reader_push(rd, e) < 0)
+			return -1;
+		if (rd->open) { /* empty: reuse with the other flag */
+			ins_batch_free(rd->open);
+			free(rd->open);
+			rd->open = NULL;
+		}
+	}
+	if (!rd->open && !(rd->open = new_batch(rd, sh, e)))
+		return -1;
+	rd->open->kind = kind;
+	if (ins_batch_add(rd->open, rec, recno, info, na, e) < 0)
+		return -1;
+	if (rd->open->dup_last && rd->open->n > 1) {
+		/* the user is already in this batch: one user's two changes never share a
+		 * request (docs/delivery.md, order); the batch closes before it */
+		struct ins_batch *nb = new_batch(rd, sh, e);
+		if (!nb)
+			return -1;
+		nb->kind = kind;
+		if (ins_batch_move_last(rd->open, nb, e) < 0) {
+			ins_batch_free(nb);
+			free(nb);
+			return -1;
+		}
+		if (reader_push(rd, e) < 0) {
+			reader_keep(rd, nb);
+			return -1;
+		}
+		rd->open = nb;
+	}
+	while (ins_batch_size(rd->open) > o->batch_bytes) {
+		if (rd->open->n == 1) {
+			char msg[200];
+			snprintf(msg, sizeof msg,
+				"the user takes %zu bytes of JSON: a request holding it alone would be larger than the limit of %zu bytes",
+				rd->open->u[0].len, o->batch_bytes);
+			ins_batch_drop_last(rd->open);
+			if (reader_reject(rd, recno, rec, "", "max-request-bytes", msg, e) < 0)
+				return -1;
+			break;
+		}
+		struct ins_batch *nb = new_batch(rd, sh, e);
+		if (!nb)
+			return -1;
+		nb->kind = kind;
+		if (ins_batch_move_last(rd->open, nb, e) < 0) {
+			ins_batch_free(nb);
+			free(nb);
+			return -1;
+		}
+		if (reader_push(rd, e) < 0) {
+			reader_keep(rd, nb);
+			return -1;
+		}
+		rd->open = nb;
+	}
+	/* a profile delete is one user a request (reference 5.3) */
+	size_t most = kind == INS_KIND_DELETE ? 1 : (size_t)o->batch_users;
+	if (rd->open->n >= most && reader_push(rd, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* a record with _clear or _delete (ins_ops.h): its upsert part, then its clear or deletion,
+ * each a user of a batch of its kind, in this order */
+static int
+reader_ops(struct reader *rd, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, struct err *e)
+{
+	int ops = ins_ops_of(rec);
+	if ((ops & INS_OP_UPSERT) && reader_add(rd, rec, recno, info, INS_KIND_UPSERT, e) < 0)
+		return -1;
+	int kind = ops & INS_OP_DELETE ? INS_KIND_DELETE : ops & INS_OP_CLEAR ? INS_KIND_CLEAR : -1;
+	if (kind < 0) {
+		if (!(ops & INS_OP_UPSERT)) /* nothing to send: still accounted for */
+			return reader_reject(rd, recno, rec, "_clear", "clear",
+				"nothing to send: no attribute, no event, and an empty _clear", e);
+		return 0;
+	}
+	msgpack_zone *z = msgpack_zone_new(4096);
+	if (!z)
+		return err_set(e, XIT_TEMPFAIL, "out of memory:");
+	msgpack_object u;
+	int r = ins_ops_user(rec, kind, z, &u, e);
+	if (r == 0)
+		r = reader_add(rd, &u, recno, info, kind, e);
+	msgpack_zone_free(z);
+	return r;
+}
+
 static int
 reader_loop(struct reader *rd, struct err *e)
 {
-	const struct ins_push_opts *o = rd->o;
 	msgpack_object rec;
 	struct ins_rec_info info;
 	for (;;) {
@@ -326,64 +427,12 @@ reader_loop(struct reader *rd, struct err *e)
 				return -1;
 			continue;
 		}
-		int sh = info.skip_hook >= 0 ? info.skip_hook : o->skip_hook != 0;
-		int na = info.not_append >= 0 ? info.not_append : o->not_append != 0;
-		if (rd->open && rd->open->skip_hook != sh) {
-			if (rd->open->n > 0 && reader_push(rd, e) < 0)
+		if (ins_ops_has(&rec)) {
+			if (reader_ops(rd, &rec, recno, &info, e) < 0)
 				return -1;
-			if (rd->open) { /* empty: reuse with the other flag */
-				ins_batch_free(rd->open);
-				free(rd->open);
-				rd->open = NULL;
-			}
+			continue;
 		}
-		if (!rd->open && !(rd->open = new_batch(rd, sh, e)))
-			return -1;
-		if (ins_batch_add(rd->open, &rec, recno, &info, na, e) < 0)
-			return -1;
-		if (rd->open->dup_last && rd->open->n > 1) {
-			/* the user is already in this batch: one user's two changes never share a
-			 * request (docs/delivery.md, order); the batch closes before it */
-			struct ins_batch *nb = new_batch(rd, sh, e);
-			if (!nb)
-				return -1;
-			if (ins_batch_move_last(rd->open, nb, e) < 0) {
-				ins_batch_free(nb);
-				free(nb);
-				return -1;
-			}
-			if (reader_push(rd, e) < 0) {
-				reader_keep(rd, nb);
-				return -1;
-			}
-			rd->open = nb;
-		}
-		while (ins_batch_size(rd->open) > o->batch_bytes) {
-			if (rd->open->n == 1) {
-				char msg[200];
-				snprintf(msg, sizeof msg,
-					"the user takes %zu bytes of JSON: a request holding it alone would be larger than the limit of %zu bytes",
-					rd->open->u[0].len, o->batch_bytes);
-				ins_batch_drop_last(rd->open);
-				if (reader_reject(rd, recno, &rec, "", "max-request-bytes", msg, e) < 0)
-					return -1;
-				break;
-			}
-			struct ins_batch *nb = new_batch(rd, sh, e);
-			if (!nb)
-				return -1;
-			if (ins_batch_move_last(rd->open, nb, e) < 0) {
-				ins_batch_free(nb);
-				free(nb);
-				return -1;
-			}
-			if (reader_push(rd, e) < 0) {
-				reader_keep(rd, nb);
-				return -1;
-			}
-			rd->open = nb;
-		}
-		if (rd->open->n >= (size_t)o->batch_users && reader_push(rd, e) < 0)
+		if (reader_add(rd, &rec, recno, &info, INS_KIND_UPSERT, e) < 0)
 			return -1;
 	}
 	return reader_push(rd, e);
@@ -436,6 +485,8 @@ struct push {
 	struct http_multi *m;
 	struct ins_rate rate;
 	char url[2048];
+	char url_op[3][2048];   /* by INS_KIND_*: upsert, attribute delete, profile delete */
+	struct ins_rate rate_del; /* profile deletes: their own 10,000 a minute */
 	char hdr_partner[300];
 	char *hdr_token;
 	const char *headers[7];
@@ -532,6 +583,20 @@ job_free(struct job *j)
 
 /* ---- journal ---- */
 
+/* the exact body of a batch's request: a profile delete is its one user's object
+ * ({"identifiers":..}, reference 5.3), every other kind the batch's body */
+static void
+op_body(const struct ins_batch *b, const char **body, size_t *len)
+{
+	if (b->kind == INS_KIND_DELETE && b->n == 1) {
+		*body = b->body.p + b->u[0].off;
+		*len = b->u[0].len;
+	} else {
+		*body = b->body.p;
+		*len = b->body.len;
+	}
+}
+
 /* 0, or -1 when the line could not be written (the run is then stopping with 78) */
 static int
 journal(struct push *p, const struct job *j, const char *status, long http, uint64_t delivered,
@@ -564,6 +629,14 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 	if (children)
 		r |= buf_printf(&l, ",\"children\":[%llu,%llu]", (unsigned long long)children[0],
 			(unsigned long long)children[1]);
+	if (b->kind != INS_KIND_UPSERT && b->finished) {
+		/* clears and deletions: the request itself, for the audit (identifiers, names) */
+		const char *body;
+		size_t blen;
+		op_body(b, &body, &blen);
+		r |= buf_printf(&l, ",\"op\":\"%s\",\"request\":", ins_ops_kind_name(b->kind));
+		r |= buf_add(&l, body, blen);
+	}
 	if (note && *note) {
 		char tmp[1100];
 		scrub_copy(&p->sc, tmp, sizeof tmp, note, strlen(note));
@@ -842,9 +915,41 @@ answer_fault(const struct http_resp *resp, const struct ins_resp *r, size_t n, s
 	return NULL;
 }
 
+/* a profile delete answered 2xx: `{}` is a deletion (reference 10.5); anything else is not */
+static void
+handle_delete_ok(struct push *p, struct job *j, const struct http_resp *resp)
+{
+	if (!ins_ops_delete_ok(resp->body, resp->len)) {
+		char why[200];
+		snprintf(why, sizeof why, "HTTP %ld with an answer that is not a JSON object", resp->status);
+		if (p->stopping) {
+			j->state = J_WAIT;
+			return;
+		}
+		uint64_t id = j->b.id;
+		schedule_retry(p, j, resp, why);
+		if (!p->fatal_status)
+			warnf(p, "batch %llu (profile delete): %s: not counted as done, sent again",
+				(unsigned long long)id, why);
+		return;
+	}
+	p->st->deleted++;
+	p->any_ok = 1;
+	/* as for upserts: without its journal line, the deletion stays unacknowledged */
+	if (journal(p, j, "deleted", resp->status, 1, 0, NULL, NULL) < 0)
+		j->state = J_TRIPPED;
+	else
+		acked(p, j);
+	release_held(p);
+}
+
 static void
 handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 {
+	if (j->b.kind == INS_KIND_DELETE) {
+		handle_delete_ok(p, j, resp);
+		return;
+	}
 	struct ins_resp r;
 	struct err e = ERR_INIT;
 	uint64_t nrej = 0;
@@ -926,7 +1031,10 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 		return;
 	}
 	uint64_t ok = b->n - nrej;
-	p->st->delivered += ok;
+	if (b->kind == INS_KIND_CLEAR)
+		p->st->cleared += ok;
+	else
+		p->st->delivered += ok;
 	p->users_answered += b->n;
 	p->users_refused += nrej;
 	p->any_ok = 1;
@@ -1175,10 +1283,13 @@ send_job(struct push *p, struct job *j, struct err *e)
 {
 	struct http_req req = { 0 };
 	req.method = "POST";
-	req.url = p->url;
+	req.url = p->url_op[j->b.kind];
 	req.headers = p->headers;
-	req.body = j->b.body.p;
-	req.body_len = j->b.body.len;
+	const char *body;
+	size_t blen;
+	op_body(&j->b, &body, &blen);
+	req.body = body;
+	req.body_len = blen;
 	req.timeout_ms = p->o->timeout_ms;
 	if (http_multi_add(p->m, &req, j, e) < 0)
 		return -1;
@@ -1263,7 +1374,7 @@ dispatch(struct push *p)
 			j->checked_gen = p->gen;
 			continue;
 		}
-		int64_t w = ins_rate_take(&p->rate, now);
+		int64_t w = ins_rate_take(j->b.kind == INS_KIND_DELETE ? &p->rate_del : &p->rate, now);
 		if (w > 0) {
 			if (w < wake)
 				wake = w;
@@ -1378,7 +1489,10 @@ run_dry(struct push *p)
 		take_batches(p);
 		struct job *j = p->head;
 		if (j) {
-			if (p->o->dry_body && p->o->dry_body(p->o->arg, j->b.body.p, j->b.body.len) < 0) {
+			const char *body;
+			size_t blen;
+			op_body(&j->b, &body, &blen);
+			if (p->o->dry_body && p->o->dry_body(p->o->arg, body, blen) < 0) {
 				fatal(p, XIT_TEMPFAIL, "dry run: cannot write the request body");
 				break;
 			}
@@ -1500,7 +1614,10 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	ins_lower(o->partner ? o->partner : "", partner, sizeof partner);
 	if (!o->dry_run) {
 		if (ins_check_partner(o->partner, e) < 0 || ins_check_token(o->token, e) < 0
-		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url, sizeof p->url, e) < 0) {
+		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url, sizeof p->url, e) < 0
+		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url_op[INS_KIND_UPSERT], sizeof p->url_op[0], e) < 0
+		    || ins_endpoint(o->base_url, INS_ATTR_DELETE_PATH, p->url_op[INS_KIND_CLEAR], sizeof p->url_op[0], e) < 0
+		    || ins_endpoint(o->base_url, INS_USER_DELETE_PATH, p->url_op[INS_KIND_DELETE], sizeof p->url_op[0], e) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -1527,6 +1644,8 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 			goto out;
 		}
 		ins_rate_init(&p->rate, o->rate, 1, mono_us());
+		ins_rate_init(&p->rate_del, o->rate > 0 && o->rate < INS_DELETE_RATE_PER_MINUTE
+			? o->rate : INS_DELETE_RATE_PER_MINUTE, 1, mono_us());
 	}
 	if (o->journal) {
 		p->jfd = open(o->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

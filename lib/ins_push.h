@@ -26,6 +26,8 @@
 struct ins_stats {
 	uint64_t records;    /* records read */
 	uint64_t delivered;  /* users Insider accepted */
+	uint64_t cleared;    /* users whose attributes Insider cleared (attribute delete) */
+	uint64_t deleted;    /* profiles deleted */
 	uint64_t rejected;   /* users written to the rejects file (Insider's refusals and ours) */
 	uint64_t requests;   /* requests sent (retries included) */
 	uint64_t retries;    /* requests sent again after a 429, 5xx or network failure */

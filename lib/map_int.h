@@ -54,6 +54,7 @@ struct map {
 	struct map_event *ev;
 	uint32_t nev;
 	int skip_nulls, not_append, skip_hook;
+	int nulls_clear, deletes; /* row-map --nulls, --deletes (map_step.h) */
 	int has_jq;
 	struct map_src **all; /* every source, for schema checks */
 	uint32_t nall, capall;

@@ -48,6 +48,9 @@ static const struct {
 	[VR_NULL_VALUE] = { "null-value", 1 },
 	[VR_NUMBER_RANGE] = { "number-range", 0 },
 	[VR_INTEGER_RANGE] = { "integer-range", 0 },
+	[VR_CLEAR] = { "clear", 0 },
+	[VR_CLEAR_IDENTIFIER] = { "clear-identifier", 0 },
+	[VR_DELETE] = { "delete", 0 },
 };
 
 const char *
@@ -1061,12 +1064,64 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		required(c, ei, "cart_page_view", REQ_CART, have);
 }
 
+/* ---- _clear and _delete: attribute clears and deletions (issue 13, docs/records.md) ---- */
+
+/* 1 when the record asks for a clear or a deletion (it needs no attribute nor event then) */
+static int
+check_step(struct val_ctx *c, const msgpack_object *clear, const msgpack_object *del,
+	const msgpack_object *ids)
+{
+	int any = 0;
+	if (del) {
+		if (rec_str_eq(del, "profile") || rec_str_eq(del, "attributes")) {
+			any = 1;
+		} else {
+			fld(c, "_delete");
+			iss(c, VR_DELETE, "_delete must be \"profile\" or \"attributes\", not %s", vq(c, 0, del));
+		}
+	}
+	if (!clear)
+		return any;
+	if (clear->type != MSGPACK_OBJECT_ARRAY) {
+		fld(c, "_clear");
+		iss(c, VR_CLEAR, "_clear must be an array of attribute names, not %s", tname(clear));
+		return any;
+	}
+	for (uint32_t i = 0; i < clear->via.array.size; i++) {
+		const msgpack_object *n = &clear->via.array.ptr[i];
+		fld(c, "_clear.%u", (unsigned)i);
+		if (!IS_STR(n) || n->via.str.size == 0) {
+			iss(c, VR_CLEAR, "an attribute name must be a non-empty string, not %s", vq(c, 0, n));
+			continue;
+		}
+		const char *s = n->via.str.ptr;
+		size_t len = n->via.str.size;
+		if (len > 7 && memcmp(s, "custom.", 7) == 0) {
+			if (c->cfg.schema && val_schema_attr(c->cfg.schema, s + 7, len - 7) < 0)
+				iss(c, VR_CLEAR, "%s: not a custom attribute in the schema file", vq(c, 0, n));
+			continue;
+		}
+		int ix = FIND(c, TB_ATTR, s, len);
+		if (ix < 0 || attr_keys[ix].kind == A_CUSTOM || attr_keys[ix].kind == A_ALIAS) {
+			iss(c, VR_CLEAR, "%s: not a default attribute (custom ones are written custom.NAME)", vq(c, 0, n));
+			continue;
+		}
+		int id = FIND(c, TB_IDENT, s, len);
+		if (id >= 0 && ids && IS_MAP(ids) && rec_getn(ids, s, len))
+			iss(c, VR_CLEAR_IDENTIFIER,
+			    "%.*s is an identifier of the user: Insider never clears an identifier through its attribute API",
+			    (int)len, s);
+	}
+	any |= clear->via.array.size > 0;
+	return any;
+}
+
 /* ---- the user ---- */
 
 int
 val_check(struct val_ctx *c, const msgpack_object *u)
 {
-	const msgpack_object *ids = NULL, *iid = NULL;
+	const msgpack_object *ids = NULL, *iid = NULL, *clear = NULL, *del = NULL;
 	int nattr = 0, nevent = 0;
 	c->n = c->nerr = c->nwarn = c->nconfig = c->dropped = 0;
 	c->oom = 0;
@@ -1079,8 +1134,13 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 	for (uint32_t i = 0; i < u->via.map.size; i++) {
 		const msgpack_object *k = &u->via.map.ptr[i].key, *v = &u->via.map.ptr[i].val;
 		int ix;
-		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_')
+		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_') {
+			if (rec_str_eq(k, "_clear"))
+				clear = v;
+			else if (rec_str_eq(k, "_delete"))
+				del = v;
 			continue; /* metadata */
+		}
 		ix = FIND(c, TB_USER, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "%.*s", KS(k));
@@ -1135,7 +1195,8 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		fld(c, "identifiers");
 		iss(c, VR_IDENTIFIER_REQUIRED, "either insider_id or idenifiers must be specified");
 	}
-	if (nattr == 0 && nevent == 0) {
+	int step = clear || del ? check_step(c, clear, del, ids) : 0;
+	if (nattr == 0 && nevent == 0 && !step) {
 		fld(c, "%s", "");
 		iss(c, VR_USER_EMPTY, "each user object must have at least one attribute or one event");
 	}

@@ -50,6 +50,9 @@ enum val_rule {
 	VR_NULL_VALUE,
 	VR_NUMBER_RANGE,
 	VR_INTEGER_RANGE,
+	VR_CLEAR,            /* _clear: not a list of attribute names (issue 13) */
+	VR_CLEAR_IDENTIFIER, /* _clear names an identifier of the user */
+	VR_DELETE,           /* _delete: neither profile nor attributes */
 	VR__N
 };
 const char *val_rule_name(int rule);

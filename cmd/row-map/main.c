@@ -11,10 +11,12 @@
 #include "err.h"
 #include "map_core.h"
 #include "map_jq.h"
+#include "map_step.h"
 #include "map_suggest.h"
 #include "rec.h"
 
-#define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
+#define USAGE "row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]\n" \
+	"       [--deletes ignore|profile|attributes] -m MAPPING\n" \
 	"       row-map --check -m MAPPING\n" \
 	"       row-map --suggest [FILE]\n" \
 	"       row-map --columns -m MAPPING"
@@ -24,6 +26,11 @@
 	"  -M, --msgpack       write MessagePack (also DBXI_WIRE=msgpack); JSON by default\n" \
 	"  -r, --rejects FILE  append rejected records with their reasons to FILE (NDJSON);\n" \
 	"                      without it each reason goes to standard error\n" \
+	"      --nulls clear   an attribute null in an update_postimage row is named in the\n" \
+	"                      record's _clear, to be cleared in Insider (default: skip)\n" \
+	"      --deletes MODE  a delete row becomes _delete: profile (the profile is deleted)\n" \
+	"                      or attributes (every mapped attribute in _clear); default\n" \
+	"                      ignore: delete rows are rejected\n" \
 	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
 	"      --columns       print the columns the mapping reads, one per line (for\n" \
 	"                      dbx-cdf-read --columns); \"*\" when that cannot be told\n" \
@@ -106,10 +113,13 @@ main(int argc, char **argv)
 		{"columns", no_argument, NULL, 'C' + 256},
 		{"suggest", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
+		{"nulls", required_argument, NULL, 'N'},
+		{"deletes", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *mapping = NULL, *rejects = NULL;
-	int msgpack = 0, check = 0, sugg = 0, cols = 0, c;
+	int msgpack = 0, check = 0, sugg = 0, cols = 0, c, nulls_clear = 0,
+		deletes = MAP_DELETES_IGNORE, step = 0;
 	struct err e = ERR_INIT;
 
 	err_init("row-map", argv);
@@ -122,6 +132,26 @@ main(int argc, char **argv)
 		case 'c': check = 1; break;
 		case 'C' + 256: cols = 1; break;
 		case 's': sugg = 1; break;
+		case 'N':
+			step = 1;
+			if (strcmp(optarg, "clear") == 0)
+				nulls_clear = 1;
+			else if (strcmp(optarg, "skip") != 0) {
+				err_warn("--nulls takes skip or clear, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		case 'D':
+			step = 1;
+			if (strcmp(optarg, "profile") == 0)
+				deletes = MAP_DELETES_PROFILE;
+			else if (strcmp(optarg, "attributes") == 0)
+				deletes = MAP_DELETES_ATTRIBUTES;
+			else if (strcmp(optarg, "ignore") != 0) {
+				err_warn("--deletes takes ignore, profile or attributes, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
 		case 'h':
 			printf("usage: %s\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -133,7 +163,7 @@ main(int argc, char **argv)
 	if (rec_max_record(&max, &e) < 0)
 		err_exit(&e);
 	if (sugg) {
-		if (check || mapping || rejects || msgpack || argc - optind > 1) {
+		if (check || mapping || rejects || msgpack || step || argc - optind > 1) {
 			err_warn("--suggest takes only an optional FILE");
 			err_usage(USAGE, XIT_USAGE);
 		}
@@ -149,11 +179,11 @@ main(int argc, char **argv)
 		err_warn("a mapping is needed: -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (cols && (check || rejects || msgpack)) {
+	if (cols && (check || rejects || msgpack || step)) {
 		err_warn("--columns takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (check && (rejects || msgpack)) {
+	if (check && (rejects || msgpack || step)) {
 		err_warn("--check takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
@@ -186,6 +216,7 @@ main(int argc, char **argv)
 		err_close_stdout();
 		return 0;
 	}
+	map_set_step(m, nulls_clear, deletes);
 	uint64_t mapped = 0, rejected = 0;
 	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
 	map_free(m);
