@@ -82,7 +82,7 @@ ins_get /_emu/users | jq -e '[.users[].identifiers.email] | index("fixed@example
 cmp -s state.before "$SD/state.json"; ok $? "#12 §5 --replay: the checkpoint is not touched"
 rr=$(ls -1d "$SD"/runs/*-replay/ | tail -n 1)
 [ -n "$rr" ] && [ -s "$rr/journal.ndjson" ] && [ -s "$rr/log" ]; ok $? "#12 §5 --replay: its own run directory with log and journal"
-tail -n 1 "$SD/runs.log" | jq -e '.result == "replay" and .exit == 0 and .delivered == 1 and .rejected == 1' >/dev/null; ok $? "#12 §5 --replay: journaled in runs.log"
+jq -se '.[-1] | .result == "replay" and .exit == 0 and .delivered == 1 and .rejected == 1' "$SD/runs.log" >/dev/null; ok $? "#12 §5 --replay: journaled in runs.log"
 jq -r '"\(.run) \(.table) \(.rule)"' "$rr/rejects.ndjson" >got
 printf '%s main.shop.orders attribute-phone\n' "$(basename "$rr")" >want
 same want got; ok $? "#12 §5 --replay: the still-bad record rejected again, with the replay's run id"
