@@ -5,7 +5,7 @@
 # progress and keeps dry-run rejects apart.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 25
+plan 28
 sync_start
 
 # on a terminal: the live line (cleared and redrawn with \r ESC[K), the stage lines over it
@@ -61,4 +61,9 @@ sed -n '/^rejects of the last 5 runs/,/^rejects of the last dry run/{/^rejects o
 grep -c -F "$d" section >n
 [ "$(cat n)" = 0 ] && grep -q "^  2 in $(last_run)rejects.ndjson" section; ok $? "#12 §3 --status: the dry run's rejects are not among the runs' rejects"
 grep -q "^rejects of the last dry run: 2 in ${d}rejects.ndjson" out; ok $? "#12 §3 --status: the dry run's rejects on their own line"
+# a dry run of a re-snapshot reads the whole table and leaves the real checkpoint alone
+cp "$SD/state.json" cp.before
+check "#12 §3 --dry-run --resnapshot" 0 dbx-insider-sync --dry-run --resnapshot dry.conf
+check_err "#12 §3 --dry-run --resnapshot reads the table's snapshot" "versions 2..2, 6 rows read"
+cmp -s cp.before "$SD/state.json" && [ ! -e "$SD/state.json.before-resnapshot" ]; ok $? "#12 §3 --dry-run --resnapshot leaves the checkpoint where it was"
 done_testing
