@@ -6,7 +6,7 @@
 # SuccessExitStatus=75.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 37
+plan 39
 sync_start
 # an installed copy: the wrapper and its stages in one folder whose path holds a space
 inst="$T/opt dir/bin"
@@ -47,6 +47,10 @@ mkdir -p "$T/link"
 ln -s "$inst/dbx-insider-sync" "$T/link/dbx-insider-sync"
 env -i "$T/link/dbx-insider-sync" --dry-run "$C2" >out 2>err; st=$?
 [ $st -eq 0 ]; ok $? "#12 §2 through a symlink under env -i, the stages beside the real file are found (exit $st)"
+
+# --status reads a STATE_DIR whose path holds spaces
+check "#12 §2 --status with that STATE_DIR" 0 "$inst/dbx-insider-sync" --status "$C2"
+grep -qF "  2 in $SD2/runs/" out; ok $? "#12 §2 --status lists the rejects under a STATE_DIR with spaces"
 
 # systemd: ExecStart quoted for systemd (%% and $$), 75 is not a failure, hourly at minute 0
 check "#12 §2 systemd units printed" 0 "$inst/dbx-insider-sync" --schedule hourly --print --systemd "$C2"
