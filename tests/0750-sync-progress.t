@@ -5,7 +5,7 @@
 # progress and keeps dry-run rejects apart.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 28
+plan 30
 sync_start
 
 # on a terminal: the live line (cleared and redrawn with \r ESC[K), the stage lines over it
@@ -16,6 +16,17 @@ grep -a -q '^.\[Kdbx-insider-sync: [0-9]*s: [0-9?]* rows read, .* mapped, .* pas
 ok $? "#12 §3 on a terminal: one live status line for the whole pipeline"
 grep -a -q '^.\[Kdbx-cdf-read: read versions 2..2: 6 rows' tty.lines; ok $? "#12 §3 on a terminal: a stage's line clears the live line first"
 grep -a -q 'dbx-insider-sync: run .* dry-run: versions 2..2, 6 rows read' tty.lines; ok $? "#12 §3 on a terminal: the run's last line"
+# a slow Insider: the live line counts deliveries and, once the rows read are known, an ETA
+cp "$CONF" slow.conf
+printf 'BATCH_SIZE=1\nCONCURRENCY=1\nSTATE_DIR=%s/slow-state\n' "$T" >>slow.conf
+sed -i "0,/^STATE_DIR=/{/^STATE_DIR=/d}" slow.conf
+ins_post /_emu/fault '{"kind":"slow","seconds":1,"count":4}'
+script -qefc "dbx-insider-sync $T/slow.conf" /dev/null </dev/null >tty.out 2>&1; st=$?
+[ $st -eq 0 ]; ok $? "#12 §3 a slow run on a terminal exits 0 ($st)"
+tr -d '\n' <tty.out | tr '\r' '\n' >tty.lines
+grep -a -q '^.\[Kdbx-insider-sync: [0-9]*s: 6 rows read, .* [1-3] delivered, [0-9]* rejected, [0-9]*/s, ETA [0-9]*s' tty.lines
+ok $? "#12 §3 the live line: rows read, delivered so far, rate and ETA"
+
 # off a terminal: plain lines only
 check "#12 §3 off a terminal" 0 dbx-insider-sync --dry-run "$CONF"
 printf '\r' >cr
