@@ -4,7 +4,7 @@
 # reject line, --status over a folder of configs, --replay of a hand-fixed rejects file.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 43
+plan 45
 sync_start
 printf 'METRICS_DIR=metrics\nON_FAILURE=env >%s/hook.env; echo hook ran\n' "$T" >>"$CONF"
 
@@ -87,6 +87,12 @@ jq -r '"\(.run) \(.table) \(.rule)"' "$rr/rejects.ndjson" >got
 printf '%s main.shop.orders attribute-phone\n' "$(basename "$rr")" >want
 same want got; ok $? "#12 §5 --replay: the still-bad record rejected again, with the replay's run id"
 [ ! -e "$SD/progress.json" ] && [ ! -e "$SD/state.json.pending" ]; ok $? "#12 §5 --replay: no pending or progress file"
+# a failed dry run is not a failed run: no ON_FAILURE
+rm -f "$T/hook.env"
+sed "s|^STATE_DIR=.*|STATE_DIR=$T/dry-state|" "$CONF" >dry.conf
+printf 'MAX_REJECT_RATIO=0\n' >>dry.conf
+check "#12 §5 a dry run that fails (MAX_REJECT_RATIO=0)" 65 dbx-insider-sync --dry-run dry.conf
+[ ! -e "$T/hook.env" ]; ok $? "#12 §5 ON_FAILURE: not run after a failed dry run"
 check "#12 §5 --replay of a file that is not there" 64 dbx-insider-sync --replay nothere.ndjson "$CONF"
 check_err "#12 §5 --replay: the message" "--replay: cannot read nothere.ndjson"
 done_testing
