@@ -4,12 +4,13 @@
 # point in time that leaves the checkpoint alone (#11.5).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 20
+plan 21
 DBX_ARGS="--log $T/dbx-requests.ndjson"
 sync_start
 stmts() { jq -r 'select(.body.statement? != null) | .body.statement' "$T/dbx-requests.ndjson"; }
 
 check "a first run" 0 dbx-insider-sync "$CONF"
+[ ! -e "$(last_run)/sent.msgpack" ]; ok $? "#13.3 without RECONCILE_SAMPLE or KEEP_SENT no copy of what was sent is kept"
 stmts | grep -E 'VERSION AS OF|table_changes' >reads
 [ -s reads ] && ! grep -q 'SELECT \*' reads; ok $? "#11.5 the reads name columns, not *"
 grep -q '`loyalty_tier`' reads && ! grep -q '`sale_price`, `coupon_code`, `extra`' reads; ok $? "#11.5 the mapping's columns are read"
