@@ -74,6 +74,9 @@ int rec_read(struct rec_reader *r, msgpack_object *out, struct err *e);
 uint64_t rec_reader_count(const struct rec_reader *r);
 /* the detected form, or -1 before the first byte was seen */
 int rec_reader_form(const struct rec_reader *r);
+/* the bytes of the last record returned, when it came as MessagePack (1; valid until the next
+ * rec_read), else 0: a stage that passes a record unchanged can write them as they are */
+int rec_reader_raw(const struct rec_reader *r, const char **p, size_t *n);
 void rec_reader_free(struct rec_reader *r);
 
 /* ---- writing a stream ---- */
@@ -92,6 +95,10 @@ int rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e);
  * -1 error. */
 int rec_write_or_reject(struct rec_writer *w, struct rej *rj, uint64_t recno,
     const msgpack_object *v, struct err *e);
+/* the last record read by r, unchanged: its own bytes when both are MessagePack (no
+ * re-encoding), else rec_write of v. Same results as rec_write. */
+int rec_write_same(struct rec_writer *w, const struct rec_reader *r, const msgpack_object *v,
+    struct err *e);
 /* bytes of v in MessagePack (exact), and in compact JSON (exact; counting stops past stop,
  * then the result is some value > stop) */
 size_t rec_msgpack_size(const msgpack_object *v);

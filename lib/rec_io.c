@@ -26,6 +26,7 @@ struct rec_reader {
 	size_t budget;   /* bytes a record may take decoded */
 	struct rej *rej; /* records too large to pass go there (rec_reader_rejects) */
 	struct buf meta; /* the metadata of the last record set aside, as text or MessagePack */
+	size_t raw_off, raw_n; /* the last MessagePack record returned: buf[raw_off..+raw_n) */
 };
 
 struct rec_reader *
@@ -79,6 +80,15 @@ int
 rec_reader_form(const struct rec_reader *r)
 {
 	return r->form;
+}
+
+int
+rec_reader_raw(const struct rec_reader *r, const char **p, size_t *n)
+{
+	if (r->form != REC_MSGPACK || !r->raw_n)
+		return 0;
+	*p = r->buf + r->raw_off, *n = r->raw_n;
+	return 1;
 }
 
 static ssize_t
@@ -1032,6 +1042,7 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 			return err_set(e, XIT_TEMPFAIL, "out of memory reading record %llu",
 			    (unsigned long long)r->count + 1);
 		if (dr == 0 && out->type == MSGPACK_OBJECT_MAP) {
+			r->raw_off = r->off, r->raw_n = (size_t)n;
 			r->off += (size_t)n;
 			r->count++;
 			return 1;
@@ -1064,6 +1075,7 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 int
 rec_read(struct rec_reader *r, msgpack_object *out, struct err *e)
 {
+	r->raw_n = 0;
 	if (r->form < 0) {
 		/* detect the form from the first byte that is not blank */
 		for (;;) {
@@ -1165,6 +1177,24 @@ encode(struct rec_writer *w, const msgpack_object *v)
 		r = rec_json_append(&w->b, v);
 	}
 	return r == 0 ? buf_addc(&w->b, '\n') : r;
+}
+
+int
+rec_write_same(struct rec_writer *w, const struct rec_reader *r, const msgpack_object *v,
+    struct err *e)
+{
+	const char *p;
+	size_t n;
+	/* the reader took it within the same limit: its bytes fit the next stage too */
+	if (w->form != REC_MSGPACK || !rec_reader_raw(r, &p, &n) || n > w->max)
+		return rec_write(w, v, e);
+	if (buf_add(&w->b, p, n) < 0)
+		return err_set(e, XIT_TEMPFAIL, "out of memory writing record %llu",
+		    (unsigned long long)w->count + 1);
+	w->count++;
+	if (w->b.len >= OUT_FLUSH)
+		return rec_writer_flush(w, e);
+	return 0;
 }
 
 int

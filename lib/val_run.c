@@ -127,7 +127,13 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		}
 		if (val_nwarnings(c))
 			st->warned++;
-		if ((got = rec_write_or_reject(w, rj, recno, &rec, e)) < 0)
+		/* passed unchanged: MessagePack in and out, its own bytes go on (no re-encoding);
+		 * a record read within the limit fits the next stage, else it is rejected here */
+		if ((got = rec_write_same(w, r, &rec, e)) == -2)
+			got = rec_write_or_reject(w, rj, recno, &rec, e);
+		else if (got == 0)
+			got = 1;
+		if (got < 0)
 			goto out;
 		if (got == 0) {
 			st->rejected++;
