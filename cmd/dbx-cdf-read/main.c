@@ -387,6 +387,8 @@ main(int argc, char **argv)
 		}
 		if (k == 1) {
 			dbx_conn_free(conn);
+			if (rej_close(o.rej, &e) < 0)
+				err_exit(&e);
 			err_warn("%s", tnote);
 			err_close_stdout();
 			return 0;
