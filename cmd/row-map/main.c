@@ -8,12 +8,13 @@
 #include <unistd.h>
 #include "err.h"
 #include "map_core.h"
+#include "map_schema.h"
 #include "map_suggest.h"
 #include "rec.h"
 
 #define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
-	"       row-map --check -m MAPPING\n" \
-	"       row-map --suggest [FILE]"
+	"       row-map --check [--schema FILE] -m MAPPING\n" \
+	"       row-map --suggest [--schema FILE] [FILE]"
 #define HELP \
 	"Maps change rows (records of dbx-cdf-read) to Insider user objects.\n" \
 	"  -m, --mapping FILE  the mapping (JSON; see row-map(1) and docs/mapping.md)\n" \
@@ -23,6 +24,9 @@
 	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
 	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
+	"      --schema FILE   the account's schema (insider-push --fetch-schema): --suggest\n" \
+	"                      makes custom fields only of what the account has, --check\n" \
+	"                      refuses (78) custom fields the account lacks\n" \
 	"  -h, --help          this text\n"
 
 static void
@@ -41,15 +45,45 @@ write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* the account's schema file, or NULL without --schema; exits 78 when it cannot be used */
+static struct val_schema *
+schema_load(const char *path)
+{
+	struct err e = ERR_INIT;
+	struct val_schema *s;
+	if (!path)
+		return NULL;
+	if (!(s = val_schema_load(path, &e))) {
+		if (access(path, F_OK) < 0 && errno == ENOENT)
+			err_die(XIT_CONFIG, "%s: no such schema file (write it with: insider-push --fetch-schema >%s)",
+				path, path);
+		err_exit(&e);
+	}
+	return s;
+}
+
+/* writes each line of notes as a warning, prefixed */
+static void
+warn_lines(struct buf *notes, const char *prefix)
+{
+	for (char *p = notes->p, *nl; p && *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		*nl = 0;
+		err_warn("%s%s", prefix, p);
+	}
+}
+
 static int
-suggest(const char *file)
+suggest(const char *file, const char *schema_path)
 {
 	struct err e = ERR_INIT;
 	struct buf out = BUF_INIT, notes = BUF_INIT;
+	struct val_schema *schema = schema_load(schema_path);
 	int fd = 0;
 	if (file && strcmp(file, "-") != 0 && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		err_die(XIT_USAGE, "cannot open %s:", file);
-	if (map_suggest(fd, &out, &notes, &e) < 0) {
+	if (map_suggest(fd, schema, schema_path, &out, &notes, &e) < 0) {
 		if (file && e.status == XIT_DATAERR) {
 			char msg[sizeof e.msg];
 			memcpy(msg, e.msg, sizeof msg);
@@ -59,18 +93,15 @@ suggest(const char *file)
 	}
 	if (fd > 0)
 		close(fd);
-	for (char *p = notes.p, *nl; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = 0;
-		err_warn("suggest: %s", p);
-	}
+	val_schema_free(schema);
+	warn_lines(&notes, "suggest: ");
 	write_all(1, out.p, out.len);
 	buf_free(&out);
 	buf_free(&notes);
 	return 0;
 }
+
+enum { O_SCHEMA = 256 };
 
 int
 main(int argc, char **argv)
@@ -81,10 +112,11 @@ main(int argc, char **argv)
 		{"rejects", required_argument, NULL, 'r'},
 		{"check", no_argument, NULL, 'c'},
 		{"suggest", no_argument, NULL, 's'},
+		{"schema", required_argument, NULL, O_SCHEMA},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *mapping = NULL, *rejects = NULL;
+	const char *mapping = NULL, *rejects = NULL, *schema_path = NULL;
 	int msgpack = 0, check = 0, sugg = 0, c;
 	struct err e = ERR_INIT;
 
@@ -97,6 +129,7 @@ main(int argc, char **argv)
 		case 'r': rejects = optarg; break;
 		case 'c': check = 1; break;
 		case 's': sugg = 1; break;
+		case O_SCHEMA: schema_path = optarg; break;
 		case 'h':
 			printf("usage: %s\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -106,10 +139,10 @@ main(int argc, char **argv)
 		}
 	if (sugg) {
 		if (check || mapping || rejects || msgpack || argc - optind > 1) {
-			err_warn("--suggest takes only an optional FILE");
+			err_warn("--suggest takes only --schema FILE and an optional FILE");
 			err_usage(USAGE, XIT_USAGE);
 		}
-		suggest(optind < argc ? argv[optind] : NULL);
+		suggest(optind < argc ? argv[optind] : NULL, schema_path);
 		err_close_stdout();
 		return 0;
 	}
@@ -122,18 +155,42 @@ main(int argc, char **argv)
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (check && (rejects || msgpack)) {
-		err_warn("--check takes only -m MAPPING");
+		err_warn("--check takes only -m MAPPING and --schema FILE");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (schema_path && !check) {
+		err_warn("--schema FILE goes with --check or --suggest (validate --schema checks records)");
 		err_usage(USAGE, XIT_USAGE);
 	}
 	struct map *m = map_load(mapping, &e);
 	if (!m)
 		err_exit(&e);
 	if (check) {
-		struct buf d = BUF_INIT;
+		struct buf d = BUF_INIT, bad = BUF_INIT, notes = BUF_INIT;
+		struct val_schema *schema = schema_load(schema_path);
+		int nbad = 0;
+		if (schema && (nbad = map_check_schema(m, schema, schema_path, &bad, &notes)) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		val_schema_free(schema);
+		if (nbad > 0) {
+			char pre[512];
+			snprintf(pre, sizeof pre, "%s: ", mapping);
+			warn_lines(&bad, pre);
+			err_die(XIT_CONFIG, "%s: %d custom field%s the account does not have: validate would "
+				"reject every record carrying %s (fix the mapping, or create %s in the panel and "
+				"fetch the schema again)", mapping, nbad, nbad == 1 ? "" : "s",
+				nbad == 1 ? "it" : "them", nbad == 1 ? "it" : "them");
+		}
+		warn_lines(&notes, "");
 		if (map_describe(m, &d) < 0)
 			err_die(XIT_TEMPFAIL, "out of memory");
-		printf("%s: ok: %s\n", mapping, d.p);
+		if (schema_path)
+			printf("%s: ok: %s; every custom field is in %s\n", mapping, d.p, schema_path);
+		else
+			printf("%s: ok: %s\n", mapping, d.p);
 		buf_free(&d);
+		buf_free(&bad);
+		buf_free(&notes);
 		map_free(m);
 		err_close_stdout();
 		return 0;
