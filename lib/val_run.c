@@ -11,7 +11,8 @@ reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *
 	const struct val_issue *is;
 	int unknown = 0;
 	for (size_t i = 0; (is = val_issue(c, i)); i++) {
-		st->rej_rule[is->rule]++;
+		if (i == 0) /* a record counts once, under its first rule: the rule of its reject line */
+			st->rej_rule[is->rule]++;
 		if (is->rule == VR_CUSTOM_ATTRIBUTE_UNKNOWN || is->rule == VR_CUSTOM_EVENT_UNKNOWN ||
 		    is->rule == VR_CUSTOM_PARAM_UNKNOWN) {
 			if (!st->unknown_custom && !unknown) {

@@ -14,7 +14,7 @@
 
 struct val_stats {
 	uint64_t in, passed, rejected, warned; /* warned: passed with warnings */
-	uint64_t rej_rule[VR__N];  /* failures of each rule in rejected records */
+	uint64_t rej_rule[VR__N];  /* rejected records by their first rule (their reject line's) */
 	uint64_t warn_rule[VR__N]; /* warnings of each rule in passed records */
 	/* records rejected for custom fields the schema file lacks (custom-attribute-unknown,
 	 * custom-event-unknown, custom-param-unknown): a configuration problem, exit 78 */

@@ -336,6 +336,11 @@ val_schema_load(const char *path, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	struct val_schema *s = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		err_set(e, XIT_CONFIG, "%s: No such file or directory (write it with: "
+			"insider-push --fetch-schema >%s)", path, path);
+		return NULL;
+	}
 	if (buf_read_file(&b, path, VAL_SCHEMA_MAX_FILE, e) == 0)
 		s = val_schema_parse(b.p ? b.p : "", b.len, path, e);
 	buf_free(&b);

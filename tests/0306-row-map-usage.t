@@ -7,8 +7,8 @@ check "--help" 0 row-map --help
 head -n 3 out >usage
 cat >want <<'U'
 usage: row-map [--msgpack] [--rejects FILE] -m MAPPING
-       row-map --check -m MAPPING
-       row-map --suggest [FILE]
+       row-map --check [--schema FILE] -m MAPPING
+       row-map --suggest [--schema FILE] [FILE]
 U
 same want usage; ok $? "--help: the synopsis"
 grep -q -- '--rejects FILE' out; ok $? "--help: the options"
@@ -21,5 +21,5 @@ check_err "an argument: message" "row-map: unexpected argument 'rows.ndjson' (re
 check "--check with --rejects" 64 row-map --check --rejects r -m "$D/full.json"
 check_err "--check with --rejects: message" "row-map: --check takes only -m MAPPING"
 check "--suggest with -m" 64 row-map --suggest -m "$D/full.json"
-check_err "--suggest with -m: message" "row-map: --suggest takes only an optional FILE"
+check_err "--suggest with -m: message" "row-map: --suggest takes only --schema FILE and an optional FILE"
 done_testing

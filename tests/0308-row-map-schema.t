@@ -32,7 +32,7 @@ same want got; ok $? "#12 §1 suggest --schema: an account attribute in an event
 
 check "#12 §1 suggest: missing schema file" 78 row-map --suggest --schema nope.json orders.schema
 check_err "#12 §1 suggest: missing schema file: the hint" \
-	"row-map: nope.json: no such schema file (write it with: insider-push --fetch-schema >nope.json)"
+	"row-map: nope.json: No such file or directory (write it with: insider-push --fetch-schema >nope.json)"
 
 # Insider's warehouse import naming: a_ attributes, e_ event parameters, e_guid
 check "#12 §1 suggest: warehouse naming" 0 row-map --suggest "$D/suggest-warehouse.schema"

@@ -59,7 +59,7 @@ same "$V/reference-errors.rej" rej5
 ok $? 'reference errors: reproduced as rejects'
 [ ! -s out ]
 ok $? 'reference errors: nothing passes'
-check_err 'reference errors: summary' '6 in, 0 passed, 6 rejected (identifier-required: 1, identifier-key: 1, identifier-type: 1, identifier-email: 1, identifier-phone: 1, event-name: 1, event-param-required: 2)'
+check_err 'reference errors: summary (#12 §6: records, by their first rule)' '6 in, 0 passed, 6 rejected (identifier-required: 1, identifier-key: 1, identifier-type: 1, identifier-phone: 1, event-name: 1, event-param-required: 1)'
 # Insider's own full examples (reference section 4) pass unchanged (their events are old)
 check 'reference examples pass' 0 validate --max-event-age 0 <"$V/reference-examples.ndjson"
 check_out 'reference examples: unchanged' "$V/reference-examples.ndjson"

@@ -7,7 +7,7 @@
 # --verify, listing them.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 14
+plan 17
 python3 "$DBXI_ROOT/scripts/demo-data/make-table.py" "$T/w"
 mkdir -p "$T/tables"
 # the README's table name (python3, not jq 1.6, which rounds 64-bit integers)
@@ -57,4 +57,10 @@ check "#12 §1 --verify fails on custom fields the account lacks" 78 env HOME="$
 check_err "#12 §1 --verify: lists the field, with the closest account field" \
 	"/users.mapping.json: attributes.custom.loyalty_tier: $R/insider-schema.json has no custom attribute loyalty_tier (closest: tier)"
 check_err "#12 §1 --verify: not ready" "dbx-insider-sync: verify: not ready (exit 78)"
+
+# #12 §6: a missing mapping is told by row-map, without jq's raw error
+rm "$R/users.mapping.json"
+check "#12 §6 --verify: a missing mapping" 78 env HOME="$T/home" sh -c 'cd ~/.config/dbx-insider && dbx-insider-sync --verify users.conf'
+check_err "#12 §6 --verify: row-map names the missing mapping" "row-map: $R/users.mapping.json: No such file or directory"
+grep -q 'jq: error' err; [ $? -eq 1 ]; ok $? "#12 §6 --verify: no raw jq error"
 done_testing

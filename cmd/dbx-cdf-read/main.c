@@ -250,8 +250,8 @@ main(int argc, char **argv)
 			err_warn("%s", st.note);
 		if (rc == 0 || st.rows) {
 			if (!st.nothing)
-				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)", st.from, st.to,
-					st.rows, st.dropped);
+				err_warn("read versions %lld..%lld: %llu row%s (%llu dropped)", st.from, st.to,
+					st.rows, st.rows == 1 ? "" : "s", st.dropped);
 			else
 				err_warn("read versions %lld..%lld: 0 rows (0 dropped)", st.from, st.to);
 		}

@@ -52,6 +52,8 @@ static const char HELP[] =
 	"Exit: 0 done, 64 usage, 65 bad input, 69 unavailable, 75 interrupted, 77 credentials\n"
 	"refused, 78 configuration.\n";
 
+#define PL(n) ((n) == 1 ? "" : "s") /* a plural's s */
+
 static volatile sig_atomic_t stop_flag;
 static int tty_line; /* a progress line is on stderr */
 
@@ -307,17 +309,18 @@ main(int argc, char **argv)
 	if (o.dry_run) {
 		uint64_t users = st.records - st.rejected;
 		if (quiet)
-			printf("%llu users in %llu requests (%llu bytes), %llu rejected\n",
-				(unsigned long long)users, (unsigned long long)st.requests,
-				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+			printf("%llu user%s in %llu request%s (%llu bytes), %llu rejected\n",
+				(unsigned long long)users, PL(users), (unsigned long long)st.requests,
+				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
 		else
-			fprintf(stderr, "%s: dry run: %llu users in %llu requests (%llu bytes), %llu rejected; nothing sent\n",
-				PROG, (unsigned long long)users, (unsigned long long)st.requests,
-				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+			fprintf(stderr, "%s: dry run: %llu user%s in %llu request%s (%llu bytes), %llu rejected; nothing sent\n",
+				PROG, (unsigned long long)users, PL(users), (unsigned long long)st.requests,
+				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
 	} else if (!quiet && (r == 0 || st.records > 0 || st.requests > 0)) {
-		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
-			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
-			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);
+		fprintf(stderr, "%s: %llu user%s delivered, %llu rejected by Insider, %llu request%s, %llu retr%s, %.1f s\n",
+			PROG, (unsigned long long)st.delivered, PL(st.delivered), (unsigned long long)st.rejected,
+			(unsigned long long)st.requests, PL(st.requests), (unsigned long long)st.retries,
+			st.retries == 1 ? "y" : "ies", st.elapsed_s);
 	}
 	if (r < 0) {
 		fflush(stdout);

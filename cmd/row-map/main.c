@@ -53,12 +53,8 @@ schema_load(const char *path)
 	struct val_schema *s;
 	if (!path)
 		return NULL;
-	if (!(s = val_schema_load(path, &e))) {
-		if (access(path, F_OK) < 0 && errno == ENOENT)
-			err_die(XIT_CONFIG, "%s: no such schema file (write it with: insider-push --fetch-schema >%s)",
-				path, path);
+	if (!(s = val_schema_load(path, &e)))
 		err_exit(&e);
-	}
 	return s;
 }
 
