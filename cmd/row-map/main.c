@@ -158,12 +158,14 @@ main(int argc, char **argv)
 		err_warn("--schema FILE goes with --check or --suggest (validate --schema checks records)");
 		err_usage(USAGE, XIT_USAGE);
 	}
+	struct val_schema *schema = schema_load(schema_path); /* (only with --check) */
 	struct map *m = map_load(mapping, &e);
-	if (!m)
+	if (!m) {
+		val_schema_free(schema);
 		err_exit(&e);
+	}
 	if (check) {
 		struct buf d = BUF_INIT, bad = BUF_INIT, notes = BUF_INIT;
-		struct val_schema *schema = schema_load(schema_path);
 		int nbad = 0;
 		if (schema && (nbad = map_check_schema(m, schema, schema_path, &bad, &notes)) < 0)
 			err_die(XIT_TEMPFAIL, "out of memory");
@@ -172,6 +174,9 @@ main(int argc, char **argv)
 			char pre[512];
 			snprintf(pre, sizeof pre, "%s: ", mapping);
 			warn_lines(&bad, pre);
+			buf_free(&bad);
+			buf_free(&notes);
+			map_free(m);
 			err_die(XIT_CONFIG, "%s: %d custom field%s the account does not have: validate would "
 				"reject every record carrying %s (fix the mapping, or create %s in the panel and "
 				"fetch the schema again)", mapping, nbad, nbad == 1 ? "" : "s",
