@@ -35,6 +35,7 @@ BINS     := $(CMDS:%=$(BUILD)/bin/%)
 SCRIPTS  := $(notdir $(wildcard scripts/dbx-*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SINKS    := $(BUILD)/tests/ins_sink
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 MANS     := $(wildcard docs/*.1)
@@ -43,7 +44,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all deps check check-run check-asan check-valgrind fuzz bench demo install clean
 .SUFFIXES:
 
-all: $(BINS) $(UNITS)
+all: $(BINS) $(UNITS) $(SINKS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
@@ -60,6 +61,11 @@ $(BUILD)/bin/%: $(LIBA) $(wildcard cmd/*/*.c cmd/*/*.h)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(LDFLAGS) $(LDLIBS)
+
+# The benchmarks' Insider sink (issue 14: cheaper than the python emulator's fast mode)
+$(BUILD)/tests/ins_sink: tests/sink/ins_sink.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 
 # Install the Debian packages the build and the tests need, only when one is missing.
 deps:

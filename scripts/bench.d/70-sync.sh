@@ -1,5 +1,6 @@
-# The whole sync: BENCH_ROWS change rows from the Databricks emulator (EXTERNAL_LINKS chunks)
-# to the Insider emulator (fast mode: counts users, checks each arrives once), through
+# The whole sync: BENCH_ROWS change rows from the Databricks emulator (EXTERNAL_LINKS chunks,
+# pre-rendered chunk bodies) to the Insider sink (build/tests/ins_sink, a small C server that
+# counts users and checks each arrives once without parsing every body as JSON), through
 # dbx-cdf-read | row-map | validate | insider-push with MessagePack between stages, as
 # dbx-insider-sync runs them; CPU seconds and peak RSS per stage. Next to it, the shell
 # baseline a user would write: curl to the Statement Execution API, gojq to map the rows,
@@ -20,10 +21,16 @@ wait_port() {
 stats() { python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$IP/_emu/stats"; }
 DP=$(port) IP=$(port)
 python3 "$ROOT/tests/emu/dbx_emu.py" --port "$DP" --tables "$W" --synthetic-rows "$N" --synthetic-chunk-rows 20000 >"$W/dbx.log" 2>&1 &
+dbxpid=$!
 pids="$pids $!"
-python3 "$ROOT/tests/emu/insider_emu.py" --port "$IP" --fast --rate-per-minute 10000000 >"$W/ins.log" 2>&1 &
+"$ROOT/build/tests/ins_sink" "$IP" >"$W/ins.log" 2>&1 &
+inspid=$!
 pids="$pids $!"
 wait_port "$DP" && wait_port "$IP" || { echo "bench: emulators did not start" >&2; exit 1; }
+# cpu PID: CPU seconds (user + system) a process has used so far
+cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
+# the synthetic table renders its chunk templates once, at start: a warm-up read waits for
+# that, so the figures below are the emulator serving pre-rendered bytes
 export DATABRICKS_HOST=http://127.0.0.1:$DP DATABRICKS_TOKEN=dapi-test-token DATABRICKS_WAREHOUSE_ID=abcdef1234567890
 export INSIDER_API_URL=http://127.0.0.1:$IP INSIDER_PARTNER_NAME=dbxitest INSIDER_API_TOKEN=ins-test-token
 export DBXI_WIRE=msgpack
@@ -31,6 +38,9 @@ M=$ROOT/scripts/bench.d/sync-mapping.json
 T='/usr/bin/time -f "%U %S %M"'
 
 printf '\n### The whole sync: %s change rows, Databricks emulator -> Insider emulator\n\n' "$N"
+dbx-cdf-read --msgpack --from-version 1 --to-version 1 main.bench.events >/dev/null 2>"$W/warm" ||
+	{ echo "bench: the warm-up read failed:" >&2; cat "$W/warm" >&2; exit 1; }
+c0d=$(cpu $dbxpid) c0i=$(cpu $inspid)
 start=$(date +%s.%N)
 sh -c "$T -o $W/t1 dbx-cdf-read --from-version 1 --to-version 1 main.bench.events 2>$W/e1 |
 	$T -o $W/t2 row-map -m $M --rejects $W/rej 2>$W/e2 |
@@ -38,18 +48,25 @@ sh -c "$T -o $W/t1 dbx-cdf-read --from-version 1 --to-version 1 main.bench.event
 	$T -o $W/t4 insider-push --concurrency 4 --rejects $W/rej >/dev/null 2>$W/e4" || {
 	echo "bench: the pipeline failed:" >&2; cat "$W"/e? >&2; exit 1; }
 end=$(date +%s.%N)
+c1d=$(cpu $dbxpid) c1i=$(cpu $inspid)
 ours=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
 st=$(stats)
 recv=$(printf '%s' "$st" | jq .users_received) dup=$(printf '%s' "$st" | jq .duplicate_users)
 rej=0; [ ! -f "$W/rej" ] || rej=$(wc -l <"$W/rej")
 echo "| stage | CPU seconds (user+sys) | peak RSS (MB) |"
 echo "|---|---:|---:|"
-i=1
+i=1 stages=0
 for s in dbx-cdf-read row-map validate insider-push; do
 	set -- $(tail -n 1 "$W/t$i")
 	awk -v s="$s" -v u="$1" -v y="$2" -v m="$3" 'BEGIN { printf "| %s | %.2f | %.1f |\n", s, u + y, m / 1024 }'
+	stages=$(awk -v a="$stages" -v u="$1" -v y="$2" 'BEGIN { printf "%.2f", a + u + y }')
 	i=$((i + 1))
 done
+echo "| **the four stages** | **$stages** | |"
+emu=$(awk -v a="$c0d" -v b="$c1d" -v c="$c0i" -v d="$c1i" 'BEGIN { printf "%.2f", (b - a) + (d - c) }')
+echo "| Databricks emulator (python, pre-rendered chunks) | $(awk -v a="$c0d" -v b="$c1d" 'BEGIN { printf "%.2f", b - a }') | |"
+echo "| Insider sink (C) | $(awk -v a="$c0i" -v b="$c1i" 'BEGIN { printf "%.2f", b - a }') | |"
+awk -v e="$emu" -v s="$stages" 'BEGIN { printf "\nemulators: %.2f CPU s, %.0f%% of the stages (target < 25%%)\n", e, (s > 0 ? 100 * e / s : 0) }'
 echo
 awk -v n="$N" -v s="$ours" -v r="$recv" -v d="$dup" -v j="$rej" 'BEGIN {
 	printf "dbx-insider pipeline: %.2f s, %d rows/s end to end; Insider received %d users (%d duplicates), %d rejected with reasons\n", s, n / s, r, d, j }'
