@@ -1,8 +1,10 @@
 /* dbx_api.c: see dbx_api.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "buf.h"
 #include "dbx_api.h"
@@ -15,6 +17,12 @@ struct dbx_conn {
 	char *host, *org_id, *warehouse;
 	char *token, *client_id, *client_secret;
 	char *token_endpoint;
+	char *tenant_id, *login_url; /* azure-client-secret */
+	char host_where[32];
+	int answered, login_answered; /* the host (the login URL) has answered once */
+	void (*note)(void *, const char *);
+	void *note_arg;
+	const char *cur_method, *cur_url; /* the request being retried, for the notes */
 	char *bearer;        /* "Authorization: TYPE TOKEN" */
 	double token_renew;  /* monotonic second when to fetch a new one */
 };
@@ -43,6 +51,37 @@ const char *dbx_conn_warehouse(const struct dbx_conn *c) { return c->warehouse; 
 enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c) { return c->auth; }
 struct http_retry *dbx_conn_retry(struct dbx_conn *c) { return &c->retry; }
 
+void
+dbx_conn_set_note(struct dbx_conn *c, void (*fn)(void *, const char *), void *arg)
+{
+	c->note = fn, c->note_arg = arg;
+}
+
+void
+dbx_conn_note(struct dbx_conn *c, const char *fmt, ...)
+{
+	char b[1024];
+	va_list ap;
+	if (!c->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof b, fmt, ap);
+	va_end(ap);
+	dbx_scrub(b, sizeof b);
+	c->note(c->note_arg, b);
+}
+
+static void
+retry_note(void *arg, int attempt, long wait_ms, long status, const char *why)
+{
+	struct dbx_conn *c = arg;
+	char red[512];
+	(void)status;
+	http_url_redact(c->cur_url ? c->cur_url : "", red, sizeof red);
+	dbx_conn_note(c, "retrying %s %s after %s (attempt %d failed; waiting %.1f s)",
+		c->cur_method ? c->cur_method : "GET", red, why, attempt, wait_ms / 1000.0);
+}
+
 static char *
 sdup(const char *s)
 {
@@ -68,17 +107,23 @@ dbx_conn_new(const struct dbx_cfg *cfg, struct err *e)
 		if (!*end && v > 0 && v <= 60000)
 			c->retry.base_ms = v, c->retry.cap_ms = v * 8;
 	}
+	c->retry.on_retry = retry_note, c->retry.arg = c;
+	snprintf(c->host_where, sizeof c->host_where, "%s", cfg->host_where[0] ? cfg->host_where :
+		"DATABRICKS_HOST");
 	c->auth = cfg->auth;
 	c->host = sdup(cfg->host), c->org_id = sdup(cfg->org_id), c->warehouse = sdup(cfg->warehouse_id);
 	c->token = sdup(cfg->token), c->client_id = sdup(cfg->client_id);
 	c->client_secret = sdup(cfg->client_secret);
-	if (!c->host || (cfg->org_id && !c->org_id) || (cfg->warehouse_id && !c->warehouse) ||
+	c->tenant_id = sdup(cfg->tenant_id), c->login_url = sdup(cfg->login_url);
+	if ((cfg->tenant_id && !c->tenant_id) || (cfg->login_url && !c->login_url) || !c->host || (cfg->org_id && !c->org_id) || (cfg->warehouse_id && !c->warehouse) ||
 	    (cfg->token && !c->token) || (cfg->client_id && !c->client_id) ||
 	    (cfg->client_secret && !c->client_secret)) {
 		err_set(e, XIT_TEMPFAIL, "out of memory");
 		dbx_conn_free(c);
 		return NULL;
 	}
+	dbx_scrub_add(cfg->token);
+	dbx_scrub_add(cfg->client_secret);
 	if (!(c->http = http_client_new(&o, e))) {
 		dbx_conn_free(c);
 		return NULL;
@@ -94,6 +139,7 @@ dbx_conn_free(struct dbx_conn *c)
 	if (c->http)
 		http_client_free(c->http);
 	free(c->host), free(c->org_id), free(c->warehouse), free(c->token_endpoint);
+	free(c->tenant_id), free(c->login_url);
 	wipe_free(c->token), wipe_free(c->client_id), wipe_free(c->client_secret);
 	wipe_free(c->bearer);
 	free(c);
@@ -207,6 +253,88 @@ dbx_urlenc(struct buf *b, const char *s)
 	return 0;
 }
 
+/* ---- scrubbing ---- */
+
+#define SCRUB_MAX 16
+static char *scrub_list[SCRUB_MAX];
+static size_t scrub_n;
+
+void
+dbx_scrub_add(const char *secret)
+{
+	if (!secret || strlen(secret) < 8)
+		return;
+	for (size_t i = 0; i < scrub_n; i++)
+		if (!strcmp(scrub_list[i], secret))
+			return;
+	if (scrub_n == SCRUB_MAX) { /* keep the first (configured) ones; drop the oldest token */
+		wipe_free(scrub_list[SCRUB_MAX - 1]);
+		scrub_n--;
+	}
+	char *p = strdup(secret);
+	if (p)
+		scrub_list[scrub_n++] = p;
+}
+
+void
+dbx_scrub_clear(void)
+{
+	for (size_t i = 0; i < scrub_n; i++)
+		wipe_free(scrub_list[i]);
+	scrub_n = 0;
+}
+
+/* replaces s[at..at+n) by "***" */
+static void
+scrub_cut(char *s, size_t at, size_t n)
+{
+	size_t len = strlen(s);
+	if (n < 3)
+		return;
+	memcpy(s + at, "***", 3);
+	memmove(s + at + 3, s + at + n, len - at - n + 1);
+}
+
+static int
+tokch(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == '~' || c == '+' || c == '/' || c == '=';
+}
+
+void
+dbx_scrub(char *s, size_t cap)
+{
+	if (!s || !cap)
+		return;
+	s[cap - 1] = 0;
+	for (size_t i = 0; i < scrub_n; i++) {
+		size_t n = strlen(scrub_list[i]);
+		char *p;
+		while ((p = strstr(s, scrub_list[i])))
+			scrub_cut(s, (size_t)(p - s), n);
+	}
+	/* "Bearer X" and JWT-shaped words (eyJ...x.y) */
+	for (size_t i = 0; s[i]; i++) {
+		size_t k = 0;
+		if (!strncasecmp(s + i, "bearer ", 7) && s[i + 7] && s[i + 7] != '*') {
+			i += 7;
+			while (tokch(s[i + k]))
+				k++;
+		} else if (!strncmp(s + i, "eyJ", 3) && (i == 0 || !tokch(s[i - 1]))) {
+			int dots = 0;
+			while (tokch(s[i + k])) {
+				dots += s[i + k] == '.';
+				k++;
+			}
+			if (dots < 2)
+				k = 0;
+		}
+		if (k >= 8)
+			scrub_cut(s, i, k);
+	}
+}
+
 /* ---- errors ---- */
 
 void
@@ -269,6 +397,8 @@ dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e)
 		status = XIT_UNAVAILABLE;
 	else
 		status = XIT_TEMPFAIL;
+	dbx_scrub(msg, sizeof msg);
+	dbx_scrub(code, sizeof code);
 	return err_set(e, status, "%s: HTTP %ld%s%s%s%s%s", what, st, msg[0] ? ": " : "", msg,
 		code[0] ? " (" : "", code, code[0] ? ")" : "");
 }
@@ -291,10 +421,85 @@ b64(struct buf *b, const unsigned char *p, size_t n)
 }
 
 static int
+under(const char *url, const char *base)
+{
+	size_t n = base ? strlen(base) : 0;
+	return n && !strncmp(url, base, n) && (url[n] == '/' || url[n] == 0 || url[n] == '?');
+}
+
+/* sleeps ms, cut short by the abort flag: -1 when aborted */
+static int
+nap_ms(long ms)
+{
+	double end = mono() + ms / 1000.0;
+	for (;;) {
+		if (http_aborted())
+			return -1;
+		double left = end - mono();
+		if (left <= 0)
+			return 0;
+		if (left > 0.05)
+			left = 0.05;
+		struct timespec ts = { 0, (long)(left * 1e9) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* the first contact with a host (#11.4): one retry at most when it cannot be reached. 1 when
+ * the host answered (the caller goes on with the ordinary retries if the status calls for
+ * them), 0 with a final response, -1 on failure. */
+static int
+first_contact(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, int *answered,
+	const char *where, const char *base, struct err *e)
+{
+	for (int attempt = 1;; attempt++) {
+		if (http_do(c->http, rq, &d->resp, e) == 0) {
+			*answered = 1;
+			if (!http_should_retry(d->resp.status, 0, c->retry.retry_500))
+				return 0;
+			/* it answered 429/5xx: wait as the ordinary retries would, then those go on */
+			char why[32];
+			long wait = http_backoff_ms(1, d->resp.retry_after_ms, c->retry.base_ms,
+				c->retry.cap_ms, http_rand01());
+			snprintf(why, sizeof why, "HTTP %ld", d->resp.status);
+			if (c->retry.on_retry)
+				c->retry.on_retry(c->retry.arg, 1, wait, d->resp.status, why);
+			if (nap_ms(wait) < 0)
+				return err_set(e, XIT_TEMPFAIL, "interrupted");
+			return 1;
+		}
+		if (e->status != XIT_UNAVAILABLE || !d->resp.curl_code)
+			return -1; /* refused URL, interrupted, too large */
+		if (attempt >= 2 || !http_should_retry(0, d->resp.curl_code, 0)) {
+			char cause[256];
+			if (d->resp.error[0])
+				snprintf(cause, sizeof cause, "%s", d->resp.error);
+			else
+				snprintf(cause, sizeof cause, "%.200s", e->msg);
+			return err_set(e, XIT_UNAVAILABLE, "cannot reach %s=%s: %s", where, base, cause);
+		}
+		long wait = http_backoff_ms(1, -1, c->retry.base_ms, c->retry.cap_ms, http_rand01());
+		if (c->retry.on_retry)
+			c->retry.on_retry(c->retry.arg, attempt, wait, 0, d->resp.error);
+		if (nap_ms(wait) < 0)
+			return err_set(e, XIT_TEMPFAIL, "interrupted");
+	}
+}
+
+static int
 plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struct err *e)
 {
+	int k = 1;
 	dbx_doc_free(d);
-	if (http_do_retry(c->http, rq, &c->retry, &d->resp, e) < 0)
+	c->cur_method = rq->method, c->cur_url = rq->url;
+	if (!c->answered && under(rq->url, c->host))
+		k = first_contact(c, rq, d, &c->answered, c->host_where, c->host, e);
+	else if (!c->login_answered && c->login_url && under(rq->url, c->login_url))
+		k = first_contact(c, rq, d, &c->login_answered, "DBXI_AZURE_LOGIN_URL", c->login_url, e);
+	if (k == 1 && http_do_retry(c->http, rq, &c->retry, &d->resp, e) < 0)
+		k = -1;
+	c->cur_method = c->cur_url = NULL;
+	if (k < 0)
 		return -1;
 	return dbx_doc_parse(d, e);
 }
@@ -307,7 +512,12 @@ oauth_token(struct dbx_conn *c, struct err *e)
 	const char *form = "grant_type=client_credentials&scope=all-apis";
 	int rc = -1;
 	dbx_doc_init(&d);
-	if (!c->token_endpoint) {
+	if (!c->token_endpoint && c->auth == DBX_AUTH_AZURE) {
+		/* Entra ID v2.0 client credentials for the Azure Databricks resource (#11.3) */
+		if (buf_printf(&url, "%s/%s/oauth2/v2.0/token", c->login_url, c->tenant_id) < 0 ||
+		    !(c->token_endpoint = strdup(url.p)))
+			goto nomem;
+	} else if (!c->token_endpoint) {
 		char te[2048];
 		if (buf_printf(&url, "%s/oidc/.well-known/oauth-authorization-server", c->host) < 0)
 			goto nomem;
@@ -333,24 +543,37 @@ oauth_token(struct dbx_conn *c, struct err *e)
 		if (!(c->token_endpoint = strdup(te)))
 			goto nomem;
 	}
-	if (buf_printf(&cred, "%s:%s", c->client_id, c->client_secret) < 0 ||
+	int az = c->auth == DBX_AUTH_AZURE;
+	if (az) {
+		/* client_secret_post, as the Azure SDKs send it */
+		if (buf_adds(&cred, "grant_type=client_credentials&client_id=") < 0 ||
+		    dbx_urlenc(&cred, c->client_id) < 0 || buf_adds(&cred, "&client_secret=") < 0 ||
+		    dbx_urlenc(&cred, c->client_secret) < 0 || buf_adds(&cred, "&scope=") < 0 ||
+		    dbx_urlenc(&cred, DBX_AZURE_DATABRICKS_SCOPE) < 0)
+			goto nomem;
+		form = cred.p;
+	} else if (buf_printf(&cred, "%s:%s", c->client_id, c->client_secret) < 0 ||
 	    buf_adds(&hdr, "Authorization: Basic ") < 0 ||
 	    b64(&hdr, (const unsigned char *)cred.p, cred.len) < 0)
 		goto nomem;
 	{
-		const char *h[] = { hdr.p, "Content-Type: application/x-www-form-urlencoded",
-				    "Accept: application/json", NULL };
+		/* no Authorization header for Entra ID: the credentials are in the form */
+		const char *h[] = { "Content-Type: application/x-www-form-urlencoded",
+				    "Accept: application/json", az ? NULL : hdr.p, NULL };
 		struct http_req rq = { "POST", c->token_endpoint, h, form, strlen(form), 0, 0, 0 };
+		const char *who = az ? "Azure Entra ID token request" : "OAuth token request";
+		char what[128];
 		double t0 = mono();
 		if (plain_do(c, &rq, &d, e) < 0)
 			goto out;
 		if (d.resp.status == 400 || d.resp.status == 401 || d.resp.status == 403) {
-			dbx_api_error(&d, "OAuth token request refused the client credentials", e);
+			snprintf(what, sizeof what, "%s refused the client credentials", who);
+			dbx_api_error(&d, what, e);
 			e->status = XIT_NOPERM;
 			goto out;
 		}
 		if (d.resp.status != 200) {
-			dbx_api_error(&d, "OAuth token request", e);
+			dbx_api_error(&d, who, e);
 			goto out;
 		}
 		size_t tn, ttn = 6;
@@ -373,6 +596,13 @@ oauth_token(struct dbx_conn *c, struct err *e)
 			goto nomem;
 		}
 		c->bearer = buf_detach(&bb);
+		{
+			char *t = strndup(tok, tn);
+			if (t) {
+				dbx_scrub_add(t);
+				wipe_free(t);
+			}
+		}
 		double early = ttl / 2.0 < 300 ? ttl / 2.0 : 300;
 		c->token_renew = t0 + (double)ttl - early;
 	}
@@ -467,7 +697,7 @@ dbx_call(struct dbx_conn *c, const char *method, const char *path, const char *b
 		struct http_req rq = { method, url.p, h, body, body ? strlen(body) : 0, 0, 0, 0 };
 		if (plain_do(c, &rq, d, e) < 0)
 			goto out;
-		if ((d->resp.status == 401 || d->resp.status == 403) && c->auth == DBX_AUTH_OAUTH_M2M &&
+		if ((d->resp.status == 401 || d->resp.status == 403) && c->auth != DBX_AUTH_PAT &&
 		    attempt == 0)
 			continue;
 		break;

@@ -1,11 +1,16 @@
 /* dbx_api.h: a Databricks workspace connection: authenticated REST calls over lib/http.
  *
- * Auth: PAT ("Authorization: Bearer TOKEN") or OAuth M2M: discovery at
+ * Auth: PAT ("Authorization: Bearer TOKEN"); Azure Entra ID (azure-client-secret): POST
+ * LOGIN_URL/TENANT/oauth2/v2.0/token with client_id, client_secret and the Azure Databricks
+ * resource scope in the form, cached and refreshed as OAuth M2M tokens are; or OAuth M2M: discovery at
  * /oidc/.well-known/oauth-authorization-server, then POST token_endpoint with
  * grant_type=client_credentials&scope=all-apis and HTTP Basic client credentials. The token is
  * cached in memory and fetched again before it expires (min(300 s, TTL/2) early); a 401 or 403
  * answered to an OAuth call fetches a new token once and retries the call.
- * Retries: 429, 502, 503, 504 and network errors per lib/http (Retry-After honoured).
+ * Retries: 429, 502, 503, 504 and network errors per lib/http (Retry-After honoured), on a host
+ * that has answered before. The first contact with the workspace host (or the Entra ID login
+ * URL) is tried twice at most when the host cannot be reached (DNS failure, connection refused,
+ * TLS failure, timeout): "cannot reach DATABRICKS_HOST=HOST: CAUSE", XIT_UNAVAILABLE (#11.4).
  *
  * Ownership: dbx_conn_new copies what it needs from cfg (which the caller may then free) and
  * owns its http client and token; dbx_conn_free releases and wipes them. struct dbx_doc owns a
@@ -21,6 +26,9 @@
 #include "err.h"
 #include "http.h"
 
+/* the Azure Databricks resource (its well-known application id), for Entra ID tokens */
+#define DBX_AZURE_DATABRICKS_SCOPE "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
+
 struct dbx_conn;
 
 struct dbx_conn *dbx_conn_new(const struct dbx_cfg *cfg, struct err *e);
@@ -30,6 +38,12 @@ const char *dbx_conn_warehouse(const struct dbx_conn *c);
 enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c);
 /* the retry policy for every call (a test knob: DBXI_RETRY_BASE_MS shortens the waits) */
 struct http_retry *dbx_conn_retry(struct dbx_conn *c);
+
+/* Notes for the user (#11.4): retries ("retrying POST URL after HTTP 503 ...") and long waits
+ * ("waiting for warehouse X to start (30s)") go to fn, which cmd/ prints on stderr. No
+ * secrets in them. Without fn nothing is said. */
+void dbx_conn_set_note(struct dbx_conn *c, void (*fn)(void *arg, const char *msg), void *arg);
+void dbx_conn_note(struct dbx_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* dbx_auth_check: makes sure a token is at hand (OAuth: fetches one). -1: XIT_NOPERM when
  * refused, XIT_UNAVAILABLE / XIT_CONFIG otherwise. */
@@ -63,6 +77,16 @@ int dbx_api_error(const struct dbx_doc *d, const char *what, struct err *e);
 /* dbx_clean_text: the printable text of s[0..n) into out (NUL-terminated, cut to outlen),
  * runs of white space collapsed to one space: server messages made fit for one line */
 void dbx_clean_text(const char *s, size_t n, char *out, size_t outlen);
+
+/* Scrubbing (#10.12): every message that leaves dbx-cdf-read goes through dbx_scrub, which
+ * replaces each known secret (registered with dbx_scrub_add: the token, client secrets, every
+ * access token fetched) by "***", and any "Bearer <token>" and JWT-shaped word too. Secrets
+ * shorter than 8 bytes are not looked for (they would mangle ordinary text). dbx_conn_new
+ * registers the connection's secrets; dbx_scrub_clear wipes the list. In place, s stays
+ * NUL-terminated within cap. (insider-push has its own scrubber: to be merged into one.) */
+void dbx_scrub_add(const char *secret);
+void dbx_scrub(char *s, size_t cap);
+void dbx_scrub_clear(void);
 
 /* dbx_fetch: GET an absolute URL (an external link) WITHOUT the Authorization header, with
  * the given extra headers; retried; body parsed as JSON when it is. 0 when a response arrived. */

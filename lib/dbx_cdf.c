@@ -1,5 +1,6 @@
 /* dbx_cdf.c: see dbx_cdf.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -11,7 +12,10 @@
 #include <unistd.h>
 #include "buf.h"
 #include "dbx_cdf.h"
+#include "dbx_hive.h"
+#include "dbx_state.h"
 #include "dbx_stmt.h"
+#include "http.h"
 
 #define NOMEM(e) err_set((e), XIT_TEMPFAIL, "out of memory")
 
@@ -127,65 +131,6 @@ fail:
 	return -1;
 }
 
-int
-dbx_state_read(const char *path, const char *table, long long *version, struct err *e)
-{
-	struct buf b = BUF_INIT;
-	char tmp[4096];
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	msgpack_zone *z = NULL;
-	msgpack_object v;
-	struct err pe = ERR_INIT;
-	int rc = -1;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		return err_set(e, XIT_CONFIG, "state file %.300s:", path);
-	}
-	b.max = 1 << 20;
-	while ((r = read(fd, tmp, sizeof tmp)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || buf_add(&b, tmp, (size_t)r) < 0) {
-			err_set(e, XIT_CONFIG, "state file %.300s:", path);
-			close(fd);
-			goto out;
-		}
-	}
-	close(fd);
-	if (!(z = msgpack_zone_new(4096))) {
-		NOMEM(e);
-		goto out;
-	}
-	if (!b.p || rec_json_parse(b.p, b.len, z, &v, &pe) < 0 || v.type != MSGPACK_OBJECT_MAP) {
-		err_set(e, XIT_CONFIG, "state file %.300s: not a JSON object (%s); remove it to start "
-			"again with a full snapshot", path, b.p ? pe.msg : "empty");
-		goto out;
-	}
-	size_t tn;
-	const char *t = dbx_str(&v, "table", &tn);
-	if (t && (tn != strlen(table) || memcmp(t, table, tn))) {
-		err_set(e, XIT_CONFIG, "state file %.300s belongs to table %.*s, not %s", path,
-			(int)(tn > 300 ? 300 : tn), t, table);
-		goto out;
-	}
-	const msgpack_object *ver = rec_get(&v, "version");
-	int64_t iv;
-	if (!ver || rec_to_int64(ver, &iv) < 0 || iv < 0) {
-		err_set(e, XIT_CONFIG, "state file %.300s: \"version\" must be a non-negative integer",
-			path);
-		goto out;
-	}
-	*version = iv;
-	rc = 0;
-out:
-	if (z)
-		msgpack_zone_free(z);
-	buf_free(&b);
-	return rc;
-}
-
 static void
 now_rfc3339(char *out, size_t n)
 {
@@ -193,26 +138,6 @@ now_rfc3339(char *out, size_t n)
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int
-write_pending(const char *state, const char *table, long long from, long long to, int snap,
-	struct err *e)
-{
-	struct buf p = BUF_INIT, d = BUF_INIT;
-	char now[40];
-	int rc;
-	now_rfc3339(now, sizeof now);
-	if (buf_printf(&p, "%s.pending", state) < 0 || buf_adds(&d, "{\"table\":") < 0 ||
-	    rec_json_str_append(&d, table, strlen(table)) < 0 ||
-	    buf_printf(&d, ",\"from\":%lld,\"to\":%lld,\"snapshot\":%s,\"started\":\"%s\"}\n", from, to,
-		snap ? "true" : "false", now) < 0) {
-		buf_free(&p), buf_free(&d);
-		return NOMEM(e);
-	}
-	rc = dbx_write_atomic(p.p, d.p, d.len, e);
-	buf_free(&p), buf_free(&d);
-	return rc;
 }
 
 /* ---- statements ---- */
@@ -330,14 +255,46 @@ class_in(const char *cls, const char *const *list)
 	return 0;
 }
 
-struct convwarn {
-	unsigned long long *count; /* per column */
+/* ---- reading, in windows (docs/operations.md, "Windows") ---- */
+
+struct reader {
+	struct dbx_conn *c;
+	const struct dbx_cdf_opts *o;
+	struct rec_writer *w;
+	struct dbx_cdf_stats *st;
+	const char *ref;
+	int snap;
+	long long snapver;
+	const char *snapts;
+	int links;             /* DBX_LINKS until the workspace refuses them */
+	long long isplit;      /* INLINE: the split that kept a window under 25 MiB */
+	unsigned long long reexec;
+	long long lastv;       /* _commit_version of the last row of the current statement */
+	unsigned long long nrows; /* rows of the current statement passed on */
 };
 
-static int
-emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o,
-	int snap, long long snapver, const char *snapts, struct dbx_cdf_stats *st, struct err *e)
+static void
+note(struct reader *R, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+note(struct reader *R, const char *fmt, ...)
 {
+	char b[700];
+	va_list ap;
+	if (!R->o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof b, fmt, ap);
+	va_end(ap);
+	R->o->note(R->o->note_arg, b);
+}
+
+static int
+emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
+{
+	const struct dbx_cdf_opts *o = R->o;
+	struct dbx_cdf_stats *st = R->st;
+	int snap = R->snap;
 	size_t nc = dbx_stmt_ncols(s);
 	long ict = snap ? -1 : dbx_stmt_col_index(s, "_change_type");
 	long icv = snap ? -1 : dbx_stmt_col_index(s, "_commit_version");
@@ -346,7 +303,10 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 	msgpack_object *keys = calloc(nc ? nc : 1, sizeof *keys);
 	msgpack_zone *z = msgpack_zone_new(65536);
 	const msgpack_object *row;
+	unsigned long long chunks0 = 0;
 	int r, rc = -1;
+	R->lastv = -1;
+	R->nrows = 0;
 	if (!bad || !z || !keys) {
 		NOMEM(e);
 		goto out;
@@ -380,6 +340,7 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 				goto out;
 			}
 			lastv = vv;
+			R->lastv = vv;
 		}
 		if (ict >= 0) {
 			const msgpack_object *ct = &row->via.array.ptr[ict];
@@ -398,7 +359,7 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 			}
 		}
 		/* the record's map, built in place: one allocation per row */
-		msgpack_object_kv *kv = msgpack_zone_malloc(z, sizeof *kv * (nc + 3));
+		msgpack_object_kv *kv = msgpack_zone_malloc(z, sizeof *kv * (nc + 4));
 		uint32_t n = 0;
 		if (!kv) {
 			NOMEM(e);
@@ -414,27 +375,42 @@ emit_rows(struct dbx_stmt *s, struct rec_writer *w, const struct dbx_cdf_opts *o
 			if (snap && col->name[0] == '_' && (!strcmp(col->name, "_change_type") ||
 			    !strcmp(col->name, "_commit_version") || !strcmp(col->name, "_commit_timestamp")))
 				continue;
+			if (widx >= 0 && col->name[0] == '_' && !strcmp(col->name, "_window"))
+				continue; /* ours replaces it */
 			kv[n++].key = keys[i];
 		}
 		if (snap) {
 			kv[n].key = rec_strref("_change_type", 12), kv[n++].val = rec_strref("insert", 6);
-			kv[n].key = rec_strref("_commit_version", 15), kv[n++].val = rec_int(snapver);
+			kv[n].key = rec_strref("_commit_version", 15), kv[n++].val = rec_int(R->snapver);
 			kv[n].key = rec_strref("_commit_timestamp", 17);
-			kv[n++].val = snapts[0] ? rec_strref(snapts, strlen(snapts)) : rec_nil();
+			kv[n++].val = R->snapts[0] ? rec_strref(R->snapts, strlen(R->snapts)) : rec_nil();
 		}
+		if (widx >= 0)
+			kv[n].key = rec_strref("_window", 7), kv[n++].val = rec_int(widx);
 		rec.type = MSGPACK_OBJECT_MAP;
 		rec.via.map.size = n;
 		rec.via.map.ptr = kv;
-		if (rec_write(w, &rec, e) < 0)
+		/* a row over the record size limit: rejected here, the first stage that sees it */
+		if (o->rej) {
+			int k = rec_write_or_reject(R->w, o->rej, st->rows + st->rejected + 1, &rec, e);
+			if (k < 0)
+				goto out;
+			if (k == 0) {
+				st->rejected++;
+				msgpack_zone_clear(z);
+				continue;
+			}
+		} else if (rec_write(R->w, &rec, e) < 0)
 			goto out;
 		st->rows++;
+		R->nrows++;
 		msgpack_zone_clear(z);
 	}
 	if (r < 0)
 		goto out;
 	rc = 0;
 out:
-	if (bad) {
+	if (bad && !st->warn[0]) {
 		size_t k = 0;
 		for (size_t i = 0; i < nc; i++)
 			if (bad[i] && k + 1 < sizeof st->warn) {
@@ -447,7 +423,7 @@ out:
 				k += (size_t)n;
 			}
 	}
-	st->chunks = dbx_stmt_chunks(s);
+	st->chunks += dbx_stmt_chunks(s) - chunks0;
 	free(bad);
 	free(keys);
 	if (z)
@@ -459,25 +435,388 @@ static int eligible(struct dbx_conn *c, const char *table, const char *ref, cons
 	const char *sch, const char *tbl, int timeout_s, void (*line)(void *, int, const char *),
 	void *arg, struct err *e);
 
+/* appends " AND pmod(hash(`COLUMN`), M) = R" (or " WHERE ...") */
+static int
+add_bucket(struct buf *sql, const char **and, const char *opt, const char *col, long long m,
+	long long r, struct err *e)
+{
+	struct err e2 = ERR_INIT;
+	if (buf_adds(sql, *and) < 0 || buf_adds(sql, "pmod(hash(") < 0)
+		return NOMEM(e);
+	if (dbx_sql_ident(sql, col, strlen(col), &e2) < 0)
+		return e2.status ? err_set(e, XIT_USAGE, "%s: %s", opt, e2.msg) : NOMEM(e);
+	if (buf_printf(sql, "), %lld) = %lld", m, r) < 0)
+		return NOMEM(e);
+	*and = " AND ";
+	return 0;
+}
+
+/* the SQL of one statement: versions a..b (a snapshot: the table at b), the shard, and the
+ * rows whose window key hashes to r modulo m (m 1: all) */
+static int
+window_sql(struct reader *R, const char *key, long long a, long long b, long long m, long long r,
+	struct buf *sql, struct err *e)
+{
+	const char *and = " WHERE ";
+	buf_reset(sql);
+	/* the columns the mapping uses (#11.5), or all; the CDF columns always */
+	const char *cols = R->o->columns ? R->o->columns : "*";
+	const char *cdf = R->o->columns ? ", `_change_type`, `_commit_version`, `_commit_timestamp`" : "";
+	if (R->snap ? buf_printf(sql, "SELECT %s FROM %s VERSION AS OF %lld", cols, R->ref, b) < 0 :
+	    buf_printf(sql, "SELECT %s%s FROM table_changes('%s', %lld, %lld)", cols, cdf, R->ref, a, b) < 0)
+		return NOMEM(e);
+	if (R->o->shard_key && add_bucket(sql, &and, "--shard-key", R->o->shard_key,
+	    R->o->shard_n, R->o->shard_k, e) < 0)
+		return -1;
+	if (m > 1 && add_bucket(sql, &and, "--window-key", key, m, r, e) < 0)
+		return -1;
+	if (!R->snap && buf_adds(sql, " ORDER BY _commit_version") < 0)
+		return NOMEM(e);
+	return 0;
+}
+
+static int
+has_ci(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	for (; *s; s++)
+		if (!strncasecmp(s, w, n))
+			return 1;
+	return 0;
+}
+
+/* runs a read statement; a workspace that refuses EXTERNAL_LINKS is read with INLINE from
+ * then on (said once) */
+static int
+exec_read(struct reader *R, long long a, long long b, const char *sql, struct dbx_stmt **s,
+	struct err *e)
+{
+	char cls[128];
+	const struct dbx_cdf_opts *o = R->o;
+	for (;;) {
+		if (run(R->c, o->table, sql, NULL, 0, R->links, o->timeout_s, s, cls, sizeof cls, e) == 0)
+			return 0;
+		if (R->links && e->status != XIT_NOPERM && has_ci(e->msg, "EXTERNAL_LINKS") &&
+		    !has_ci(e->msg, "inline byte limit")) {
+			R->links = 0;
+			note(R, "the workspace refuses EXTERNAL_LINKS: reading with INLINE results (at "
+				"most 25 MiB per statement: windows are made smaller as needed)");
+			continue;
+		}
+		break;
+	}
+	{
+		static const char *const gone[] = { "DELTA_MISSING_CHANGE_DATA",
+			"DELTA_CHANGE_DATA_FILE_NOT_FOUND", "DELTA_VERSION_NOT_FOUND",
+			"DELTA_TRUNCATED_TRANSACTION_LOG", "DELTA_LOG_FILE_NOT_FOUND",
+			"DELTA_UNSUPPORTED_TIME_TRAVEL", "FAILED_READ_FILE", "DELTA_FILE_NOT_FOUND",
+			"DELTA_MISSING_TRANSACTION_LOG", NULL };
+		static const char *const schema[] = { "DELTA_CHANGE_DATA_FEED_INCOMPATIBLE", NULL };
+		char m[sizeof e->msg];
+		snprintf(m, sizeof m, "%s", e->msg);
+		if (!R->snap && !strcmp(cls, "DELTA_CDC_START_VERSION_AFTER_LATEST"))
+			return 1;
+		if (class_in(cls, gone))
+			err_set(e, XIT_CONFIG, "%s: the change data for versions %lld..%lld is no longer "
+				"available (not recorded, vacuumed, or past log retention): take a fresh "
+				"full snapshot with --snapshot, then read incrementally again [%s]",
+				o->table, a, b, m);
+		else if (class_in(cls, schema))
+			err_set(e, XIT_CONFIG, "%s: the table's schema changed inside versions "
+				"%lld..%lld: read the versions before and after the change separately "
+				"(--from-version/--to-version, as the server says), or take a fresh snapshot "
+				"with --snapshot; check the mapping for the changed columns [%s]", o->table,
+				a, b, m);
+		else if (!strcmp(cls, "DELTA_TABLE_ONLY_OPERATION") ||
+			 !strcmp(cls, "DELTA_UNSUPPORTED_DESCRIBE_DETAIL_VIEW"))
+			err_set(e, XIT_CONFIG, "%s is not a Delta table (views are refused): %s",
+				o->table, m);
+	}
+	return -1;
+}
+
+struct item {
+	long long a, b, m, r;
+};
+
+#define MAX_SPLIT (1LL << 30)
+#define MAX_REEXEC 10000
+
+/* reads one window: versions a..b (a snapshot: the table at b), the rows whose key hashes to
+ * r modulo m, records marked _window widx (-1: none). A statement whose result is no longer
+ * served (the one-hour result lifetime ran out while the rows were being passed on) is
+ * executed again from where it stood: from the version of its last row passed on (the rows
+ * of that version are passed on again), or, inside one version, split in two by the key
+ * (the rows already passed on are passed on again). Never a row skipped. */
+static int
+read_window(struct reader *R, const char *key, long long a, long long b, long long m,
+	long long r, long long widx, struct err *e)
+{
+	struct item stack[96];
+	struct buf sql = BUF_INIT;
+	int n = 0, rc = -1, stuck = 0;
+	stack[n++] = (struct item){ a, b, m, r };
+	if (!R->links && R->isplit > 1 && key && (R->snap || a == b)) {
+		/* INLINE: as split as the last window had to be */
+		n = 0;
+		for (long long j = R->isplit - 1; j >= 0 && n < 64; j--)
+			stack[n++] = (struct item){ a, b, m * R->isplit, r + j * m };
+	}
+	while (n > 0) {
+		struct item it = stack[--n];
+		struct dbx_stmt *s = NULL;
+		int k;
+		if (window_sql(R, key, it.a, it.b, it.m, it.r, &sql, e) < 0)
+			goto out;
+		k = exec_read(R, it.a, it.b, sql.p, &s, e);
+		if (k == 1)
+			continue;
+		if (k < 0) {
+			/* INLINE's 25 MiB: smaller statements */
+			if (!R->links && has_ci(e->msg, "inline byte limit") && key && it.m * 2 <= MAX_SPLIT &&
+			    n + 3 <= (int)(sizeof stack / sizeof stack[0]) && (R->snap || it.a == it.b)) {
+				if (R->isplit < 2 * (it.m / m))
+					R->isplit = 2 * (it.m / m);
+				stack[n++] = (struct item){ it.a, it.b, it.m * 2, it.r + it.m };
+				stack[n++] = (struct item){ it.a, it.b, it.m * 2, it.r };
+				continue;
+			}
+			if (!R->links && has_ci(e->msg, "inline byte limit") && !R->snap && it.a < it.b &&
+			    n + 2 <= (int)(sizeof stack / sizeof stack[0])) {
+				/* several versions: halves by version, in order */
+				long long mid = it.a + (it.b - it.a) / 2;
+				stack[n++] = (struct item){ mid + 1, it.b, it.m, it.r };
+				stack[n++] = (struct item){ it.a, mid, it.m, it.r };
+				continue;
+			}
+			if (!R->links && has_ci(e->msg, "inline byte limit") && !key)
+				err_set(e, XIT_CONFIG, "%s: the workspace refuses EXTERNAL_LINKS and the "
+					"result is over INLINE's 25 MiB: give --window-key COLUMN (WINDOW_KEY) "
+					"to read it in smaller statements", R->o->table);
+			goto out;
+		}
+		k = emit_rows(R, s, widx, e);
+		if (k == 0) {
+			dbx_stmt_free(s);
+			stuck = 0;
+			continue;
+		}
+		if (!dbx_stmt_gone(s)) {
+			dbx_stmt_free(s);
+			goto out;
+		}
+		dbx_stmt_free(s);
+		if (++R->reexec > MAX_REEXEC || n + 3 > (int)(sizeof stack / sizeof stack[0])) {
+			err_set(e, XIT_TEMPFAIL, "%s: results kept expiring before they were read (%llu "
+				"statements executed again): make windows smaller (--window-rows)",
+				R->o->table, R->reexec);
+			goto out;
+		}
+		if (!R->snap && R->lastv > it.a) {
+			note(R, "the result of versions %lld..%lld expired after %llu rows: reading "
+				"again from version %lld", it.a, it.b, R->nrows, R->lastv);
+			stack[n++] = (struct item){ R->lastv, it.b, it.m, it.r };
+			stuck = 0;
+		} else if (key && it.m * 2 <= MAX_SPLIT) {
+			if (it.b > it.a && !R->snap)
+				stack[n++] = (struct item){ it.a + 1, it.b, it.m, it.r };
+			note(R, "the result of %s %lld%s expired after %llu rows: reading it again in "
+				"two halves (the rows already passed on are passed on again)",
+				R->snap ? "the snapshot at version" : "version", it.a,
+				widx >= 0 ? " (a window)" : "", R->nrows);
+			stack[n++] = (struct item){ it.a, it.a, it.m * 2, it.r + it.m };
+			stack[n++] = (struct item){ it.a, it.a, it.m * 2, it.r };
+			if (R->snap)
+				stack[n - 1].a = stack[n - 1].b = stack[n - 2].a = stack[n - 2].b = it.b;
+		} else {
+			if (++stuck > 3) {
+				err_set(e, XIT_TEMPFAIL, "%s: the result of version %lld expired %d times "
+					"before its rows were passed on: give --window-key COLUMN (WINDOW_KEY) "
+					"so that it can be read in smaller statements", R->o->table, it.a, stuck);
+				goto out;
+			}
+			note(R, "the result of version %lld expired after %llu rows: executing it again",
+				it.a, R->nrows);
+			stack[n++] = it;
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&sql);
+	return rc;
+}
+
+/* the rows a version changed, from DESCRIBE HISTORY's operationMetrics: inserted, updated
+ * twice (pre- and post-image), deleted. An estimate (0 when unknown). */
+static long long
+metric_rows(const msgpack_object *row, long mi, msgpack_zone *z)
+{
+	static const struct { const char *k; int w; } tab[] = {
+		{ "numOutputRows", 1 }, { "numUpdatedRows", 2 }, { "numDeletedRows", 1 },
+		{ "numTargetRowsInserted", 1 }, { "numTargetRowsUpdated", 2 },
+		{ "numTargetRowsDeleted", 1 }, { "numCopiedRows", 0 },
+	};
+	const msgpack_object *c = &row->via.array.ptr[mi];
+	msgpack_object m;
+	struct err ig = ERR_INIT;
+	long long sum = 0;
+	if (c->type != MSGPACK_OBJECT_STR || rec_json_parse(c->via.str.ptr, c->via.str.size, z, &m,
+	    &ig) < 0 || m.type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		size_t n;
+		const char *v = dbx_str(&m, tab[i].k, &n);
+		char tmp[24];
+		long long x;
+		if (!v || n >= sizeof tmp)
+			continue;
+		memcpy(tmp, v, n);
+		tmp[n] = 0;
+		if (parse_ll(tmp, &x) == 0 && x < (1LL << 50))
+			sum += x * tab[i].w;
+	}
+	return sum;
+}
+
+/* est[v - from] = estimated change rows of version v, from..to */
+static int
+history_rows(struct reader *R, long long from, long long to, long long *est, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	struct dbx_stmt *s = NULL;
+	const msgpack_object *row;
+	msgpack_zone *z = msgpack_zone_new(4096);
+	long vi, mi;
+	int r, rc = -1;
+	if (!z || buf_printf(&sql, "DESCRIBE HISTORY %s", R->ref) < 0) {
+		NOMEM(e);
+		goto out;
+	}
+	if (run(R->c, R->o->table, sql.p, NULL, 0, 0, R->o->timeout_s, &s, NULL, 0, e) < 0)
+		goto out;
+	vi = dbx_stmt_col_index(s, "version");
+	mi = dbx_stmt_col_index(s, "operationMetrics");
+	while ((r = dbx_stmt_next(s, &row, e)) == 1) {
+		char tmp[32];
+		long long v;
+		if (vi < 0 || mi < 0)
+			break;
+		if (cell(s, row, "version", tmp, sizeof tmp) < 0 || parse_ll(tmp, &v) < 0 ||
+		    v < from || v > to)
+			continue;
+		est[v - from] = metric_rows(row, mi, z);
+		msgpack_zone_clear(z);
+	}
+	if (r < 0)
+		goto out;
+	rc = 0;
+out:
+	if (z)
+		msgpack_zone_free(z);
+	dbx_stmt_free(s);
+	buf_free(&sql);
+	return rc;
+}
+
+static long long
+windows_for(long long rows, long long per)
+{
+	long long b = rows / per + (rows % per != 0);
+	return b > DBX_MAX_WINDOWS ? DBX_MAX_WINDOWS : b;
+}
+
+/* the snapshot's row count (with the shard's filter) */
+static int
+count_rows(struct reader *R, long long ver, long long *n, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	struct dbx_stmt *s = NULL;
+	const msgpack_object *row;
+	const char *and = " WHERE ";
+	char tmp[32];
+	int rc = -1, r;
+	if (buf_printf(&sql, "SELECT count(*) AS n FROM %s VERSION AS OF %lld", R->ref, ver) < 0) {
+		NOMEM(e);
+		goto out;
+	}
+	if (R->o->shard_key && add_bucket(&sql, &and, "--shard-key", R->o->shard_key,
+	    R->o->shard_n, R->o->shard_k, e) < 0)
+		goto out;
+	if (run(R->c, R->o->table, sql.p, NULL, 0, 0, R->o->timeout_s, &s, NULL, 0, e) < 0)
+		goto out;
+	if ((r = dbx_stmt_next(s, &row, e)) < 0)
+		goto out;
+	if (r == 0 || dbx_stmt_ncols(s) < 1 || row->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
+	    row->via.array.ptr[0].via.str.size >= sizeof tmp) {
+		err_set(e, XIT_UNAVAILABLE, "%s: count(*) gave no number", R->o->table);
+		goto out;
+	}
+	memcpy(tmp, row->via.array.ptr[0].via.str.ptr, row->via.array.ptr[0].via.str.size);
+	tmp[row->via.array.ptr[0].via.str.size] = 0;
+	if (parse_ll(tmp, n) < 0) {
+		err_set(e, XIT_UNAVAILABLE, "%s: count(*) gave '%s'", R->o->table, tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	dbx_stmt_free(s);
+	buf_free(&sql);
+	return rc;
+}
+
+static int
+write_pending(const char *state, const char *table, long long from, long long to, int snap,
+	const char *key, const long long (*split)[2], size_t nsplit, struct err *e)
+{
+	struct buf p = BUF_INIT, d = BUF_INIT;
+	char now[40];
+	int rc, r;
+	now_rfc3339(now, sizeof now);
+	r = buf_printf(&p, "%s.pending", state) < 0 || buf_adds(&d, "{\"table\":") < 0 ||
+	    rec_json_str_append(&d, table, strlen(table)) < 0 ||
+	    buf_printf(&d, ",\"from\":%lld,\"to\":%lld,\"snapshot\":%s,\"started\":\"%s\"", from, to,
+		snap ? "true" : "false", now) < 0;
+	if (!r && key && nsplit) {
+		r |= buf_adds(&d, ",\"key\":") < 0 || rec_json_str_append(&d, key, strlen(key)) < 0 ||
+		     buf_adds(&d, ",\"split\":[") < 0;
+		for (size_t i = 0; i < nsplit && !r; i++)
+			r |= buf_printf(&d, "%s[%lld,%lld]", i ? "," : "", split[i][0], split[i][1]) < 0;
+		r |= buf_adds(&d, "]") < 0;
+	}
+	if (r || buf_adds(&d, "}\n") < 0) {
+		buf_free(&p), buf_free(&d);
+		return NOMEM(e);
+	}
+	rc = dbx_write_atomic(p.p, d.p, d.len, e);
+	buf_free(&p), buf_free(&d);
+	return rc;
+}
+
+#define DEFAULT_WINDOW_ROWS 1000000LL
+#define MAX_PLAN_VERSIONS 1000000LL
+
 int
 dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer *w,
 	struct dbx_cdf_stats *st, struct err *e)
 {
-	struct buf ref = BUF_INIT, sql = BUF_INIT;
-	struct dbx_stmt *s = NULL;
-	long long latest, have = -1, from, to;
-	char latest_ts[64], snap_ts[64] = "", cls[128], cat[256], sch[256], tbl[256];
-	int snap, rc = -1;
+	struct buf ref = BUF_INIT;
+	struct dbx_state have;
+	struct reader R;
+	long long latest, from, to, per = o->window_rows > 0 ? o->window_rows : DEFAULT_WINDOW_ROWS;
+	long long *est = NULL, (*split)[2] = NULL;
+	size_t nsplit = 0;
+	char latest_ts[64], snap_ts[64] = "", cat[256], sch[256], tbl[256];
+	int snap, rc = -1, resume = 0;
 	memset(st, 0, sizeof *st);
+	dbx_state_init(&have);
 	st->from = st->to = st->latest = -1;
 	if (dbx_table_ref(o->table, &ref, cat, sch, tbl, e) < 0)
 		goto out;
 	if (o->state_file && !o->snapshot && o->from < 0) {
-		int k = dbx_state_read(o->state_file, o->table, &have, e);
-		if (k < 0)
+		if (dbx_state_load(o->state_file, o->table, &have, e) < 0)
 			goto out;
-		if (k == 1)
-			have = -1;
+		/* windows of a version under way continue with the same key and count */
+		resume = have.wversion >= 0 && o->to < 0;
 	}
 	if (eligible(c, o->table, ref.p, cat, sch, tbl, o->timeout_s, NULL, NULL, e) < 0)
 		goto out;
@@ -489,26 +828,29 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 			o->table, o->to, latest);
 		goto out;
 	}
-	snap = o->snapshot || (o->from < 0 && have < 0);
+	snap = o->snapshot || (o->from < 0 && (have.version < 0 || (resume && have.wsnap)));
 	if (snap) {
 		from = to = o->to >= 0 ? o->to : latest;
+		if (resume && have.wsnap)
+			from = to = have.wversion;
 		if (to == latest)
 			snprintf(snap_ts, sizeof snap_ts, "%s", latest_ts);
 		else if (history(c, o->table, ref.p, to, o->timeout_s, &to, snap_ts, sizeof snap_ts, e) < 0)
 			goto out;
 	} else {
-		if (o->from < 0 && have > latest) {
+		long long hv = have.version;
+		if (o->from < 0 && hv > latest) {
 			err_set(e, XIT_CONFIG, "%s: the state file is at version %lld, beyond the table's "
 				"latest version %lld (was the table replaced or restored?): take a fresh "
-				"snapshot with --snapshot (through dbx-insider-sync: --resnapshot)", o->table, have, latest);
+				"snapshot with --snapshot (through dbx-insider-sync: --resnapshot)", o->table, hv, latest);
 			goto out;
 		}
-		from = o->from >= 0 ? o->from : have + 1;
+		from = o->from >= 0 ? o->from : hv + 1;
 		to = o->to >= 0 ? o->to : latest;
 		if (from > to) {
 			st->nothing = 1;
-			if (o->from < 0 && have >= latest)
-				snprintf(st->note, sizeof st->note, "up to date at version %lld", have);
+			if (o->from < 0 && hv >= latest)
+				snprintf(st->note, sizeof st->note, "up to date at version %lld", hv);
 			else
 				snprintf(st->note, sizeof st->note, "start version %lld is beyond %s version "
 					"%lld: nothing to do", from, o->to >= 0 ? "the end" : "the latest", to);
@@ -518,79 +860,102 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		}
 	}
 	st->snapshot = snap, st->from = from, st->to = to;
+	memset(&R, 0, sizeof R);
+	R.c = c, R.o = o, R.w = w, R.st = st, R.ref = ref.p, R.snap = snap, R.snapver = to;
+	R.snapts = snap_ts, R.links = DBX_LINKS, R.lastv = -1;
 	if (snap) {
-		if (buf_printf(&sql, "SELECT * FROM %s VERSION AS OF %lld", ref.p, to) < 0) {
-			NOMEM(e);
-			goto out;
+		long long nrows = 0, B = 1, first = 0;
+		const char *key = o->window_key;
+		if (resume && have.wsnap) {
+			B = have.wcount, first = have.wdone, key = have.wkey;
+			note(&R, "resuming the snapshot at version %lld at window %lld of %lld (windows "
+				"0..%lld delivered)", to, first + 1, B, first - 1);
+		} else if (key) {
+			if (count_rows(&R, to, &nrows, e) < 0)
+				goto out;
+			B = windows_for(nrows, per);
 		}
-	} else if (buf_printf(&sql, "SELECT * FROM table_changes('%s', %lld, %lld)", ref.p, from, to) < 0) {
-		NOMEM(e);
+		long long sp[1][2] = { { to, B } };
+		if (o->state_file && write_pending(o->state_file, o->table, to, to, 1, key,
+		    (const long long (*)[2])sp, B >= 2, e) < 0)
+			goto out;
+		if (B < 2) {
+			if (read_window(&R, key, to, to, 1, 0, -1, e) < 0)
+				goto out;
+		} else {
+			st->windows = (unsigned long long)(B - first);
+			for (long long b = first; b < B; b++)
+				if (read_window(&R, key, to, to, B, b, b, e) < 0)
+					goto out;
+		}
+		rc = 0;
 		goto out;
 	}
-	if (o->shard_key) {
-		/* one shard of the rows, chosen in the warehouse: the column is validated and quoted,
-		 * the numbers are integers we formatted */
-		struct err e2 = ERR_INIT;
-		if (buf_adds(&sql, " WHERE pmod(hash(") < 0 ||
-		    dbx_sql_ident(&sql, o->shard_key, strlen(o->shard_key), &e2) < 0) {
-			if (e2.status)
-				err_set(e, XIT_USAGE, "--shard-key: %s", e2.msg);
-			else
+	/* a range: versions grouped into windows of about `per` rows by DESCRIBE HISTORY's
+	 * metrics; a version over `per` rows alone, in key windows when there is a key */
+	{
+		long long nv = to - from + 1;
+		int plan = nv > 1 || o->window_key || resume;
+		if (plan && nv <= MAX_PLAN_VERSIONS) {
+			if (!(est = calloc((size_t)nv, sizeof *est)) ||
+			    !(split = calloc((size_t)nv, sizeof *split))) {
 				NOMEM(e);
+				goto out;
+			}
+			if (history_rows(&R, from, to, est, e) < 0)
+				goto out;
+			for (long long v = from; v <= to; v++) {
+				if (resume && !have.wsnap && v == have.wversion) {
+					split[nsplit][0] = v, split[nsplit++][1] = have.wcount;
+				} else if (o->window_key && est[v - from] > per &&
+					   windows_for(est[v - from], per) >= 2) {
+					split[nsplit][0] = v;
+					split[nsplit++][1] = windows_for(est[v - from], per);
+				}
+			}
+		}
+		if (o->state_file && write_pending(o->state_file, o->table, from, to, 0,
+		    resume && !have.wsnap ? have.wkey : o->window_key, (const long long (*)[2])split,
+		    nsplit, e) < 0)
 			goto out;
-		}
-		if (buf_printf(&sql, "), %d) = %d", o->shard_n, o->shard_k) < 0) {
-			NOMEM(e);
-			goto out;
+		long long v = from;
+		size_t si = 0;
+		while (v <= to) {
+			if (si < nsplit && split[si][0] == v) {
+				long long B = split[si][1], first = 0;
+				const char *key = o->window_key;
+				if (resume && !have.wsnap && v == have.wversion) {
+					first = have.wdone, key = have.wkey;
+					note(&R, "resuming version %lld at window %lld of %lld", v, first + 1, B);
+				}
+				st->windows += (unsigned long long)(B - first);
+				for (long long b = first; b < B; b++)
+					if (read_window(&R, key, v, v, B, b, b, e) < 0)
+						goto out;
+				si++, v++;
+				continue;
+			}
+			long long end = v, sum = est ? est[v - from] : 0;
+			if (est)
+				while (end < to && !(si < nsplit && split[si][0] == end + 1) &&
+				       sum + est[end + 1 - from] <= per)
+					sum += est[++end - from];
+			else
+				end = to;
+			if (est)
+				st->windows++;
+			if (read_window(&R, o->window_key, v, end, 1, 0, -1, e) < 0)
+				goto out;
+			v = end + 1;
 		}
 	}
-	if (!snap && buf_adds(&sql, " ORDER BY _commit_version") < 0) {
-		NOMEM(e);
-		goto out;
-	}
-	if (run(c, o->table, sql.p, NULL, 0, DBX_LINKS, o->timeout_s, &s, cls, sizeof cls, e) < 0) {
-		static const char *const gone[] = { "DELTA_MISSING_CHANGE_DATA",
-			"DELTA_CHANGE_DATA_FILE_NOT_FOUND", "DELTA_VERSION_NOT_FOUND",
-			"DELTA_TRUNCATED_TRANSACTION_LOG", "DELTA_LOG_FILE_NOT_FOUND",
-			"DELTA_UNSUPPORTED_TIME_TRAVEL", "FAILED_READ_FILE", "DELTA_FILE_NOT_FOUND",
-			"DELTA_MISSING_TRANSACTION_LOG", NULL };
-		static const char *const schema[] = { "DELTA_CHANGE_DATA_FEED_INCOMPATIBLE", NULL };
-		char m[sizeof e->msg];
-		snprintf(m, sizeof m, "%s", e->msg);
-		if (!strcmp(cls, "DELTA_CDC_START_VERSION_AFTER_LATEST")) {
-			st->nothing = 1;
-			snprintf(st->note, sizeof st->note, "start version %lld is beyond the latest "
-				"version: nothing to do", from);
-			rc = 0;
-		} else if (class_in(cls, gone)) {
-			err_set(e, XIT_CONFIG, "%s: the change data for versions %lld..%lld is no longer "
-				"available (not recorded, vacuumed, or past log retention): take a fresh full "
-				"snapshot with --snapshot, then read incrementally again [%s]", o->table,
-				from, to, m);
-		} else if (class_in(cls, schema)) {
-			err_set(e, XIT_CONFIG, "%s: the table's schema changed inside versions "
-				"%lld..%lld: read the versions before and after the change separately "
-				"(--from-version/--to-version, as the server says), or take a fresh snapshot "
-				"with --snapshot; check the mapping for the changed columns [%s]", o->table,
-				from, to, m);
-		} else if (!strcmp(cls, "DELTA_TABLE_ONLY_OPERATION") ||
-			   !strcmp(cls, "DELTA_UNSUPPORTED_DESCRIBE_DETAIL_VIEW")) {
-			err_set(e, XIT_CONFIG, "%s is not a Delta table (views are refused): %s",
-				o->table, m);
-		}
-		goto out;
-	}
-	if (o->state_file && write_pending(o->state_file, o->table, from, to, snap, e) < 0)
-		goto out;
-	if (emit_rows(s, w, o, snap, to, snap_ts, st, e) < 0)
-		goto out;
 	rc = 0;
 out:
-	dbx_stmt_free(s);
-	buf_free(&ref), buf_free(&sql);
+	free(est);
+	free(split);
+	buf_free(&ref);
 	return rc;
 }
-
 /* ---- --schema ---- */
 
 int
@@ -682,8 +1047,17 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 	int rc = -1, r;
 	if (!line)
 		line = nosay;
-	{
-		struct dbx_param p[2] = { { "schema", sch, "STRING" }, { "table", tbl, "STRING" } };
+	if (dbx_is_hive(cat)) { /* no information_schema there (#11.2) */
+		if (dbx_hive_detail(c, table, ref, timeout_s, line, arg, e) < 0)
+			goto out;
+	} else {
+		/* names are stored lower case: compare the lower-cased name (#11.2) */
+		char lsch[256], ltbl[256];
+		snprintf(lsch, sizeof lsch, "%s", sch);
+		snprintf(ltbl, sizeof ltbl, "%s", tbl);
+		dbx_name_lower(lsch);
+		dbx_name_lower(ltbl);
+		struct dbx_param p[2] = { { "schema", lsch, "STRING" }, { "table", ltbl, "STRING" } };
 		if (buf_adds(&sql, "SELECT table_type, data_source_format FROM ") < 0 ||
 		    dbx_sql_ident(&sql, cat, strlen(cat), e) < 0 ||
 		    buf_adds(&sql, ".information_schema.tables WHERE table_schema = :schema AND "
@@ -786,7 +1160,9 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	/* 1. credentials (and 2. the warehouse) */
 	if (dbx_auth_check(c, e) < 0) {
-		say(line, arg, 0, "credentials: %s", e->msg);
+		/* a host that cannot be reached is not a credentials failure (#11.4) */
+		say(line, arg, 0, "%s%s", strncmp(e->msg, "cannot reach ", 13) ? "credentials: " : "",
+			e->msg);
 		goto out;
 	}
 	if (buf_adds(&path, "/api/2.0/sql/warehouses/") < 0 ||
@@ -795,7 +1171,10 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	}
 	if (dbx_call(c, "GET", path.p, NULL, &d, e) < 0) {
-		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+		if (!strncmp(e->msg, "cannot reach ", 13))
+			say(line, arg, 0, "%s", e->msg);
+		else
+			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	{
@@ -807,8 +1186,7 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 			say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "credentials accepted (%s)", dbx_conn_auth(c) == DBX_AUTH_PAT ?
-			"personal access token" : "OAuth M2M");
+		say(line, arg, 1, "credentials accepted (%s)", dbx_auth_label(dbx_conn_auth(c)));
 		if (denied) {
 			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
 			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
@@ -911,6 +1289,12 @@ dbx_cdf_list(struct dbx_conn *c, const char *what, struct rec_writer *w, struct 
 		cat[cn] = 0;
 		if (dot)
 			snprintf(sch, sizeof sch, "%s", dot + 1);
+		dbx_name_lower(cat); /* names are case-insensitive (#11.2) */
+		dbx_name_lower(sch);
+		if (dbx_is_hive(cat)) {
+			rc = dbx_hive_list(c, cat, sch, 0, w, e);
+			goto out;
+		}
 	}
 	do {
 		buf_reset(&path);

@@ -1,5 +1,6 @@
 /* dbx_cdf.h: dbx-cdf-read's work: a Delta table's Change Data Feed (or a full snapshot at a
- * pinned version) as typed records, the state/pending files of /work/notes/checkpoint.md,
+ * pinned version) as typed records, read in windows (statements that each finish well within
+ * a result's one-hour life), the state/pending files of dbx_state.h,
  * --verify, --list and --schema.
  *
  * Ownership: the caller owns the connection, the writer and the options; nothing here keeps a
@@ -34,13 +35,21 @@ struct dbx_cdf_opts {
 	int timeout_s;          /* how long a statement may stay PENDING/RUNNING */
 	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
 	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
+	struct rej *rej;        /* rows too large to pass go there (record-too-large); NULL: error */
+	const char *columns;    /* the SELECT list ("`a`, `b`", validated and quoted by
+				 * dbx_columns_select), or NULL for every column (#11.5) */
+	long long window_rows;  /* --window-rows: rows per statement (0: 1,000,000) */
+	const char *window_key; /* --window-key COLUMN: windows inside a version; NULL: none */
+	void (*note)(void *arg, const char *msg); /* says what a reader should know, once */
+	void *note_arg;
 };
 
 struct dbx_cdf_stats {
 	int nothing;            /* 1: nothing to read; note says why */
 	int snapshot;
 	long long from, to, latest;
-	unsigned long long rows, dropped, chunks;
+	unsigned long long rows, dropped, chunks, windows;
+	unsigned long long rejected; /* rows over the record size limit, to o->rej */
 	char note[512];         /* "up to date at version N", ... */
 	char warn[1024];        /* values passed on as strings because of an unexpected form */
 };
@@ -60,9 +69,6 @@ int dbx_cdf_list(struct dbx_conn *c, const char *what, struct rec_writer *w, str
 int dbx_cdf_schema(struct dbx_conn *c, const char *table, int timeout_s, struct rec_writer *w,
 	struct err *e);
 
-/* the state file: {"table":..,"version":N,...}. 0 and *version, or 1 when the file does not
- * exist, -1 on error (XIT_CONFIG: unreadable, not JSON, another table). */
-int dbx_state_read(const char *path, const char *table, long long *version, struct err *e);
 /* writes path atomically (tmp + fsync + rename + fsync of the directory) */
 int dbx_write_atomic(const char *path, const char *data, size_t n, struct err *e);
 #endif

@@ -148,6 +148,26 @@ dbx_warehouse_from_path(const char *path, char **id, struct err *e)
 	return 0;
 }
 
+const char *
+dbx_auth_label(enum dbx_auth_kind k)
+{
+	return k == DBX_AUTH_PAT ? "personal access token" : k == DBX_AUTH_OAUTH_M2M ? "OAuth M2M" :
+	       k == DBX_AUTH_AZURE ? "Azure Entra ID service principal, azure-client-secret" : "none";
+}
+
+static int
+tenant_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
 /* ---- resolution ---- */
 
 enum { S_NONE, S_FLAG, S_ENV, S_FILE };
@@ -174,6 +194,24 @@ env_plain(const char *var, char **out, struct err *e)
 	*out = NULL;
 	if (v && *v && !(*out = strdup(v)))
 		return err_set(e, XIT_TEMPFAIL, "out of memory");
+	return 0;
+}
+
+/* a secret from NAME or NAME_FILE; a NAME_FILE others can read is noted in c->warn */
+static int
+env_secret(struct dbx_cfg *c, const char *name, char **out, struct err *e)
+{
+	int loose = 0;
+	if (cfg_secret(name, out, &loose, e) < 0)
+		return -1;
+	if (loose) {
+		size_t k = strlen(c->warn);
+		char fname[128];
+		snprintf(fname, sizeof fname, "%s_FILE", name);
+		const char *path = cfg_env(fname);
+		snprintf(c->warn + k, sizeof c->warn - k, "%s%s_FILE: %s can be read by other users: "
+			"chmod 600 %s", k ? "; " : "", name, path ? path : "?", path ? path : "it");
+	}
 	return 0;
 }
 
@@ -220,7 +258,7 @@ fail:
 void
 dbx_cfg_free(struct dbx_cfg *c)
 {
-	free(c->host), free(c->org_id), free(c->warehouse_id);
+	free(c->host), free(c->org_id), free(c->warehouse_id), free(c->tenant_id), free(c->login_url);
 	wipe_free(c->token), wipe_free(c->client_id), wipe_free(c->client_secret);
 	free(c->profile), free(c->config_file);
 	memset(c, 0, sizeof *c);
@@ -230,7 +268,7 @@ int
 dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err *e)
 {
 	struct setting host = { 0 }, token = { 0 }, cid = { 0 }, csec = { 0 }, atype = { 0 },
-		       wh = { 0 }, prof = { 0 }, cfile = { 0 };
+		       wh = { 0 }, prof = { 0 }, cfile = { 0 }, atid = { 0 }, acid = { 0 }, asec = { 0 };
 	char *v, *v2;
 	int rc = -1;
 	memset(c, 0, sizeof *c);
@@ -249,12 +287,18 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	/* environment */
 	if (env_plain("DATABRICKS_HOST", &v, e) < 0) goto out;
 	set_take(&host, v, S_ENV, "DATABRICKS_HOST");
-	if (cfg_secret("DATABRICKS_TOKEN", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_TOKEN", &v, e) < 0) goto out;
 	set_take(&token, v, S_ENV, "DATABRICKS_TOKEN");
-	if (cfg_secret("DATABRICKS_CLIENT_ID", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_CLIENT_ID", &v, e) < 0) goto out;
 	set_take(&cid, v, S_ENV, "DATABRICKS_CLIENT_ID");
-	if (cfg_secret("DATABRICKS_CLIENT_SECRET", &v, NULL, e) < 0) goto out;
+	if (env_secret(c, "DATABRICKS_CLIENT_SECRET", &v, e) < 0) goto out;
 	set_take(&csec, v, S_ENV, "DATABRICKS_CLIENT_SECRET");
+	if (env_plain("ARM_TENANT_ID", &v, e) < 0) goto out;
+	set_take(&atid, v, S_ENV, "ARM_TENANT_ID");
+	if (env_plain("ARM_CLIENT_ID", &v, e) < 0) goto out;
+	set_take(&acid, v, S_ENV, "ARM_CLIENT_ID");
+	if (env_secret(c, "ARM_CLIENT_SECRET", &v, e) < 0) goto out;
+	set_take(&asec, v, S_ENV, "ARM_CLIENT_SECRET");
 	if (env_plain("DATABRICKS_AUTH_TYPE", &v, e) < 0) goto out;
 	set_take(&atype, v, S_ENV, "DATABRICKS_AUTH_TYPE");
 	if (env_plain("DATABRICKS_CONFIG_PROFILE", &v, e) < 0) goto out;
@@ -270,7 +314,7 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	}
 
 	/* the config file */
-	int skip = !prof.v && (host.v || token.v || cid.v || csec.v);
+	int skip = !prof.v && (host.v || token.v || cid.v || csec.v || atid.v || acid.v || asec.v);
 	if (!skip) {
 		struct cfg_pairs kv = CFG_PAIRS_INIT, sett = CFG_PAIRS_INIT;
 		char *path = NULL, *pname = NULL;
@@ -307,9 +351,10 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 		}
 		if (k == 1) {
 			static const char *keys[] = { "host", "token", "client_id", "client_secret",
-				"auth_type", "warehouse_id", "http_path" };
-			char *val[7] = { 0 };
-			for (int i = 0; i < 7; i++) {
+				"auth_type", "warehouse_id", "http_path", "azure_tenant_id",
+				"azure_client_id", "azure_client_secret" };
+			char *val[10] = { 0 };
+			for (int i = 0; i < 10; i++) {
 				const char *x = cfg_get(&kv, keys[i]);
 				if (x && *x && !(val[i] = strdup(x))) {
 					for (int j = 0; j < i; j++)
@@ -326,6 +371,9 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 			set_take(&cid, val[2], S_FILE, "client_id");
 			set_take(&csec, val[3], S_FILE, "client_secret");
 			set_take(&atype, val[4], S_FILE, "auth_type");
+			set_take(&atid, val[7], S_FILE, "azure_tenant_id");
+			set_take(&acid, val[8], S_FILE, "azure_client_id");
+			set_take(&asec, val[9], S_FILE, "azure_client_secret");
 			int had_id = val[5] != NULL;
 			if (wh_level(val[5], val[6], "warehouse_id", "http_path", &v, e) < 0) {
 				free(path), free(pname);
@@ -348,35 +396,46 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 	}
 	if (dbx_host_normalize(host.v, &c->host, &c->org_id, e) < 0)
 		goto out;
+	snprintf(c->host_where, sizeof c->host_where, "%s", host.where);
 	if (need & DBX_NEED_WAREHOUSE && !wh.v) {
 		err_set(e, XIT_CONFIG, "no SQL warehouse: set DATABRICKS_HTTP_PATH (the warehouse's "
 			"HTTP Path) or DATABRICKS_WAREHOUSE_ID");
 		goto out;
 	}
 	c->warehouse_id = wh.v, wh.v = NULL;
+	int has_pat = token.v != NULL, has_m2m = cid.v || csec.v, has_az = atid.v || acid.v || asec.v;
 	if (atype.v) {
 		if (!strcmp(atype.v, "pat"))
 			c->auth = DBX_AUTH_PAT;
 		else if (!strcmp(atype.v, "oauth-m2m"))
 			c->auth = DBX_AUTH_OAUTH_M2M;
+		else if (!strcmp(atype.v, "azure-client-secret"))
+			c->auth = DBX_AUTH_AZURE;
 		else {
-			err_set(e, XIT_CONFIG, "%s: auth type %.60s is not supported (pat, oauth-m2m)",
-				atype.where, atype.v);
+			err_set(e, XIT_CONFIG, "%s: auth type %.60s is not supported (pat, oauth-m2m, "
+				"azure-client-secret)", atype.where, atype.v);
 			goto out;
 		}
-	} else if (token.v && (cid.v || csec.v)) {
+	} else if (has_pat + has_m2m + has_az > 1) {
+		const char *k1 = has_az ? "azure" : "oauth", *k2 = has_pat ? "pat" : "oauth";
+		const char *w1 = has_az ? (atid.v ? atid.where : acid.v ? acid.where : asec.where) :
+			(cid.v ? cid.where : csec.where);
+		const char *w2 = has_pat ? token.where : (cid.v ? cid.where : csec.where);
 		err_set(e, XIT_CONFIG, "validate: more than one authorization method configured: "
-			"oauth and pat (token from %s, client credentials from %s); unset one, or set "
-			"DATABRICKS_AUTH_TYPE", token.where, cid.v ? cid.where : csec.where);
+			"%s and %s (credentials from %s and from %s); unset one, or set "
+			"DATABRICKS_AUTH_TYPE", k1, k2, w1, w2);
 		goto out;
-	} else if (token.v)
+	} else if (has_pat)
 		c->auth = DBX_AUTH_PAT;
-	else if (cid.v || csec.v)
+	else if (has_m2m)
 		c->auth = DBX_AUTH_OAUTH_M2M;
+	else if (has_az)
+		c->auth = DBX_AUTH_AZURE;
 	else {
 		err_set(e, XIT_CONFIG, "no Databricks credentials: set DATABRICKS_CLIENT_ID and "
-			"DATABRICKS_CLIENT_SECRET (OAuth M2M) or DATABRICKS_TOKEN (or their *_FILE "
-			"forms, or a ~/.databrickscfg profile)");
+			"DATABRICKS_CLIENT_SECRET (OAuth M2M), DATABRICKS_TOKEN, or ARM_TENANT_ID, "
+			"ARM_CLIENT_ID and ARM_CLIENT_SECRET (Azure Entra ID) (or their *_FILE forms, or a "
+			"~/.databrickscfg profile)");
 		goto out;
 	}
 	if (c->auth == DBX_AUTH_PAT && !token.v) {
@@ -388,14 +447,50 @@ dbx_cfg_load(struct dbx_cfg *c, const struct dbx_flags *f, int need, struct err 
 			cid.v ? "DATABRICKS_CLIENT_SECRET" : "DATABRICKS_CLIENT_ID");
 		goto out;
 	}
-	if (c->auth == DBX_AUTH_PAT)
+	if (c->auth == DBX_AUTH_AZURE) {
+		if (!atid.v || !acid.v || !asec.v) {
+			err_set(e, XIT_CONFIG, "azure-client-secret needs ARM_TENANT_ID, ARM_CLIENT_ID and "
+				"ARM_CLIENT_SECRET (or azure_tenant_id, azure_client_id, azure_client_secret "
+				"in the profile): %s is not set", !atid.v ? "ARM_TENANT_ID" :
+				!acid.v ? "ARM_CLIENT_ID" : "ARM_CLIENT_SECRET");
+			goto out;
+		}
+		if (!tenant_ok(atid.v)) {
+			err_set(e, XIT_CONFIG, "%s: bad tenant id (a GUID or a domain name)", atid.where);
+			goto out;
+		}
+		const char *lu = cfg_env("DBXI_AZURE_LOGIN_URL");
+		struct buf b = BUF_INIT;
+		if (buf_adds(&b, lu ? lu : DBX_AZURE_LOGIN_DEFAULT) < 0) {
+			err_set(e, XIT_TEMPFAIL, "out of memory");
+			goto out;
+		}
+		while (b.len && b.p[b.len - 1] == '/')
+			b.p[--b.len] = 0;
+		if (buf_addc(&b, '/') < 0) {
+			buf_free(&b);
+			err_set(e, XIT_TEMPFAIL, "out of memory");
+			goto out;
+		}
+		if (http_url_check(b.p, e) < 0) {
+			char m[sizeof e->msg];
+			snprintf(m, sizeof m, "%s", e->msg);
+			err_set(e, XIT_CONFIG, "DBXI_AZURE_LOGIN_URL: %s", m);
+			buf_free(&b);
+			goto out;
+		}
+		b.p[--b.len] = 0;
+		c->login_url = buf_detach(&b);
+		c->tenant_id = atid.v, atid.v = NULL;
+		c->client_id = acid.v, c->client_secret = asec.v, acid.v = asec.v = NULL;
+	} else if (c->auth == DBX_AUTH_PAT)
 		c->token = token.v, token.v = NULL;
 	else
 		c->client_id = cid.v, c->client_secret = csec.v, cid.v = csec.v = NULL;
 	rc = 0;
 out:
 	free(host.v), wipe_free(token.v), wipe_free(cid.v), wipe_free(csec.v), free(atype.v);
-	free(wh.v), free(prof.v), free(cfile.v);
+	free(wh.v), free(prof.v), free(cfile.v), free(atid.v), wipe_free(acid.v), wipe_free(asec.v);
 	if (rc < 0)
 		dbx_cfg_free(c);
 	return rc;

@@ -24,6 +24,7 @@ struct dbx_stmt {
 	long long next_chunk; /* -1: none */
 	long long total_rows; /* manifest.total_row_count, -1 when absent */
 	unsigned long long out_rows, chunks;
+	int gone;             /* the result is no longer served (expired, closed) */
 	struct prefetch {     /* the next external link, fetched by a thread meanwhile */
 		pthread_t th;
 		int active;
@@ -84,23 +85,49 @@ dbx_error_class(const char *m, size_t n, char *out, size_t outlen)
 	return 0;
 }
 
+/* The one table of FAILED statement classes (#10.13): first match wins. An entry ending in
+ * '_' matches any class starting with it; any other entry matches the class itself or its
+ * sub-classes ("UNRESOLVED_COLUMN" matches "UNRESOLVED_COLUMN.WITH_SUGGESTION"). Classes in
+ * no entry are 69 (not known: no retry loop on something running again cannot fix).
+ * docs/troubleshooting.md and docs/dbx-cdf-read.1 list the same table. */
+static const struct { const char *cls; int status; } class_tab[] = {
+	/* transient: run again later (75) */
+	{ "DELTA_CONCURRENT_", XIT_TEMPFAIL }, { "CONCURRENT_", XIT_TEMPFAIL },
+	{ "TEMPORARILY_UNAVAILABLE", XIT_TEMPFAIL }, { "INTERNAL_ERROR", XIT_TEMPFAIL },
+	{ "QUERY_EXECUTION_TIMEOUT_EXCEEDED", XIT_TEMPFAIL }, { "SQL_WAREHOUSE_", XIT_TEMPFAIL },
+	{ "WAREHOUSE_", XIT_TEMPFAIL }, { "RESOURCE_EXHAUSTED", XIT_TEMPFAIL },
+	{ "REQUEST_LIMIT_EXCEEDED", XIT_TEMPFAIL }, { "SPARK_JOB_CANCELLED", XIT_TEMPFAIL },
+	{ "TASK_WRITE_FAILED", XIT_TEMPFAIL }, { "CLOUD_PROVIDER_", XIT_TEMPFAIL },
+	/* permissions (77) */
+	{ "PERMISSION_DENIED", XIT_NOPERM }, { "INSUFFICIENT_PERMISSIONS", XIT_NOPERM },
+	{ "INSUFFICIENT_PRIVILEGES", XIT_NOPERM }, { "UNAUTHORIZED_ACCESS", XIT_NOPERM },
+	/* analysis and configuration: the statement, the table or the settings are wrong (78) */
+	{ "TABLE_OR_VIEW_NOT_FOUND", XIT_CONFIG }, { "SCHEMA_NOT_FOUND", XIT_CONFIG },
+	{ "CATALOG_NOT_FOUND", XIT_CONFIG }, { "NO_SUCH_CATALOG_EXCEPTION", XIT_CONFIG },
+	{ "EXPECT_TABLE_NOT_VIEW", XIT_CONFIG }, { "UNSUPPORTED_FEATURE", XIT_CONFIG },
+	{ "UNRESOLVED_COLUMN", XIT_CONFIG }, { "UNRESOLVED_FIELD", XIT_CONFIG },
+	{ "UNRESOLVED_ROUTINE", XIT_CONFIG }, { "PARSE_SYNTAX_ERROR", XIT_CONFIG },
+	{ "PARSE_EMPTY_STATEMENT", XIT_CONFIG }, { "INVALID_IDENTIFIER", XIT_CONFIG },
+	{ "AMBIGUOUS_REFERENCE", XIT_CONFIG }, { "AMBIGUOUS_COLUMN_OR_FIELD", XIT_CONFIG },
+	{ "DATATYPE_MISMATCH", XIT_CONFIG }, { "UNBOUND_SQL_PARAMETER", XIT_CONFIG },
+	{ "WRONG_NUM_ARGS", XIT_CONFIG }, { "INCORRECT_NUMBER_OF_ARGUMENTS", XIT_CONFIG },
+	{ "INVALID_PARAMETER_VALUE", XIT_CONFIG }, { "INVALID_TIMESTAMP_FORMAT", XIT_CONFIG },
+	{ "CAST_INVALID_INPUT", XIT_CONFIG }, { "NOT_A_TABLE", XIT_CONFIG },
+	{ "DELTA_", XIT_CONFIG },
+	{ NULL, 0 },
+};
+
 int
 dbx_class_status(const char *cls)
 {
-	static const char *perm[] = { "PERMISSION_DENIED", "INSUFFICIENT_PERMISSIONS",
-		"UNAUTHORIZED_ACCESS", "INSUFFICIENT_PRIVILEGES", NULL };
-	static const char *conf[] = { "TABLE_OR_VIEW_NOT_FOUND", "SCHEMA_NOT_FOUND",
-		"CATALOG_NOT_FOUND", "NO_SUCH_CATALOG_EXCEPTION", "EXPECT_TABLE_NOT_VIEW",
-		"UNSUPPORTED_FEATURE", NULL };
-	for (int i = 0; perm[i]; i++)
-		if (!strncmp(cls, perm[i], strlen(perm[i])))
-			return XIT_NOPERM;
-	for (int i = 0; conf[i]; i++)
-		if (!strncmp(cls, conf[i], strlen(conf[i])))
-			return XIT_CONFIG;
-	if (!strncmp(cls, "DELTA_", 6))
-		return XIT_CONFIG;
-	return XIT_TEMPFAIL;
+	for (int i = 0; class_tab[i].cls; i++) {
+		size_t n = strlen(class_tab[i].cls);
+		if (strncmp(cls, class_tab[i].cls, n))
+			continue;
+		if (class_tab[i].cls[n - 1] == '_' || cls[n] == 0 || cls[n] == '.')
+			return class_tab[i].status;
+	}
+	return XIT_UNAVAILABLE;
 }
 
 int
@@ -253,7 +280,11 @@ failed(const msgpack_object *st, char *cls, size_t clen, struct err *e)
 	clean_msg(m, mn, msg, sizeof msg);
 	if (cls)
 		snprintf(cls, clen, "%s", c);
-	int status_code = c[0] ? dbx_class_status(c) : XIT_TEMPFAIL;
+	int status_code = c[0] ? dbx_class_status(c) : XIT_UNAVAILABLE;
+	int known = !c[0] || status_code != XIT_UNAVAILABLE;
+	/* no class: a message that asks to try again is transient (a legacy concurrent update) */
+	if (!c[0] && (strcasestr(msg, "try again") || strcasestr(msg, "try the operation again")))
+		status_code = XIT_TEMPFAIL;
 	if (!c[0] && code) {
 		if ((cn == 17 && !memcmp(code, "PERMISSION_DENIED", 17)) ||
 		    (cn == 15 && !memcmp(code, "UNAUTHENTICATED", 15)))
@@ -263,8 +294,12 @@ failed(const msgpack_object *st, char *cls, size_t clen, struct err *e)
 		else if (strstr(code, "UNAVAILABLE") || strstr(code, "MAINTENANCE"))
 			status_code = XIT_UNAVAILABLE;
 	}
-	return err_set(e, status_code, "statement failed: %s%s%.*s%s", msg[0] ? msg : "(no message)",
-		code ? " (" : "", code ? (int)(cn > 60 ? 60 : cn) : 0, code ? code : "", code ? ")" : "");
+	dbx_scrub(msg, sizeof msg);
+	err_set(e, status_code, "statement failed: %s%s%.*s%s%s%s%s", msg[0] ? msg : "(no message)",
+		code ? " (" : "", code ? (int)(cn > 60 ? 60 : cn) : 0, code ? code : "", code ? ")" : "",
+		known ? "" : " [error class ", known ? "" : c, known ? "" : " is not known to "
+		"dbx-cdf-read: not retried; see docs/troubleshooting.md]");
+	return -1;
 }
 
 static void
@@ -381,10 +416,30 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 			if (!*end && v > 0 && v <= 60000)
 				delay = v / 1000.0, cap = delay * 8;
 		}
+		/* a line on stderr every 15 s of waiting (#11.4); DBXI_WAIT_NOTE_S: a test knob */
+		double t0 = mono(), every = 15, next_note;
+		const char *wn = getenv("DBXI_WAIT_NOTE_S");
+		if (wn && *wn) {
+			char *end;
+			long v = strtol(wn, &end, 10);
+			if (!*end && v > 0 && v <= 3600)
+				every = (double)v;
+		}
+		next_note = t0 + every;
 		if (buf_printf(&path, "/api/2.0/sql/statements/%s", s->id) < 0)
 			goto nomem;
 		while (state_is(&s->meta.v, "PENDING") || state_is(&s->meta.v, "RUNNING")) {
 			const char *stn = state_is(&s->meta.v, "PENDING") ? "PENDING" : "RUNNING";
+			if (mono() >= next_note) {
+				int secs = (int)(next_note - t0 + 0.5);
+				if (stn[0] == 'P')
+					dbx_conn_note(c, "waiting for warehouse %s to start (%ds)",
+						dbx_conn_warehouse(c), secs);
+				else
+					dbx_conn_note(c, "statement %s still running (%ds)", s->id, secs);
+				while (next_note <= mono())
+					next_note += every;
+			}
 			if (mono() + delay > deadline) {
 				cancel(s);
 				err_set(e, XIT_TEMPFAIL, "statement still %s after %d s (the warehouse may "
@@ -485,6 +540,43 @@ fail:
 	return -1;
 }
 
+/* a chunk was refused: asks the statement's status. 1 when its result is no longer served
+ * (CLOSED: results live one hour after success, polling does not extend that; or the
+ * statement is gone: 404), with e saying so; 0 otherwise (e untouched). */
+static int
+result_gone(struct dbx_stmt *s, struct err *e)
+{
+	struct dbx_doc d;
+	struct err ig = ERR_INIT;
+	char path[256];
+	int gone = 0;
+	size_t n = 0;
+	const char *stn = NULL;
+	dbx_doc_init(&d);
+	snprintf(path, sizeof path, "/api/2.0/sql/statements/%s", s->id);
+	if (dbx_call(s->c, "GET", path, NULL, &d, &ig) == 0) {
+		if (d.resp.status == 404)
+			gone = 1, stn = "removed", n = 7;
+		else if (d.resp.status == 200 && d.json &&
+			 (state_is(&d.v, "CLOSED") || state_is(&d.v, "CANCELED"))) {
+			gone = 1;
+			stn = dbx_str(rec_get(&d.v, "status"), "state", &n);
+		}
+	}
+	if (gone)
+		err_set(e, XIT_TEMPFAIL, "statement %s: its result is no longer available (%.*s): "
+			"a result lives one hour after the statement succeeds", s->id,
+			stn ? (int)(n > 20 ? 20 : n) : 6, stn ? stn : "closed");
+	dbx_doc_free(&d);
+	return gone;
+}
+
+int
+dbx_stmt_gone(const struct dbx_stmt *s)
+{
+	return s->gone;
+}
+
 static int
 get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
 {
@@ -496,8 +588,12 @@ get_chunk(struct dbx_stmt *s, long long idx, struct err *e)
 		return -1;
 	if (s->meta.resp.status != 200) {
 		char what[64];
+		long st = s->meta.resp.status;
 		snprintf(what, sizeof what, "result chunk %lld", idx);
-		return dbx_api_error(&s->meta, what, e);
+		dbx_api_error(&s->meta, what, e);
+		if ((st == 400 || st == 404 || st == 410) && result_gone(s, e))
+			s->gone = 1;
+		return -1;
 	}
 	return set_result(s, &s->meta.v, e);
 }

@@ -50,6 +50,9 @@ long dbx_stmt_col_index(const struct dbx_stmt *s, const char *name); /* -1 when 
 int dbx_stmt_next(struct dbx_stmt *s, const msgpack_object **row, struct err *e);
 unsigned long long dbx_stmt_rows(const struct dbx_stmt *s); /* rows handed out so far */
 unsigned long long dbx_stmt_chunks(const struct dbx_stmt *s); /* chunks fetched so far */
+/* 1 after dbx_stmt_next failed because the statement's result is no longer served (the
+ * result lifetime ran out, or the statement was closed): execute it again */
+int dbx_stmt_gone(const struct dbx_stmt *s);
 /* frees it (the server drops results by itself after an hour; the undocumented DELETE is not
  * used). NULL: no-op. */
 void dbx_stmt_free(struct dbx_stmt *s);

@@ -1,5 +1,6 @@
 /* ins_batch.c: see ins_batch.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ins_batch.h"
@@ -19,6 +20,8 @@ nomem(struct err *e)
 void
 ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 {
+	int64_t ver = INS_NO_VERSION, win = 0;
+	int badwin = 0;
 	info->version = INS_NO_VERSION;
 	info->skip_hook = -1;
 	info->not_append = -1;
@@ -42,8 +45,12 @@ ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 		}
 		if (kn == 15 && memcmp(k, "_commit_version", 15) == 0) {
 			int64_t v;
-			if (rec_to_int64(&kv->val, &v) == 0 && v != INS_NO_VERSION)
-				info->version = v;
+			if (rec_to_int64(&kv->val, &v) == 0 && v >= 0 && v < (INT64_C(1) << 43))
+				ver = v;
+		} else if (kn == 7 && memcmp(k, "_window", 7) == 0) {
+			if (rec_to_int64(&kv->val, &win) < 0 || win < 0 ||
+			    win >= (INT64_C(1) << INS_WIN_BITS) - 1)
+				badwin = 1;
 		} else if (kn == 8 && memcmp(k, "_insider", 8) == 0) {
 			const msgpack_object *o = &kv->val;
 			if (o->type == MSGPACK_OBJECT_NIL)
@@ -66,6 +73,8 @@ ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info)
 					"_insider.not_append: must be true or false");
 		}
 	}
+	if (ver != INS_NO_VERSION && !badwin)
+		info->version = ver << INS_WIN_BITS | win;
 }
 
 int
@@ -88,8 +97,182 @@ ins_batch_free(struct ins_batch *b)
 	buf_free(&b->body);
 	buf_free(&b->meta);
 	free(b->u);
+	free(b->ids);
+	free(b->set);
 	b->u = NULL;
-	b->n = b->cap = 0;
+	b->ids = b->set = NULL;
+	b->n = b->cap = b->nids = b->idscap = b->setcap = b->setn = 0;
+}
+
+/* ---- identity: hashes of identifier values ---- */
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* the hash of one identifier value: its text (strings as they are, integers in decimal, so
+ * that 12345 and "12345" are one value; anything else by its JSON form); never 0 */
+static uint64_t
+id_hash(const msgpack_object *v)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char tmp[32];
+	int n;
+	switch (v->type) {
+	case MSGPACK_OBJECT_STR:
+		h = fnv(h, v->via.str.ptr, v->via.str.size);
+		break;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v->via.u64);
+		h = fnv(h, tmp, (size_t)n);
+		break;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		n = snprintf(tmp, sizeof tmp, "%lld", (long long)v->via.i64);
+		h = fnv(h, tmp, (size_t)n);
+		break;
+	default: {
+		struct buf b = BUF_INIT;
+		if (rec_json_append(&b, v) == 0 && b.p)
+			h = fnv(h, b.p, b.len);
+		else
+			h = fnv(h, "?", 1);
+		buf_free(&b);
+	}
+	}
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+static int
+set_put(struct ins_batch *b, uint64_t h)
+{
+	if ((b->setn + 1) * 2 > b->setcap) {
+		size_t cap = b->setcap ? b->setcap * 2 : 1024;
+		uint64_t *t = calloc(cap, sizeof *t);
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < b->setcap; i++) {
+			uint64_t x = b->set[i];
+			if (!x)
+				continue;
+			size_t k = (size_t)x & (cap - 1);
+			while (t[k])
+				k = (k + 1) & (cap - 1);
+			t[k] = x;
+		}
+		free(b->set);
+		b->set = t;
+		b->setcap = cap;
+	}
+	size_t k = (size_t)h & (b->setcap - 1);
+	while (b->set[k]) {
+		if (b->set[k] == h)
+			return 0;
+		k = (k + 1) & (b->setcap - 1);
+	}
+	b->set[k] = h;
+	b->setn++;
+	return 0;
+}
+
+static int
+set_has(const struct ins_batch *b, uint64_t h)
+{
+	if (!b->setcap)
+		return 0;
+	size_t k = (size_t)h & (b->setcap - 1);
+	while (b->set[k]) {
+		if (b->set[k] == h)
+			return 1;
+		k = (k + 1) & (b->setcap - 1);
+	}
+	return 0;
+}
+
+static int
+ids_push(struct ins_batch *b, uint64_t h)
+{
+	if (b->nids == b->idscap) {
+		size_t cap = b->idscap ? b->idscap * 2 : 256;
+		uint64_t *t = realloc(b->ids, cap * sizeof *t);
+		if (!t)
+			return -1;
+		b->ids = t;
+		b->idscap = cap;
+	}
+	b->ids[b->nids++] = h;
+	return 0;
+}
+
+/* the identifier values of rec into b->ids (from u->ids_off) */
+static int
+collect_ids(struct ins_batch *b, struct ins_user *u, const msgpack_object *rec)
+{
+	u->ids_off = b->nids;
+	for (uint32_t i = 0; i < rec->via.map.size; i++) {
+		const msgpack_object_kv *kv = &rec->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR)
+			continue;
+		const char *k = kv->key.via.str.ptr;
+		uint32_t kn = kv->key.via.str.size;
+		if (kn == 10 && memcmp(k, "insider_id", 10) == 0) {
+			if (kv->val.type != MSGPACK_OBJECT_NIL && ids_push(b, id_hash(&kv->val)) < 0)
+				return -1;
+			continue;
+		}
+		if (!(kn == 11 && memcmp(k, "identifiers", 11) == 0)
+		    || kv->val.type != MSGPACK_OBJECT_MAP)
+			continue;
+		const msgpack_object *ids = &kv->val;
+		for (uint32_t j = 0; j < ids->via.map.size; j++) {
+			const msgpack_object *v = &ids->via.map.ptr[j].val;
+			if (v->type == MSGPACK_OBJECT_MAP) { /* custom identifiers */
+				for (uint32_t c = 0; c < v->via.map.size; c++)
+					if (v->via.map.ptr[c].val.type != MSGPACK_OBJECT_NIL
+					    && ids_push(b, id_hash(&v->via.map.ptr[c].val)) < 0)
+						return -1;
+			} else if (v->type != MSGPACK_OBJECT_NIL && ids_push(b, id_hash(v)) < 0) {
+				return -1;
+			}
+		}
+	}
+	u->ids_n = (unsigned)(b->nids - u->ids_off);
+	return 0;
+}
+
+/* checks the user's values against the batch's set (dup_last), then adds them */
+static int
+note_ids(struct ins_batch *b, const struct ins_user *u)
+{
+	b->dup_last = 0;
+	for (size_t i = u->ids_off; i < u->ids_off + u->ids_n; i++)
+		if (set_has(b, b->ids[i]))
+			b->dup_last = 1;
+	for (size_t i = u->ids_off; i < u->ids_off + u->ids_n; i++)
+		if (set_put(b, b->ids[i]) < 0)
+			return -1;
+	return 0;
+}
+
+int
+ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b)
+{
+	if (a->nids > b->nids) { /* probe the larger set with the smaller list */
+		const struct ins_batch *t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < a->nids; i++)
+		if (set_has(b, a->ids[i]))
+			return 1;
+	return 0;
 }
 
 size_t
@@ -139,7 +322,7 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	struct ins_user *u = new_user(b);
 	if (!u)
 		return nomem(e);
-	size_t body0 = b->body.len, meta0 = b->meta.len;
+	size_t body0 = b->body.len, meta0 = b->meta.len, nids0 = b->nids;
 	if (b->n > 0 && buf_addc(&b->body, ',') < 0)
 		goto fail;
 	u->recno = recno;
@@ -179,6 +362,11 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 		goto fail;
 	u->len = b->body.len - u->off;
 	u->meta_len = b->meta.len - u->meta_off;
+	if (collect_ids(b, u, rec) < 0 || note_ids(b, u) < 0) {
+		b->nids = nids0;
+		errno = ENOMEM;
+		goto fail;
+	}
 	note_version(b, info->version);
 	b->n++;
 	return 0;
@@ -220,6 +408,12 @@ copy_user(struct ins_batch *dst, const struct ins_batch *src, size_t i, struct e
 	if (buf_add(&dst->body, src->body.p + s->off, s->len) < 0
 	    || (s->meta_len && buf_add(&dst->meta, src->meta.p + s->meta_off, s->meta_len) < 0))
 		return nomem(e);
+	u->ids_off = dst->nids;
+	for (size_t k = 0; k < s->ids_n; k++)
+		if (ids_push(dst, src->ids[s->ids_off + k]) < 0)
+			return nomem(e);
+	if (note_ids(dst, u) < 0)
+		return nomem(e);
 	note_version(dst, s->version);
 	dst->n++;
 	return 0;
@@ -239,8 +433,16 @@ ins_batch_drop_last(struct ins_batch *b)
 	b->meta.len = u->meta_off;
 	if (b->meta.p)
 		b->meta.p[b->meta.len] = 0;
+	b->nids = u->ids_off;
 	b->n--;
 	recompute_versions(b);
+	/* the set again without the user's values (on ENOMEM a set too large: a batch closed
+	 * early, never a conflict missed) */
+	if (b->set)
+		memset(b->set, 0, b->setcap * sizeof *b->set);
+	b->setn = 0;
+	for (size_t i = 0; i < b->nids; i++)
+		(void)set_put(b, b->ids[i]);
 }
 
 int
@@ -295,6 +497,7 @@ ins_batch_split(const struct ins_batch *b, struct ins_batch *lo, struct ins_batc
 		ins_batch_free(lo);
 		return -1;
 	}
+	lo->kind = hi->kind = b->kind; /* the halves are requests of the same API */
 	return 0;
 }
 

@@ -24,9 +24,17 @@
 #define INS_MAX_BYTES 5000000     /* Insider: bytes per upsert request body */
 #define INS_NO_VERSION INT64_MIN  /* a record without an integer _commit_version */
 
+/* A record's place in the read, kept in the `version` fields below: _commit_version << 20,
+ * plus _window for a version read in key windows (dbx-cdf-read --window-key; docs/delivery.md).
+ * The order is the commit order; INS_POS_VERSION gives the version back. A _commit_version of
+ * 2^43 or more, or a _window outside 0..2^20-2, counts as no version. */
+#define INS_WIN_BITS 20
+#define INS_POS_VERSION(p) ((p) >> INS_WIN_BITS)
+#define INS_POS_WINDOW(p) ((p) & ((INT64_C(1) << INS_WIN_BITS) - 1))
+
 /* What a record's metadata asks for (ins_rec_info). -1 = not said. */
 struct ins_rec_info {
-	int64_t version;   /* _commit_version, or INS_NO_VERSION */
+	int64_t version;   /* the record's place (above), or INS_NO_VERSION */
 	int skip_hook;     /* _insider.skip_hook */
 	int not_append;    /* _insider.not_append */
 	int has_append;    /* the user object itself has "not_append" or "append" */
@@ -37,6 +45,8 @@ void ins_rec_info(const msgpack_object *rec, struct ins_rec_info *info);
 
 struct ins_user {
 	uint64_t recno;            /* record number in the input, 1-based */
+	size_t ids_off;            /* its identifier hashes: ids[ids_off .. ids_off+ids_n) */
+	unsigned ids_n;
 	int64_t version;           /* _commit_version or INS_NO_VERSION */
 	size_t off, len;           /* the user's JSON: body.p[off .. off+len) */
 	size_t meta_off, meta_len; /* its metadata keys as a JSON object in meta; len 0 = none */
@@ -47,6 +57,7 @@ struct ins_batch {
 	uint64_t id;        /* set by the caller; journal and messages use it */
 	uint64_t parent;    /* 0, or the batch this one was split from */
 	int skip_hook;
+	int kind;           /* INS_KIND_* of ins_ops.h: upsert (0), attribute delete, profile delete */
 	int finished;       /* "]}" appended: the body is complete */
 	struct buf body;
 	struct buf meta;
@@ -54,6 +65,16 @@ struct ins_batch {
 	size_t n, cap;
 	int64_t vmin, vmax; /* INS_NO_VERSION while no versioned user */
 	int unversioned;    /* some user has no _commit_version */
+	/* identity (docs/delivery.md, order): a 64-bit hash of each identifier value of each
+	 * user (identifiers.*, identifiers.custom.*, insider_id); users sharing any value are
+	 * one user. ids is per user (ins_user.ids_*); set is an open-addressing table of them
+	 * all (at most half full: 32 KB for 1,000 users of two identifiers), for dup_last and
+	 * ins_batch_conflicts. */
+	uint64_t *ids;
+	size_t nids, idscap;
+	uint64_t *set;
+	size_t setcap, setn;
+	int dup_last;       /* the last user added shares an identifier value with an earlier one */
 };
 
 /* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */
@@ -63,9 +84,13 @@ void ins_batch_free(struct ins_batch *b);
 size_t ins_batch_size(const struct ins_batch *b);
 /* ins_batch_add: appends the user of record rec (a map) with number recno. not_append adds
  * "not_append":true unless info says the user object has "not_append" or "append" itself.
+ * Sets b->dup_last when this user shares an identifier value with a user already in b (the
+ * caller then moves it to a new batch: one user's two changes never share a request).
  * -1 with e (XIT_TEMPFAIL) on ENOMEM or when a value cannot be written. */
 int ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	const struct ins_rec_info *info, int not_append, struct err *e);
+/* ins_batch_conflicts: 1 when a user of a and a user of b share an identifier value, else 0. */
+int ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b);
 /* ins_batch_move_last: moves the last user of b into the empty batch to (same skip_hook):
  * used when that user made b too large. */
 int ins_batch_move_last(struct ins_batch *b, struct ins_batch *to, struct err *e);

@@ -4,6 +4,7 @@
 #include <strings.h>
 #include "http.h"
 #include "ins_meta.h"
+#include "scrub.h"
 #include "ins_push.h"
 #include "ins_resp.h"
 #include "rec.h"
@@ -174,15 +175,17 @@ meta_call(const struct ins_conn *c, const char *table, char *url, size_t urllen,
 	}
 	memset(ht, 0, tl);
 	free(ht);
+	struct scrub sc = SCRUB_INIT;
+	scrub_add(&sc, c->token);
 	if (ret < 0) {
-		ins_scrub(e->msg, c->token);
+		scrub_text(&sc, e->msg);
 		return -1;
 	}
 	if (resp->status == 200)
 		return 0;
 	char msg[320];
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
-	ins_scrub(msg, c->token);
+	scrub_text(&sc, msg);
 	if (resp->status == 401 || resp->status == 403)
 		return err_set(e, XIT_NOPERM, "Insider answered HTTP %ld%s%s", resp->status,
 			msg[0] ? ": " : "", msg);

@@ -20,10 +20,12 @@
 #include <unistd.h>
 #include "http.h"
 #include "ins_batch.h"
+#include "ins_ops.h"
 #include "ins_push.h"
 #include "ins_rate.h"
 #include "ins_resp.h"
 #include "rec.h"
+#include "scrub.h"
 
 #define STAGE "insider-push"
 
@@ -35,19 +37,6 @@ mono_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void
-ins_scrub(char *s, const char *secret)
-{
-	if (!s || !secret || !*secret)
-		return;
-	size_t n = strlen(secret);
-	char *p = s;
-	while ((p = strstr(p, secret)) != NULL) {
-		memset(p, '*', n);
-		p += n;
-	}
 }
 
 static int
@@ -136,6 +125,7 @@ ins_push_opts_default(struct ins_push_opts *o)
 	o->backoff_cap_ms = 30000;
 	o->timeout_ms = 120000;
 	o->progress_interval_ms = 100;
+	o->max_reject_ratio = -1;
 }
 
 /* ---------- the reader thread ---------- */
@@ -163,15 +153,30 @@ struct reader {
 	struct rej *rej;
 	struct ins_batch *open;
 	int64_t lastv;
+	/* batches read but never handed over (the run stopped): main journals them "unsent" */
+	struct ins_batch *kept[4];
+	int nkept;
 };
+
+static void
+reader_keep(struct reader *rd, struct ins_batch *b)
+{
+	if (b && b->n > 0 && rd->nkept < (int)(sizeof rd->kept / sizeof rd->kept[0])) {
+		rd->kept[rd->nkept++] = b;
+		return;
+	}
+	if (b) {
+		ins_batch_free(b);
+		free(b);
+	}
+}
 
 static void
 reader_cleanup(void *arg)
 {
 	struct reader *rd = arg;
 	if (rd->open) {
-		ins_batch_free(rd->open);
-		free(rd->open);
+		reader_keep(rd, rd->open);
 		rd->open = NULL;
 	}
 	rec_reader_free(rd->rr);
@@ -233,8 +238,7 @@ reader_push(struct reader *rd, struct err *e)
 		return 0; /* keep the empty batch for reuse */
 	rd->open = NULL;
 	if (ins_batch_finish(b, e) < 0) {
-		ins_batch_free(b);
-		free(b);
+		reader_keep(rd, b);
 		return -1;
 	}
 	pthread_mutex_lock(&rd->mu);
@@ -242,8 +246,7 @@ reader_push(struct reader *rd, struct err *e)
 		pthread_cond_wait(&rd->cv_space, &rd->mu);
 	if (rd->stop) {
 		pthread_mutex_unlock(&rd->mu);
-		ins_batch_free(b);
-		free(b);
+		reader_keep(rd, b);
 		return err_set(e, XIT_TEMPFAIL, "stopped");
 	}
 	rd->q = b;
@@ -276,10 +279,110 @@ reader_reject(struct reader *rd, uint64_t recno, const msgpack_object *rec, cons
 	return 0;
 }
 
+/* adds one user (of a request of this kind: ins_ops.h) to the open batch, closing it first
+ * when the user cannot share it, and hands full batches over */
+static int
+reader_add(struct reader *rd, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, int kind, struct err *e)
+{
+	const struct ins_push_opts *o = rd->o;
+	int sh = info->skip_hook >= 0 ? info->skip_hook : o->skip_hook != 0;
+	int na = info->not_append >= 0 ? info->not_append : o->not_append != 0;
+	if (rd->open && (rd->open->skip_hook != sh || rd->open->kind != kind)) {
+		if (rd->open->n > 0 && reader_push(rd, e) < 0)
+			return -1;
+		if (rd->open) { /* empty: reuse with the other flag */
+			ins_batch_free(rd->open);
+			free(rd->open);
+			rd->open = NULL;
+		}
+	}
+	if (!rd->open && !(rd->open = new_batch(rd, sh, e)))
+		return -1;
+	rd->open->kind = kind;
+	if (ins_batch_add(rd->open, rec, recno, info, na, e) < 0)
+		return -1;
+	if (rd->open->dup_last && rd->open->n > 1) {
+		/* the user is already in this batch: one user's two changes never share a
+		 * request (docs/delivery.md, order); the batch closes before it */
+		struct ins_batch *nb = new_batch(rd, sh, e);
+		if (!nb)
+			return -1;
+		nb->kind = kind;
+		if (ins_batch_move_last(rd->open, nb, e) < 0) {
+			ins_batch_free(nb);
+			free(nb);
+			return -1;
+		}
+		if (reader_push(rd, e) < 0) {
+			reader_keep(rd, nb);
+			return -1;
+		}
+		rd->open = nb;
+	}
+	while (ins_batch_size(rd->open) > o->batch_bytes) {
+		if (rd->open->n == 1) {
+			char msg[200];
+			snprintf(msg, sizeof msg,
+				"the user takes %zu bytes of JSON: a request holding it alone would be larger than the limit of %zu bytes",
+				rd->open->u[0].len, o->batch_bytes);
+			ins_batch_drop_last(rd->open);
+			if (reader_reject(rd, recno, rec, "", "max-request-bytes", msg, e) < 0)
+				return -1;
+			break;
+		}
+		struct ins_batch *nb = new_batch(rd, sh, e);
+		if (!nb)
+			return -1;
+		nb->kind = kind;
+		if (ins_batch_move_last(rd->open, nb, e) < 0) {
+			ins_batch_free(nb);
+			free(nb);
+			return -1;
+		}
+		if (reader_push(rd, e) < 0) {
+			reader_keep(rd, nb);
+			return -1;
+		}
+		rd->open = nb;
+	}
+	/* a profile delete is one user a request (reference 5.3) */
+	size_t most = kind == INS_KIND_DELETE ? 1 : (size_t)o->batch_users;
+	if (rd->open->n >= most && reader_push(rd, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* a record with _clear or _delete (ins_ops.h): its upsert part, then its clear or deletion,
+ * each a user of a batch of its kind, in this order */
+static int
+reader_ops(struct reader *rd, const msgpack_object *rec, uint64_t recno,
+	const struct ins_rec_info *info, struct err *e)
+{
+	int ops = ins_ops_of(rec);
+	if ((ops & INS_OP_UPSERT) && reader_add(rd, rec, recno, info, INS_KIND_UPSERT, e) < 0)
+		return -1;
+	int kind = ops & INS_OP_DELETE ? INS_KIND_DELETE : ops & INS_OP_CLEAR ? INS_KIND_CLEAR : -1;
+	if (kind < 0) {
+		if (!(ops & INS_OP_UPSERT)) /* nothing to send: still accounted for */
+			return reader_reject(rd, recno, rec, "_clear", "clear",
+				"nothing to send: no attribute, no event, and an empty _clear", e);
+		return 0;
+	}
+	msgpack_zone *z = msgpack_zone_new(4096);
+	if (!z)
+		return err_set(e, XIT_TEMPFAIL, "out of memory:");
+	msgpack_object u;
+	int r = ins_ops_user(rec, kind, z, &u, e);
+	if (r == 0)
+		r = reader_add(rd, &u, recno, info, kind, e);
+	msgpack_zone_free(z);
+	return r;
+}
+
 static int
 reader_loop(struct reader *rd, struct err *e)
 {
-	const struct ins_push_opts *o = rd->o;
 	msgpack_object rec;
 	struct ins_rec_info info;
 	for (;;) {
@@ -297,6 +400,8 @@ reader_loop(struct reader *rd, struct err *e)
 		}
 		if (r == 0)
 			break;
+		/* 2: too large to pass, rejected by the record layer; rec is its metadata */
+		int skipped = r == 2;
 		uint64_t recno = rec_reader_count(rd->rr);
 		atomic_fetch_add_explicit(&rd->records, 1, memory_order_relaxed);
 		ins_rec_info(&rec, &info);
@@ -310,6 +415,10 @@ reader_loop(struct reader *rd, struct err *e)
 				atomic_store(&rd->maxv, info.version);
 			}
 		}
+		if (skipped) {
+			atomic_fetch_add(&rd->rejected, 1);
+			continue;
+		}
 		if (info.bad[0]) {
 			const char *dot = strchr(info.bad, ':');
 			char field[64];
@@ -318,48 +427,12 @@ reader_loop(struct reader *rd, struct err *e)
 				return -1;
 			continue;
 		}
-		int sh = info.skip_hook >= 0 ? info.skip_hook : o->skip_hook != 0;
-		int na = info.not_append >= 0 ? info.not_append : o->not_append != 0;
-		if (rd->open && rd->open->skip_hook != sh) {
-			if (rd->open->n > 0 && reader_push(rd, e) < 0)
+		if (ins_ops_has(&rec)) {
+			if (reader_ops(rd, &rec, recno, &info, e) < 0)
 				return -1;
-			if (rd->open) { /* empty: reuse with the other flag */
-				ins_batch_free(rd->open);
-				free(rd->open);
-				rd->open = NULL;
-			}
+			continue;
 		}
-		if (!rd->open && !(rd->open = new_batch(rd, sh, e)))
-			return -1;
-		if (ins_batch_add(rd->open, &rec, recno, &info, na, e) < 0)
-			return -1;
-		while (ins_batch_size(rd->open) > o->batch_bytes) {
-			if (rd->open->n == 1) {
-				char msg[200];
-				snprintf(msg, sizeof msg,
-					"the user takes %zu bytes of JSON: a request holding it alone would be larger than the limit of %zu bytes",
-					rd->open->u[0].len, o->batch_bytes);
-				ins_batch_drop_last(rd->open);
-				if (reader_reject(rd, recno, &rec, "", "max-request-bytes", msg, e) < 0)
-					return -1;
-				break;
-			}
-			struct ins_batch *nb = new_batch(rd, sh, e);
-			if (!nb)
-				return -1;
-			if (ins_batch_move_last(rd->open, nb, e) < 0) {
-				ins_batch_free(nb);
-				free(nb);
-				return -1;
-			}
-			if (reader_push(rd, e) < 0) {
-				ins_batch_free(nb);
-				free(nb);
-				return -1;
-			}
-			rd->open = nb;
-		}
-		if (rd->open->n >= (size_t)o->batch_users && reader_push(rd, e) < 0)
+		if (reader_add(rd, &rec, recno, &info, INS_KIND_UPSERT, e) < 0)
 			return -1;
 	}
 	return reader_push(rd, e);
@@ -383,7 +456,11 @@ reader_main(void *arg)
 
 /* ---------- the main thread ---------- */
 
-enum { J_WAIT, J_SENDING };
+/* J_HELD: a one-user request refused with a 400, not yet known to be about the user or
+ * about the account (docs/delivery.md, "a 400 for one user"); J_TRIPPED: answered, but the
+ * run stopped on it (the reject-ratio guard, or its journal line could not be written): it
+ * stays unacknowledged */
+enum { J_WAIT, J_SENDING, J_HELD, J_TRIPPED };
 
 struct job {
 	struct ins_batch b;
@@ -394,6 +471,9 @@ struct job {
 	int64_t first_us;   /* first attempt */
 	int64_t not_before; /* next attempt not before (mono us) */
 	long last_status;
+	uint64_t checked_gen;  /* p->gen when found waiting on an earlier batch of its users */
+	char held_msg[320];    /* J_HELD: Insider's message */
+	long held_status;
 	struct job *prev, *next;
 };
 
@@ -405,6 +485,8 @@ struct push {
 	struct http_multi *m;
 	struct ins_rate rate;
 	char url[2048];
+	char url_op[3][2048];   /* by INS_KIND_*: upsert, attribute delete, profile delete */
+	struct ins_rate rate_del; /* profile deletes: their own 10,000 a minute */
 	char hdr_partner[300];
 	char *hdr_token;
 	const char *headers[7];
@@ -421,6 +503,11 @@ struct push {
 	int stopping;           /* a fatal error: nothing further is sent */
 	int fatal_status;
 	char fatal_msg[1024];
+	struct scrub sc;        /* the token: every string that leaves goes through scrub_text */
+	uint64_t gen;           /* bumped when a batch leaves the list (order: see dispatch) */
+	size_t nheld;           /* J_HELD jobs */
+	int any_ok;             /* a 2xx that says what Insider took came back in this run */
+	uint64_t users_answered, users_refused; /* Insider's answers: for --max-reject-ratio */
 };
 
 static void
@@ -433,7 +520,7 @@ warnf(struct push *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	if (p->o->warn)
 		p->o->warn(p->o->arg, msg);
 }
@@ -449,7 +536,7 @@ fatal(struct push *p, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->fatal_msg, sizeof p->fatal_msg, fmt, ap);
 	va_end(ap);
-	/* text from the service was scrubbed of the token by the callers */
+	scrub_text(&p->sc, p->fatal_msg);
 	p->fatal_status = status;
 	p->stopping = 1;
 }
@@ -473,6 +560,9 @@ list_insert_after(struct push *p, struct job *at, struct job *j)
 static void
 list_remove(struct push *p, struct job *j)
 {
+	p->gen++;
+	if (j->state == J_HELD)
+		p->nheld--;
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -493,12 +583,27 @@ job_free(struct job *j)
 
 /* ---- journal ---- */
 
+/* the exact body of a batch's request: a profile delete is its one user's object
+ * ({"identifiers":..}, reference 5.3), every other kind the batch's body */
 static void
+op_body(const struct ins_batch *b, const char **body, size_t *len)
+{
+	if (b->kind == INS_KIND_DELETE && b->n == 1) {
+		*body = b->body.p + b->u[0].off;
+		*len = b->u[0].len;
+	} else {
+		*body = b->body.p;
+		*len = b->body.len;
+	}
+}
+
+/* 0, or -1 when the line could not be written (the run is then stopping with 78) */
+static int
 journal(struct push *p, const struct job *j, const char *status, long http, uint64_t delivered,
 	uint64_t rejected, const char *note, const uint64_t *children)
 {
 	if (p->jfd < 0)
-		return;
+		return p->o->journal ? -1 : 0;
 	const struct ins_batch *b = &j->b;
 	struct buf l = BUF_INIT;
 	char ts[32];
@@ -518,20 +623,29 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 	}
 	if (b->vmin != INS_NO_VERSION)
 		r |= buf_printf(&l, ",\"first_version\":%lld,\"last_version\":%lld",
-			(long long)b->vmin, (long long)b->vmax);
+			(long long)INS_POS_VERSION(b->vmin), (long long)INS_POS_VERSION(b->vmax));
 	r |= buf_printf(&l, ",\"delivered\":%llu,\"rejected\":%llu",
 		(unsigned long long)delivered, (unsigned long long)rejected);
 	if (children)
 		r |= buf_printf(&l, ",\"children\":[%llu,%llu]", (unsigned long long)children[0],
 			(unsigned long long)children[1]);
+	if (b->kind != INS_KIND_UPSERT && b->finished) {
+		/* clears and deletions: the request itself, for the audit (identifiers, names) */
+		const char *body;
+		size_t blen;
+		op_body(b, &body, &blen);
+		r |= buf_printf(&l, ",\"op\":\"%s\",\"request\":", ins_ops_kind_name(b->kind));
+		r |= buf_add(&l, body, blen);
+	}
 	if (note && *note) {
 		char tmp[1100];
-		snprintf(tmp, sizeof tmp, "%s", note);
-		ins_scrub(tmp, p->o->token);
+		scrub_copy(&p->sc, tmp, sizeof tmp, note, strlen(note));
 		r |= buf_adds(&l, ",\"message\":");
 		r |= rec_json_str_append(&l, tmp, strlen(tmp));
 	}
 	r |= buf_adds(&l, "}\n");
+	if (r != 0)
+		fatal(p, XIT_TEMPFAIL, "journal: out of memory");
 	if (r == 0) {
 		size_t off = 0;
 		while (off < l.len) {
@@ -539,7 +653,10 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
-				warnf(p, "journal: cannot write: %s", strerror(errno));
+				/* the journal is what tells what was acknowledged: without it, stop */
+				int en = w < 0 ? errno : ENOSPC;
+				fatal(p, XIT_CONFIG, "journal %s: cannot write: %s; nothing further is sent",
+					p->o->journal, strerror(en));
 				close(p->jfd);
 				p->jfd = -1;
 				break;
@@ -548,6 +665,7 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 		}
 	}
 	buf_free(&l);
+	return r == 0 && p->jfd >= 0 ? 0 : -1;
 }
 
 static void stats_update(struct push *p);
@@ -583,7 +701,10 @@ write_atomic(const char *path, const char *data, size_t len)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* a fresh file: never through a link or into a device left under the temporary name */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
 	size_t off = 0;
@@ -633,19 +754,26 @@ progress_write(struct push *p, int force)
 	if (!force && (!p->progress_dirty
 	    || now - p->last_progress < p->o->progress_interval_ms * 1000))
 		return;
-	char line[256];
+	char line[320], win[96] = "";
 	int64_t x;
 	int n;
 	stats_update(p);
 	uint64_t delivered = p->st->delivered, rejected = p->st->rejected;
 	uint64_t records = p->st->records;
 	if (through(p, &x)) {
+		/* x is a place (ins_batch.h): a whole version, or windows 0..w of the next one */
+		int64_t tv = INS_POS_VERSION(x), w = INS_POS_WINDOW(x);
+		if (w != INS_POS_WINDOW(-1)) {
+			snprintf(win, sizeof win, ",\"window\":{\"version\":%lld,\"done\":%lld}",
+				(long long)tv, (long long)w + 1);
+			tv--;
+		}
 		p->st->has_through = 1;
-		p->st->through_version = x;
+		p->st->through_version = tv;
 		n = snprintf(line, sizeof line,
-			"{\"through_version\":%lld,\"delivered\":%llu,\"rejected\":%llu,\"records\":%llu}\n",
-			(long long)x, (unsigned long long)delivered, (unsigned long long)rejected,
-			(unsigned long long)records);
+			"{\"through_version\":%lld%s,\"delivered\":%llu,\"rejected\":%llu,"
+			"\"records\":%llu}\n", (long long)tv, win, (unsigned long long)delivered,
+			(unsigned long long)rejected, (unsigned long long)records);
 	} else {
 		p->st->has_through = 0;
 		n = snprintf(line, sizeof line,
@@ -653,7 +781,13 @@ progress_write(struct push *p, int force)
 			(unsigned long long)delivered, (unsigned long long)rejected,
 			(unsigned long long)records);
 	}
-	if (write_atomic(p->o->progress, line, (size_t)n) < 0)
+	struct stat sb;
+	if (lstat(p->o->progress, &sb) == 0 && !S_ISREG(sb.st_mode))
+		/* renaming over it would replace a device, a FIFO or a link with a plain file */
+		fatal(p, XIT_CONFIG, "progress file %s: not a regular file (%s); refused, it would be replaced",
+			p->o->progress, S_ISLNK(sb.st_mode) ? "a symbolic link" : S_ISDIR(sb.st_mode)
+			? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" : "a device or socket");
+	else if (write_atomic(p->o->progress, line, (size_t)n) < 0)
 		fatal(p, XIT_TEMPFAIL, "progress file %s: cannot write: %s", p->o->progress,
 			strerror(errno));
 	p->last_progress = now;
@@ -694,9 +828,128 @@ reject_user(struct push *p, const struct job *j, size_t i, msgpack_zone *z)
 	return 0;
 }
 
+/* a reason for the rejects file, every string of it scrubbed (Insider's error keys can echo
+ * anything, the token included) */
+static int
+reject_reason(struct push *p, const char *field, const char *rule, const char *msg)
+{
+	char f[256], r[256], m[1100];
+	scrub_copy(&p->sc, f, sizeof f, field, strlen(field));
+	scrub_copy(&p->sc, r, sizeof r, rule, strlen(rule));
+	scrub_copy(&p->sc, m, sizeof m, msg, strlen(msg));
+	if (rej_add(p->rej, f, r, "%s", m) < 0) {
+		fatal(p, XIT_TEMPFAIL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* --max-reject-ratio: once MIN users have been answered, or when the batch just answered is
+ * the last one of the input, more users refused by Insider than ratio x users answered stops
+ * the run (78). The batch that tripped it stays unacknowledged (J_TRIPPED): the progress never
+ * passes it. Returns 1 when tripped. */
+#define RATIO_MIN_USERS 100
+static int
+ratio_trips(struct push *p, struct job *j)
+{
+	double r = p->o->max_reject_ratio;
+	if (r < 0 || p->users_answered == 0)
+		return 0;
+	int last = 0;
+	pthread_mutex_lock(&p->rd.mu);
+	last = p->rd.done && !p->rd.q;
+	pthread_mutex_unlock(&p->rd.mu);
+	last = last && p->nlive == 1 + p->nheld;
+	if (p->users_answered < RATIO_MIN_USERS && !last)
+		return 0;
+	if ((double)p->users_refused <= r * (double)p->users_answered)
+		return 0;
+	fatal(p, XIT_CONFIG,
+		"%llu of %llu users rejected by Insider: more than --max-reject-ratio %g; nothing further is sent (batch %llu and later stay unacknowledged: check the rejects, then run again)",
+		(unsigned long long)p->users_refused, (unsigned long long)p->users_answered, r,
+		(unsigned long long)j->b.id);
+	j->state = J_TRIPPED;
+	return 1;
+}
+
+static void release_held(struct push *p);
+static void schedule_retry(struct push *p, struct job *j, const struct http_resp *resp,
+	const char *why);
+
+/* the answer to a 2xx: delivered means Insider's answer says so (reference 3.1, 3.2 and the
+ * live shapes of section 10); NULL when it does, else why not (in why) */
+static const char *
+answer_fault(const struct http_resp *resp, const struct ins_resp *r, size_t n, size_t named,
+	int unnamed, char *why, size_t wn)
+{
+	size_t k = 0;
+	while (k < resp->len && (resp->body[k] == ' ' || resp->body[k] == '\t'
+	    || resp->body[k] == '\r' || resp->body[k] == '\n'))
+		k++;
+	if (k == resp->len) {
+		snprintf(why, wn, "HTTP %ld with an empty answer", resp->status);
+		return why;
+	}
+	if (!r->understood) {
+		char m[120];
+		ins_resp_message(resp->body, resp->len, m, sizeof m);
+		snprintf(why, wn, "HTTP %ld with an answer that is not Insider's: %s", resp->status, m);
+		return why;
+	}
+	if (r->successful == -2 || r->failed == -2 || (r->successful == -1 && r->failed == -1)) {
+		snprintf(why, wn, "HTTP %ld with data.successful or data.fail not in Insider's form",
+			resp->status);
+		return why;
+	}
+	long s = r->successful < 0 ? 0 : r->successful, f = r->failed < 0 ? 0 : r->failed;
+	if ((size_t)s + (size_t)f != n) {
+		snprintf(why, wn, "HTTP %ld with counts that do not add up: %ld successful + %ld failed for %zu users sent",
+			resp->status, s, f, n);
+		return why;
+	}
+	if (unnamed || named != (size_t)f) {
+		snprintf(why, wn, "HTTP %ld with %ld failed users but errors naming %zu users of the request%s",
+			resp->status, f, named, unnamed ? " and some naming none" : "");
+		return why;
+	}
+	return NULL;
+}
+
+/* a profile delete answered 2xx: `{}` is a deletion (reference 10.5); anything else is not */
+static void
+handle_delete_ok(struct push *p, struct job *j, const struct http_resp *resp)
+{
+	if (!ins_ops_delete_ok(resp->body, resp->len)) {
+		char why[200];
+		snprintf(why, sizeof why, "HTTP %ld with an answer that is not a JSON object", resp->status);
+		if (p->stopping) {
+			j->state = J_WAIT;
+			return;
+		}
+		uint64_t id = j->b.id;
+		schedule_retry(p, j, resp, why);
+		if (!p->fatal_status)
+			warnf(p, "batch %llu (profile delete): %s: not counted as done, sent again",
+				(unsigned long long)id, why);
+		return;
+	}
+	p->st->deleted++;
+	p->any_ok = 1;
+	/* as for upserts: without its journal line, the deletion stays unacknowledged */
+	if (journal(p, j, "deleted", resp->status, 1, 0, NULL, NULL) < 0)
+		j->state = J_TRIPPED;
+	else
+		acked(p, j);
+	release_held(p);
+}
+
 static void
 handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 {
+	if (j->b.kind == INS_KIND_DELETE) {
+		handle_delete_ok(p, j, resp);
+		return;
+	}
 	struct ins_resp r;
 	struct err e = ERR_INIT;
 	uint64_t nrej = 0;
@@ -704,95 +957,217 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	if (ins_resp_parse(resp->body, resp->len, b->n, &r, &e) < 0) {
 		fatal(p, e.status, "%s", e.msg);
 		ins_resp_free(&r);
+		j->state = J_WAIT;
 		return;
 	}
-	if (!r.understood)
-		warnf(p, "batch %llu: HTTP %ld with an answer not in Insider's documented form; its %zu users are counted as delivered",
-			(unsigned long long)b->id, resp->status, b->n);
-	int failed = 0;
-	if (r.nfails > 0) {
-		msgpack_zone *z = msgpack_zone_new(8192);
-		char *mark = calloc(b->n ? b->n : 1, 1);
-		if (!z || !mark) {
-			fatal(p, XIT_TEMPFAIL, "out of memory");
-			failed = 1;
-		} else {
-			for (size_t f = 0; f < r.nfails; f++)
-				if (r.fails[f].user < 0)
-					warnf(p, "batch %llu: Insider reported an error that names no user of the request: %s: %s",
-						(unsigned long long)b->id, r.fails[f].key, r.fails[f].msgs[0]);
-				else
-					mark[r.fails[f].user] = 1;
-			for (size_t i = 0; i < b->n && !failed; i++) {
-				if (!mark[i])
-					continue;
-				for (size_t f = 0; f < r.nfails && !failed; f++) {
-					const struct ins_fail *fl = &r.fails[f];
-					if (fl->user != (long)i)
-						continue;
-					for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
-						char msg[1100];
-						snprintf(msg, sizeof msg, "%s", fl->msgs[m]);
-						ins_scrub(msg, p->o->token);
-						if (rej_add(p->rej, fl->field, fl->rule, "Insider: %s", msg) < 0) {
-							fatal(p, XIT_TEMPFAIL, "out of memory");
-							failed = 1;
-						}
-					}
-				}
-				msgpack_zone_clear(z);
-				if (failed || reject_user(p, j, i, z) < 0) {
-					failed = 1;
-					break;
-				}
-				nrej++;
-			}
-		}
-		free(mark);
-		if (z)
-			msgpack_zone_free(z);
-	}
-	if (failed) {
-		/* a refusal could not be recorded: the batch stays unacknowledged */
+	char *mark = calloc(b->n ? b->n : 1, 1);
+	if (!mark) {
+		fatal(p, XIT_TEMPFAIL, "out of memory");
 		ins_resp_free(&r);
 		j->state = J_WAIT;
 		return;
 	}
-	if (r.failed > 0 && (uint64_t)r.failed > nrej)
-		warnf(p, "batch %llu: Insider counted %ld failed users but named %llu of them; the others are counted as delivered",
-			(unsigned long long)b->id, r.failed, (unsigned long long)nrej);
-	uint64_t ok = b->n - nrej;
-	p->st->delivered += ok;
-	journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial", resp->status, ok,
-		nrej, NULL, NULL);
+	size_t named = 0;
+	int unnamed = 0;
+	for (size_t f = 0; f < r.nfails; f++) {
+		if (r.fails[f].user < 0)
+			unnamed = 1;
+		else if (!mark[r.fails[f].user]++)
+			named++;
+	}
+	char why[400];
+	if (answer_fault(resp, &r, b->n, named, unnamed, why, sizeof why)) {
+		/* not a delivery: a transport fault, retried (docs/delivery.md) */
+		free(mark);
+		ins_resp_free(&r);
+		scrub_text(&p->sc, why);
+		if (p->stopping) {
+			j->state = J_WAIT;
+			return;
+		}
+		uint64_t id = b->id;
+		schedule_retry(p, j, resp, why);
+		if (!p->fatal_status)
+			warnf(p, "batch %llu: %s: not counted as delivered, sent again",
+				(unsigned long long)id, why);
+		return;
+	}
+	int failed = 0;
+	if (r.nfails > 0) {
+		msgpack_zone *z = msgpack_zone_new(8192);
+		if (!z) {
+			fatal(p, XIT_TEMPFAIL, "out of memory");
+			failed = 1;
+		}
+		for (size_t i = 0; i < b->n && !failed; i++) {
+			if (!mark[i])
+				continue;
+			for (size_t f = 0; f < r.nfails && !failed; f++) {
+				const struct ins_fail *fl = &r.fails[f];
+				if (fl->user != (long)i)
+					continue;
+				for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
+					char msg[1100];
+					snprintf(msg, sizeof msg, "Insider: %s", fl->msgs[m]);
+					if (reject_reason(p, fl->field, fl->rule, msg) < 0)
+						failed = 1;
+				}
+			}
+			msgpack_zone_clear(z);
+			if (failed || reject_user(p, j, i, z) < 0) {
+				failed = 1;
+				break;
+			}
+			nrej++;
+		}
+		if (z)
+			msgpack_zone_free(z);
+	}
+	free(mark);
 	ins_resp_free(&r);
-	acked(p, j);
+	if (failed) {
+		/* a refusal could not be recorded: the batch stays unacknowledged */
+		j->state = J_WAIT;
+		return;
+	}
+	uint64_t ok = b->n - nrej;
+	if (b->kind == INS_KIND_CLEAR)
+		p->st->cleared += ok;
+	else
+		p->st->delivered += ok;
+	p->users_answered += b->n;
+	p->users_refused += nrej;
+	p->any_ok = 1;
+	/* a batch whose journal line could not be written stays unacknowledged: the progress
+	 * never passes what the journal does not account for */
+	if (journal(p, j, nrej == 0 ? "delivered" : ok == 0 ? "rejected" : "partial",
+	    resp->status, ok, nrej, NULL, NULL) < 0)
+		j->state = J_TRIPPED;
+	else if (!ratio_trips(p, j))
+		acked(p, j);
+	/* Insider took a request: the one-user 400s held so far were about their users */
+	release_held(p);
 }
 
-/* a 400 for the whole request: cut it in two, or reject its one user */
+/* a one-user 400 becomes that user's reject */
+static int
+reject_held(struct push *p, struct job *j)
+{
+	msgpack_zone *z = msgpack_zone_new(4096);
+	char m[400];
+	snprintf(m, sizeof m, "Insider refused the request holding only this user (HTTP %ld): %s",
+		j->held_status, j->held_msg[0] ? j->held_msg : "(no message)");
+	if (!z || reject_reason(p, "", "http-400", m) < 0) {
+		if (z)
+			msgpack_zone_free(z);
+		fatal(p, XIT_TEMPFAIL, "out of memory");
+		return -1;
+	}
+	j->state = J_WAIT; /* no longer held (unacknowledged until acked below) */
+	p->nheld--;
+	int r = reject_user(p, j, 0, z);
+	msgpack_zone_free(z);
+	if (r < 0)
+		return -1;
+	p->users_answered++;
+	p->users_refused++;
+	if (journal(p, j, "rejected", j->held_status, 0, 1, j->held_msg, NULL) < 0)
+		j->state = J_TRIPPED;
+	else if (!ratio_trips(p, j))
+		acked(p, j);
+	return 0;
+}
+
+/* the held one-user 400s are about their users: each becomes a reject */
+static void
+release_held(struct push *p)
+{
+	struct job *j = p->head;
+	while (j && p->nheld > 0 && !p->fatal_status) {
+		struct job *next = j->next;
+		if (j->state == J_HELD && reject_held(p, j) < 0)
+			return;
+		j = next;
+	}
+}
+
+/* Held one-user 400s, all with the same message and no 2xx in between: ACCOUNT_N of them, or
+ * (at the end) two or more in a run where Insider took nothing, mean the refusal is about the
+ * account or the request, not about the users: stop with 78 and Insider's message, no user
+ * written as a reject (docs/delivery.md, "a 400 for one user"). */
+#define ACCOUNT_N 5
+static int
+held_alike(struct push *p, const char **msg)
+{
+	size_t n = 0;
+	const char *first = NULL;
+	for (struct job *j = p->head; j; j = j->next) {
+		if (j->state != J_HELD)
+			continue;
+		if (!first)
+			first = j->held_msg;
+		else if (strcmp(first, j->held_msg) != 0)
+			return -1; /* they differ: about the users */
+		n++;
+	}
+	*msg = first;
+	return (int)n;
+}
+
+static void
+account_refusal(struct push *p, int n, const char *msg)
+{
+	fatal(p, XIT_CONFIG,
+		"Insider refused %d single-user requests in a row alike (HTTP 400: %s): not about a user but about the account or the request (identity settings, partner, endpoint); nothing further is sent, no user is rejected for it",
+		n, msg && *msg ? msg : "(no message)");
+}
+
+static void
+hold_400(struct push *p, struct job *j, long status, const char *msg)
+{
+	snprintf(j->held_msg, sizeof j->held_msg, "%s", msg);
+	j->held_status = status;
+	j->state = J_HELD;
+	p->nheld++;
+	const char *m;
+	int n = held_alike(p, &m);
+	if (n < 0)
+		release_held(p);
+	else if (n >= ACCOUNT_N)
+		account_refusal(p, n, m);
+}
+
+/* nothing but held jobs is left and no input will come: decide them */
+static void
+settle_held(struct push *p)
+{
+	const char *m;
+	int n = held_alike(p, &m);
+	if (n >= 2 && !p->any_ok)
+		account_refusal(p, n, m);
+	else
+		release_held(p);
+}
+
+/* a 400 for the whole request: cut it in two, or hold its one user */
 static void
 handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 {
 	char msg[320];
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	if (strstr(msg, "Partner is invalid") || strstr(msg, "artner token")) {
 		fatal(p, XIT_NOPERM, "Insider refused the partner name (HTTP %ld: %s); nothing further is sent",
 			resp->status, msg);
+		j->state = J_WAIT;
 		return;
 	}
 	if (j->b.n <= 1) {
-		msgpack_zone *z = msgpack_zone_new(4096);
-		j->state = J_WAIT; /* unless the refusal is recorded below */
-		if (!z || rej_add(p->rej, "", "http-400", "Insider refused the request holding only this user (HTTP %ld): %s",
-			resp->status, msg[0] ? msg : "(no message)") < 0) {
-			fatal(p, XIT_TEMPFAIL, "out of memory");
-		} else if (j->b.n == 1 && reject_user(p, j, 0, z) == 0) {
-			journal(p, j, "rejected", resp->status, 0, 1, msg, NULL);
-			acked(p, j);
+		if (j->b.n == 0) {
+			j->state = J_WAIT;
+			return;
 		}
-		if (z)
-			msgpack_zone_free(z);
+		hold_400(p, j, resp->status, msg);
 		return;
 	}
 	struct job *lo = calloc(1, sizeof *lo), *hi = calloc(1, sizeof *hi);
@@ -801,6 +1176,7 @@ handle_400(struct push *p, struct job *j, const struct http_resp *resp)
 		free(lo);
 		free(hi);
 		fatal(p, XIT_TEMPFAIL, "out of memory");
+		j->state = J_WAIT;
 		return;
 	}
 	lo->b.id = atomic_fetch_add(&p->next_id, 1);
@@ -853,7 +1229,7 @@ handle_done(struct push *p, struct job *j, struct http_resp *resp)
 	char why[400];
 	if (resp->curl_code != 0 || st == 0) {
 		snprintf(why, sizeof why, "%s", resp->error[0] ? resp->error : "no response");
-		ins_scrub(why, p->o->token);
+		scrub_text(&p->sc, why);
 		if (p->stopping) {
 			j->state = J_WAIT;
 			return;
@@ -870,7 +1246,7 @@ handle_done(struct push *p, struct job *j, struct http_resp *resp)
 		return;
 	}
 	ins_resp_message(resp->body, resp->len, msg, sizeof msg);
-	ins_scrub(msg, p->o->token);
+	scrub_text(&p->sc, msg);
 	snprintf(why, sizeof why, "HTTP %ld%s%s", st, msg[0] ? ": " : "", msg);
 	if (st == 401 || st == 403) {
 		fatal(p, XIT_NOPERM,
@@ -907,10 +1283,13 @@ send_job(struct push *p, struct job *j, struct err *e)
 {
 	struct http_req req = { 0 };
 	req.method = "POST";
-	req.url = p->url;
+	req.url = p->url_op[j->b.kind];
 	req.headers = p->headers;
-	req.body = j->b.body.p;
-	req.body_len = j->b.body.len;
+	const char *body;
+	size_t blen;
+	op_body(&j->b, &body, &blen);
+	req.body = body;
+	req.body_len = blen;
 	req.timeout_ms = p->o->timeout_ms;
 	if (http_multi_add(p->m, &req, j, e) < 0)
 		return -1;
@@ -932,7 +1311,7 @@ static void
 take_batches(struct push *p)
 {
 	pthread_mutex_lock(&p->rd.mu);
-	while (p->rd.q && p->nlive < (size_t)p->o->concurrency && !p->stopping) {
+	while (p->rd.q && p->nlive - p->nheld < (size_t)p->o->concurrency && !p->stopping) {
 		struct ins_batch *b = p->rd.q;
 		p->rd.q = NULL;
 		pthread_cond_broadcast(&p->rd.cv_space);
@@ -956,6 +1335,19 @@ take_batches(struct push *p)
 	pthread_mutex_unlock(&p->rd.mu);
 }
 
+/* One user's changes reach Insider in commit order (docs/delivery.md, order): a batch is not
+ * sent while an earlier batch still in the list (not yet acknowledged: waiting, in flight,
+ * held, retrying, or split into parts) holds one of its users (a shared identifier value).
+ * The list is in input order, and a split's halves take their parent's place. */
+static int
+waits_for_earlier(struct push *p, const struct job *j)
+{
+	for (const struct job *k = p->head; k && k != j; k = k->next)
+		if (ins_batch_conflicts(&k->b, &j->b))
+			return 1;
+	return 0;
+}
+
 /* sends what may go now; returns the microseconds until something may go (or 100 ms) */
 static int64_t
 dispatch(struct push *p)
@@ -976,7 +1368,13 @@ dispatch(struct push *p)
 				wake = p->pause_until - now;
 			break;
 		}
-		int64_t w = ins_rate_take(&p->rate, now);
+		if (j->checked_gen == p->gen && p->gen != 0)
+			continue; /* still behind the same earlier batch */
+		if (waits_for_earlier(p, j)) {
+			j->checked_gen = p->gen;
+			continue;
+		}
+		int64_t w = ins_rate_take(j->b.kind == INS_KIND_DELETE ? &p->rate_del : &p->rate, now);
 		if (w > 0) {
 			if (w < wake)
 				wake = w;
@@ -1018,11 +1416,21 @@ reader_stop(struct push *p)
 		pthread_cancel(p->rd.th);
 	pthread_join(p->rd.th, NULL);
 	p->rd.started = 0;
+}
+
+static void
+reader_free_left(struct push *p)
+{
 	if (p->rd.q) {
 		ins_batch_free(p->rd.q);
 		free(p->rd.q);
 		p->rd.q = NULL;
 	}
+	for (int k = 0; k < p->rd.nkept; k++) {
+		ins_batch_free(p->rd.kept[k]);
+		free(p->rd.kept[k]);
+	}
+	p->rd.nkept = 0;
 }
 
 static int
@@ -1042,6 +1450,7 @@ reader_start(struct push *p, struct err *e)
 		rd->rr = NULL;
 		return -1;
 	}
+	rec_reader_rejects(rd->rr, rd->rej);
 	int r = pthread_create(&rd->th, NULL, reader_main, rd);
 	if (r != 0) {
 		errno = r;
@@ -1080,7 +1489,10 @@ run_dry(struct push *p)
 		take_batches(p);
 		struct job *j = p->head;
 		if (j) {
-			if (p->o->dry_body && p->o->dry_body(p->o->arg, j->b.body.p, j->b.body.len) < 0) {
+			const char *body;
+			size_t blen;
+			op_body(&j->b, &body, &blen);
+			if (p->o->dry_body && p->o->dry_body(p->o->arg, body, blen) < 0) {
 				fatal(p, XIT_TEMPFAIL, "dry run: cannot write the request body");
 				break;
 			}
@@ -1103,6 +1515,22 @@ run_dry(struct push *p)
 	return 0;
 }
 
+/* Nothing can move but the held one-user 400s: nothing in flight, every batch waiting to be
+ * sent is behind an earlier batch of one of its users (a held one, directly or not), and no
+ * more input can be taken (the input is done, or the batches alive fill --concurrency). */
+static int
+stalled_on_held(struct push *p, int rdone, int queued)
+{
+	if (p->nheld == 0 || p->sending > 0)
+		return 0;
+	if (!(rdone && !queued) && p->nlive - p->nheld < (size_t)p->o->concurrency)
+		return 0;
+	for (struct job *j = p->head; j; j = j->next)
+		if (j->state == J_WAIT && !waits_for_earlier(p, j))
+			return 0;
+	return 1;
+}
+
 static int
 run_live(struct push *p)
 {
@@ -1117,10 +1545,14 @@ run_live(struct push *p)
 			break;
 		if (!p->stopping && rdone && !queued && p->nlive == 0)
 			break;
+		if (!p->stopping && stalled_on_held(p, rdone, queued)) {
+			settle_held(p);
+			continue;
+		}
 		/* wake up soon when the reader may hand a batch over: while requests are in
 		 * flight by polling every 2 ms (curl's wait cannot see the reader), otherwise on
 		 * the reader's signal */
-		int want_input = !rdone && p->nlive < (size_t)p->o->concurrency;
+		int want_input = !rdone && p->nlive - p->nheld < (size_t)p->o->concurrency;
 		if (want_input && queued)
 			wake = 0;
 		else if (want_input && p->sending > 0 && wake > 2000)
@@ -1164,6 +1596,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	p->o = o;
 	p->st = st;
 	p->jfd = -1;
+	scrub_add(&p->sc, o->token);
 	p->maxv_taken = INS_NO_VERSION;
 	atomic_store(&p->next_id, 1);
 	p->t0 = p->last_progress = p->last_status = mono_us();
@@ -1181,7 +1614,10 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 	ins_lower(o->partner ? o->partner : "", partner, sizeof partner);
 	if (!o->dry_run) {
 		if (ins_check_partner(o->partner, e) < 0 || ins_check_token(o->token, e) < 0
-		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url, sizeof p->url, e) < 0) {
+		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url, sizeof p->url, e) < 0
+		    || ins_endpoint(o->base_url, INS_UPSERT_PATH, p->url_op[INS_KIND_UPSERT], sizeof p->url_op[0], e) < 0
+		    || ins_endpoint(o->base_url, INS_ATTR_DELETE_PATH, p->url_op[INS_KIND_CLEAR], sizeof p->url_op[0], e) < 0
+		    || ins_endpoint(o->base_url, INS_USER_DELETE_PATH, p->url_op[INS_KIND_DELETE], sizeof p->url_op[0], e) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -1208,6 +1644,8 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 			goto out;
 		}
 		ins_rate_init(&p->rate, o->rate, 1, mono_us());
+		ins_rate_init(&p->rate_del, o->rate > 0 && o->rate < INS_DELETE_RATE_PER_MINUTE
+			? o->rate : INS_DELETE_RATE_PER_MINUTE, 1, mono_us());
 	}
 	if (o->journal) {
 		p->jfd = open(o->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -1240,9 +1678,27 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 		run_live(p);
 	/* what was not sent or not answered: journal it, it stays unacknowledged */
 	for (struct job *j = p->head; j; j = j->next)
-		journal(p, j, j->sent ? "unacknowledged" : "unsent", j->last_status ? j->last_status : -1,
-			0, 0, NULL, NULL);
+		if (j->state != J_TRIPPED)
+			journal(p, j, j->sent ? "unacknowledged" : "unsent",
+				j->last_status ? j->last_status : -1, 0, 0, NULL, NULL);
 	reader_stop(p);
+	/* and the batches read but never handed over */
+	struct job tmp;
+	memset(&tmp, 0, sizeof tmp);
+	if (p->rd.q) {
+		tmp.b = *p->rd.q;
+		journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
+		ins_batch_free(p->rd.q);
+		free(p->rd.q);
+		p->rd.q = NULL;
+	}
+	for (int k = 0; k < p->rd.nkept; k++) {
+		tmp.b = *p->rd.kept[k];
+		journal(p, &tmp, "unsent", -1, 0, 0, NULL, NULL);
+		ins_batch_free(p->rd.kept[k]);
+		free(p->rd.kept[k]);
+	}
+	p->rd.nkept = 0;
 	stats_update(p);
 	p->progress_dirty = 1;
 	progress_write(p, 1);
@@ -1251,12 +1707,13 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 		ret = -1;
 	} else if (p->rd.status) {
 		err_set(e, p->rd.status, "%s", p->rd.msg);
-		ins_scrub(e->msg, o->token);
+		scrub_text(&p->sc, e->msg);
 		ret = -1;
 	}
 out:
 	if (p->rd.started)
 		reader_stop(p);
+	reader_free_left(p);
 	while (p->head) {
 		struct job *j = p->head;
 		list_remove(p, j);

@@ -26,6 +26,8 @@
 struct ins_stats {
 	uint64_t records;    /* records read */
 	uint64_t delivered;  /* users Insider accepted */
+	uint64_t cleared;    /* users whose attributes Insider cleared (attribute delete) */
+	uint64_t deleted;    /* profiles deleted */
 	uint64_t rejected;   /* users written to the rejects file (Insider's refusals and ours) */
 	uint64_t requests;   /* requests sent (retries included) */
 	uint64_t retries;    /* requests sent again after a 429, 5xx or network failure */
@@ -47,7 +49,10 @@ struct ins_push_opts {
 	size_t batch_bytes;     /* up to INS_MAX_BYTES */
 	int concurrency;        /* requests in flight, >= 1 */
 	double rate;            /* requests per minute, every request counted; <= 0: no limit */
-	int max_attempts;       /* attempts per request for 5xx and network failures */
+	int max_attempts;       /* attempts per request for 5xx, network failures and 2xx answers
+	                           that do not say what Insider took */
+	double max_reject_ratio; /* 0..1: stop (XIT_CONFIG) when Insider refuses more than this
+	                            share of the users answered; < 0: no limit (the default) */
 	long retry_time_ms;     /* per request: no retry wait may end later than this after
 	                           its first attempt (429s included) */
 	long backoff_base_ms, backoff_cap_ms;
@@ -75,11 +80,11 @@ void ins_push_opts_default(struct ins_push_opts *o);
 /* ins_push_run: 0 when every record read was delivered or rejected with its reason; -1 with e:
  * XIT_NOPERM (401/403: nothing further sent), XIT_UNAVAILABLE (retries exhausted),
  * XIT_DATAERR (malformed input: what came before it was still delivered), XIT_CONFIG (bad
- * URL or settings, 404), XIT_TEMPFAIL (interrupted, I/O or memory). st is filled either way. */
+ * URL or settings, 404, a journal that cannot be written, a progress path that is not a
+ * regular file, one-user 400s alike (the account, not the users), more rejected than
+ * max_reject_ratio), XIT_TEMPFAIL (interrupted, I/O or memory). st is filled either way. */
 int ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e);
 
-/* ins_scrub: replaces every occurrence of secret in s with '*' (in place). */
-void ins_scrub(char *s, const char *secret);
 /* ins_check_partner / ins_check_token: XIT_CONFIG unless usable in a header. */
 int ins_check_partner(const char *partner, struct err *e);
 int ins_check_token(const char *token, struct err *e);

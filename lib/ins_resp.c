@@ -79,16 +79,22 @@ zstr(msgpack_zone *z, const char *s, size_t n)
 	return p;
 }
 
+/* a counter: {"count":N} (N), {} (0: the live API's "none", reference section 10), absent
+ * (-1), anything else (-2) */
 static long
 count_of(const msgpack_object *o)
 {
-	if (!o || o->type != MSGPACK_OBJECT_MAP)
+	if (!o)
 		return -1;
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return -2;
 	const msgpack_object *c = rec_get(o, "count");
 	int64_t v;
 	if (c && rec_to_int64(c, &v) == 0 && v >= 0 && v <= 1000000000)
 		return (long)v;
-	return o->via.map.size == 0 ? 0 : -1;
+	if (c)
+		return -2;
+	return 0; /* {} or {"errors":...} without a count */
 }
 
 /* a message value as text (strings as they are, anything else as JSON) */

@@ -27,8 +27,9 @@ struct ins_fail {
 };
 
 struct ins_resp {
-	long successful;    /* data.successful.count, -1 when absent */
-	long failed;        /* data.fail.count, -1 when absent */
+	long successful;    /* data.successful.count; 0 for {} (the live API's "none"); -1 when
+	                       data.successful is absent, -2 when it is not such an object */
+	long failed;        /* data.fail.count, the same way */
 	int understood;     /* 1: the documented {"data":{...}} form was found */
 	struct ins_fail *fails;
 	size_t nfails;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "map_int.h"
+#include "map_step.h"
 #include "near.h"
 
 struct run {
@@ -112,7 +113,8 @@ raw(struct run *r, struct map_src *s, msgpack_object *out)
 			return nomem(r);
 		if (k < 0) {
 			r->bad++;
-			return rej_add(r->rej, s->where, "jq", "%s", m->why.p ? m->why.p : "jq failed") < 0 ? nomem(r) : V_BAD;
+			return rej_add(r->rej, s->where, k == -3 ? "jq-limit" : "jq", "%s",
+				m->why.p ? m->why.p : "jq failed") < 0 ? nomem(r) : V_BAD;
 		}
 		return V_SET;
 	}
@@ -150,8 +152,9 @@ fits(enum map_type t, const msgpack_object *v)
 	switch (v->type) {
 	case MSGPACK_OBJECT_STR: return t == MT_STRING || t == MT_AUTO;
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return t == MT_NUMBER || t == MT_AUTO || (t == MT_INTEGER && v->via.u64 <= INT64_MAX);
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
-	case MSGPACK_OBJECT_EXT: return t == MT_NUMBER || t == MT_AUTO;
+	/* decimals go through map_conv: their range is checked there (1e400) */
 	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
 	default: return 0;
 	}
@@ -387,6 +390,44 @@ build_event(struct run *r, struct map_event *ev, struct rec_arrb *events)
 	return 0;
 }
 
+/* --deletes profile|attributes: a delete row becomes its identifiers, its metadata and
+ * _delete (and _clear: every mapped attribute, for attributes) (map_step.h) */
+static int
+step_delete(struct run *r, struct rec_mapb *ids, struct rec_mapb *idc, int k_iid,
+	const msgpack_object *iid, msgpack_object *out)
+{
+	struct map *m = r->m;
+	if (ids->n == 0 && idc->n == 0 && k_iid != V_SET) {
+		r->bad++;
+		return rej_add(r->rej, "identifiers", "identifiers",
+			"a delete row whose identifiers are all null: nothing says whose profile to delete") < 0 ? nomem(r) : 0;
+	}
+	struct rec_arrb clear;
+	rec_arrb_init(&clear, r->z);
+	int attrs = m->deletes == MAP_DELETES_ATTRIBUTES;
+	if (attrs && (map_step_all(&m->attrs, 0, &m->ids, &clear, r->z) < 0
+	    || map_step_all(&m->attrs_custom, 1, NULL, &clear, r->z) < 0))
+		return nomem(r);
+	if (idc->n && put(r, ids, rec_strref("custom", 6), rec_mapb_done(idc)) < 0)
+		return -1;
+	struct rec_mapb user;
+	if (mapb_prealloc(&user, r->z, 4 + r->rec->via.map.size) < 0)
+		return nomem(r);
+	if (ids->n && put(r, &user, rec_strref("identifiers", 11), rec_mapb_done(ids)) < 0)
+		return -1;
+	if (k_iid == V_SET && put(r, &user, rec_strref("insider_id", 10), *iid) < 0)
+		return -1;
+	if (rec_copy_meta(&user, r->rec) < 0)
+		return nomem(r);
+	if (put(r, &user, rec_strref("_delete", 7), attrs ? rec_strref("attributes", 10)
+		: rec_strref("profile", 7)) < 0)
+		return -1;
+	if (clear.n && put(r, &user, rec_strref("_clear", 6), rec_arrb_done(&clear)) < 0)
+		return -1;
+	*out = rec_mapb_done(&user);
+	return 1;
+}
+
 static int
 record(struct run *r, msgpack_object *out)
 {
@@ -401,7 +442,9 @@ record(struct run *r, msgpack_object *out)
 		r->bad++;
 		return rej_add(r->rej, "", "record", "not an object") < 0 ? nomem(r) : 0;
 	}
-	const char *why = change_type_problem(col_get(rec, &m->change_type));
+	const msgpack_object *ctv = col_get(rec, &m->change_type);
+	int is_delete = m->deletes && ctv && rec_str_eq(ctv, "delete"); /* --deletes */
+	const char *why = is_delete ? NULL : change_type_problem(ctv);
 	if (why) {
 		r->bad++;
 		return rej_add(r->rej, "_change_type", "change_type", "%s", why) < 0 ? nomem(r) : 0;
@@ -416,6 +459,8 @@ record(struct run *r, msgpack_object *out)
 		return -1;
 	if (m->insider_id.kind && (k_iid = value(r, &m->insider_id, 0, &insider_id)) == V_ERR)
 		return -1;
+	if (is_delete)
+		return r->bad ? 0 : step_delete(r, &ids, &idc, k_iid, &insider_id, out);
 	if (fill_group(r, &m->attrs, &attrs, !m->skip_nulls) < 0 ||
 	    fill_group(r, &m->attrs_custom, &attc, !m->skip_nulls) < 0)
 		return -1;
@@ -426,6 +471,20 @@ record(struct run *r, msgpack_object *out)
 			return -1;
 	if (r->bad)
 		return 0;
+	struct rec_arrb clear; /* --nulls clear: the attributes to clear (map_step.h) */
+	rec_arrb_init(&clear, r->z);
+	if (m->nulls_clear && ctv && rec_str_eq(ctv, "update_postimage")) {
+		if (map_step_nulls(&m->attrs, &attrs, 0, &clear, r->z) < 0
+		    || map_step_nulls(&m->attrs_custom, &attc, 1, &clear, r->z) < 0)
+			return nomem(r);
+		const msgpack_object *idn = map_step_clears_identifier(&clear, &m->ids);
+		if (idn) {
+			r->bad++;
+			return rej_add(r->rej, "_clear", "clear-identifier",
+				"attribute %.*s is null but is also an identifier of the user: Insider never clears an identifier through its attribute API (change it with the identity API, or map it as an identifier only)",
+				(int)idn->via.str.size, idn->via.str.ptr) < 0 ? nomem(r) : 0;
+		}
+	}
 	if (idc.n && put(r, &ids, rec_strref("custom", 6), rec_mapb_done(&idc)) < 0)
 		return -1;
 	if (attc.n && put(r, &attrs, rec_strref("custom", 6), rec_mapb_done(&attc)) < 0)
@@ -435,7 +494,7 @@ record(struct run *r, msgpack_object *out)
 		return rej_add(r->rej, "identifiers", "identifiers",
 			"every identifier is null: Insider needs at least one (identifiers or insider_id)") < 0 ? nomem(r) : 0;
 	}
-	if (attrs.n == 0 && events.n == 0) {
+	if (attrs.n == 0 && events.n == 0 && clear.n == 0) {
 		r->bad++;
 		return rej_add(r->rej, "attributes", "empty",
 			"nothing to send: every attribute is null and the row has no event") < 0 ? nomem(r) : 0;
@@ -461,6 +520,8 @@ record(struct run *r, msgpack_object *out)
 		if (put(r, &user, kv->key, kv->val) < 0)
 			return -1;
 	}
+	if (clear.n && put(r, &user, rec_strref("_clear", 6), rec_arrb_done(&clear)) < 0)
+		return -1;
 	if (m->skip_hook) {
 		struct rec_mapb ins;
 		if (mapb_prealloc(&ins, r->z, 1) < 0)
@@ -585,6 +646,7 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 	}
 	if (!(rej = rej_open(rejects, "row-map", e)))
 		goto out;
+	rec_reader_rejects(rd, rej); /* a record too large to pass: rejected there, 2 */
 	for (;;) {
 		msgpack_object rec, user;
 		int k = rec_read(rd, &rec, e);
@@ -592,6 +654,8 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 			goto out;
 		if (k == 0)
 			break;
+		if (k == 2)
+			continue;
 		uint64_t recno = rec_reader_count(rd);
 		/* a schema line: the single key _schema (checked without a scan: this runs per record) */
 		const msgpack_object *schema = rec.type == MSGPACK_OBJECT_MAP && rec.via.map.size == 1 &&
@@ -616,7 +680,8 @@ map_run(struct map *m, int in_fd, int out_fd, enum rec_form form, const char *re
 				goto out;
 			continue;
 		}
-		if (rec_write(wr, &user, e) < 0)
+		/* a mapped record the next stage would refuse: rejected here (record-too-large) */
+		if (rec_write_or_reject(wr, rej, recno, &user, e) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -6,6 +6,10 @@
 #include <string.h>
 #include "map_conv.h"
 #include "rec.h"
+#include "val_fmt.h"
+
+#define RANGE_WHY "is beyond the range of a double (\u00b1" VAL_FMT_DOUBLE_MAX ")"
+#define INT_RANGE_WHY "is beyond the 64-bit integer range (" VAL_FMT_INT_RANGE ")"
 
 static const char *const type_names[MT_COUNT] = {
 	"auto", "string", "number", "integer", "boolean", "datetime", "date", "strings", "numbers",
@@ -118,6 +122,17 @@ is_float(const msgpack_object *v)
 	return v->type == MSGPACK_OBJECT_FLOAT64 || v->type == MSGPACK_OBJECT_FLOAT32;
 }
 
+/* a number within an IEEE double's range: the limit validate applies too (val_fmt.h) */
+static int
+in_range(const msgpack_object *v)
+{
+	if (is_float(v))
+		return isfinite(v->via.f64);
+	if (v->type == MSGPACK_OBJECT_EXT)
+		return val_fmt_number_in_range(v->via.ext.ptr, v->via.ext.size);
+	return 1;
+}
+
 static int
 to_string(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct buf *why)
 {
@@ -151,12 +166,16 @@ to_number(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct
 		return 0;
 	}
 	if (rec_is_number(in)) {
+		if (!in_range(in))
+			return fail(why, in, RANGE_WHY);
 		*out = *in;
 		return 0;
 	}
 	if (in->type == MSGPACK_OBJECT_STR) {
 		if (!rec_number_valid(in->via.str.ptr, in->via.str.size))
 			return fail(why, in, "is not a number");
+		if (!val_fmt_number_in_range(in->via.str.ptr, in->via.str.size))
+			return fail(why, in, RANGE_WHY);
 		if (rec_number(z, in->via.str.ptr, in->via.str.size, out) < 0)
 			return errno == EINVAL ? fail(why, in, "is not a number") : -2;
 		return 0;
@@ -165,36 +184,18 @@ to_number(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct
 }
 
 /* an integer from the text of a JSON number whose fraction is only zeros and that has no
- * exponent ("3", "-2.00"). 0, or -1 when it is not one, -3 when out of range. */
+ * exponent ("3", "-2.00"): the rule validate applies too (val_fmt_int64). 0, or -1 when it is
+ * not one, -3 when beyond int64. */
 static int
 int_text(const char *s, size_t n, msgpack_object *out)
 {
-	size_t i = 0;
-	int neg = 0;
-	uint64_t u = 0;
-	if (i < n && s[i] == '-')
-		neg = 1, i++;
-	if (i >= n || s[i] < '0' || s[i] > '9')
+	int64_t i;
+	int r = val_fmt_int64(s, n, &i);
+	if (r < 0)
 		return -1;
-	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (u > (UINT64_MAX - d) / 10)
-			return -3;
-		u = u * 10 + d;
-	}
-	if (i < n && s[i] == '.') {
-		for (i++; i < n && s[i] == '0'; i++)
-			;
-	}
-	if (i != n)
-		return -1;
-	if (!neg) {
-		*out = rec_uint(u);
-		return 0;
-	}
-	if (u > (uint64_t)INT64_MAX + 1)
+	if (r == 0)
 		return -3;
-	*out = u == 0 ? rec_uint(0) : rec_int((int64_t)(0 - u));
+	*out = rec_int(i);
 	return 0;
 }
 
@@ -204,6 +205,10 @@ to_integer(const msgpack_object *in, msgpack_object *out, struct buf *why)
 	int r;
 	switch (in->type) {
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		if (in->via.u64 > (uint64_t)INT64_MAX)
+			return fail(why, in, INT_RANGE_WHY);
+		*out = *in;
+		return 0;
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
 		*out = *in;
 		return 0;
@@ -212,9 +217,9 @@ to_integer(const msgpack_object *in, msgpack_object *out, struct buf *why)
 		double d = in->via.f64;
 		if (!isfinite(d) || d != trunc(d))
 			return fail(why, in, "is not an integer");
-		if (d < -9223372036854775808.0 || d >= 18446744073709551616.0)
-			return fail(why, in, "is out of the 64-bit integer range");
-		*out = d < 0 ? rec_int((int64_t)d) : rec_uint((uint64_t)d);
+		if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+			return fail(why, in, INT_RANGE_WHY);
+		*out = rec_int((int64_t)d);
 		return 0;
 	}
 	case MSGPACK_OBJECT_EXT:
@@ -227,7 +232,7 @@ to_integer(const msgpack_object *in, msgpack_object *out, struct buf *why)
 		r = -1;
 	}
 	if (r == -3)
-		return fail(why, in, "is out of the 64-bit integer range");
+		return fail(why, in, INT_RANGE_WHY);
 	if (r < 0)
 		return fail(why, in, "is not an integer");
 	return 0;
@@ -379,7 +384,7 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
 		return dt_fail(why, s, n, "is not a valid calendar date");
-	if (y < 1)
+	if (y < VAL_FMT_YEAR_MIN)
 		return dt_fail(why, s, n, "has a year before 0001");
 	if (i < n) {
 		if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
@@ -397,7 +402,7 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 				while (i < n && s[i] >= '0' && s[i] <= '9')
 					i++;
 				nfrac = (size_t)(s + i - frac);
-				if (nfrac == 0 || nfrac > 9)
+				if (nfrac == 0 || nfrac > VAL_FMT_FRAC_MAX)
 					return dt_fail(why, s, n, DT_FORM);
 			}
 		}
@@ -429,7 +434,7 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 	int64_t sec = t - days * 86400, yy;
 	unsigned mm, dd;
 	civil_from_days(days, &yy, &mm, &dd);
-	if (yy < 1 || yy > 9999)
+	if (yy < VAL_FMT_YEAR_MIN || yy > VAL_FMT_YEAR_MAX)
 		return dt_fail(why, s, n, "is out of the years 0001 to 9999 in UTC");
 	while (nfrac > 0 && frac[nfrac - 1] == '0')
 		nfrac--;
@@ -500,8 +505,7 @@ to_array(const msgpack_object *in, enum map_type et, msgpack_zone *z, msgpack_ob
 	uint32_t i, n = in->via.array.size;
 	for (i = 0; i < n; i++) {
 		const msgpack_object *e = &in->via.array.ptr[i];
-		if (et == MT_STRING ? e->type != MSGPACK_OBJECT_STR
-				    : !(rec_is_number(e) && !(is_float(e) && !isfinite(e->via.f64))))
+		if (et == MT_STRING ? e->type != MSGPACK_OBJECT_STR : !(rec_is_number(e) && in_range(e)))
 			break;
 	}
 	if (i == n) {
@@ -549,6 +553,8 @@ to_auto(const msgpack_object *in, msgpack_zone *z, msgpack_object *out, struct b
 	default:
 		if (is_float(in) && !isfinite(in->via.f64))
 			return fail(why, in, "is not a finite number");
+		if (!in_range(in))
+			return fail(why, in, RANGE_WHY);
 		*out = *in;
 		return 0;
 	}

@@ -185,7 +185,7 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 		return perr(c, VALUE_FORMS);
 	if (check_map(c, o, "an object") < 0)
 		return -1;
-	const msgpack_object *col = NULL, *jq = NULL, *val = NULL, *type = NULL;
+	const msgpack_object *col = NULL, *jq = NULL, *val = NULL, *type = NULL, *decl = NULL;
 	const msgpack_object_kv *kv = o->via.map.ptr;
 	int forms = 0;
 	for (uint32_t i = 0; i < o->via.map.size; i++) {
@@ -198,6 +198,8 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 			val = &kv[i].val, forms++;
 		else if (is_key(k, "type"))
 			type = &kv[i].val;
+		else if (is_key(k, "columns")) /* the columns a jq program reads (#11.5) */
+			decl = &kv[i].val;
 		else if (!is_comment(k)) {
 			size_t old = push(c, k->via.str.ptr, k->via.str.size, 0);
 			perr(c, "unknown key (expected \"column\", \"jq\", \"value\" or \"type\")");
@@ -207,6 +209,21 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 	}
 	if (forms != 1)
 		return perr(c, forms ? "give only one of \"column\", \"jq\" and \"value\"" : VALUE_FORMS);
+	if (decl && !jq)
+		return perr(c, "\"columns\" goes only with \"jq\"");
+	if (decl) {
+		int good = decl->type == MSGPACK_OBJECT_ARRAY;
+		for (uint32_t i = 0; good && i < decl->via.array.size; i++)
+			good = decl->via.array.ptr[i].type == MSGPACK_OBJECT_STR &&
+			       decl->via.array.ptr[i].via.str.size > 0;
+		if (!good) {
+			size_t old = push(c, "columns", 7, 0);
+			perr(c, "expected a list of column names (non-empty strings)");
+			pop(c, old);
+			return -1;
+		}
+		s->decl = decl;
+	}
 	if (type) {
 		int t = type->type == MSGPACK_OBJECT_STR ? map_type_parse(type->via.str.ptr, type->via.str.size) : -1;
 		if (t < 0) {
@@ -237,6 +254,7 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 			return -1;
 		}
 		s->kind = SRC_JQ;
+		s->jq_text = jq;
 		c->m->has_jq = 1;
 		if (!(c->flags & MAP_F_NOJQ)) {
 			char *prog = strndup(jq->via.str.ptr, jq->via.str.size);
@@ -245,7 +263,7 @@ parse_src(struct pctx *c, const msgpack_object *o, enum map_type deflt, struct m
 			s->jq = map_jq_compile(prog, &c->m->why);
 			/* the row jq sees holds only the columns the programs read, when that is clear */
 			if (s->jq && map_jq_fields(prog, strlen(prog), &c->m->row.want, &c->m->row.nwant) < 0)
-				c->m->row.all = 1;
+				c->m->row.all = 1, s->jq_unclear = 1;
 			free(prog);
 			if (!s->jq) {
 				if (c->m->why.len == 0)

@@ -33,6 +33,14 @@ void map_free(struct map *m);
 /* a one-line description of a compiled mapping ("3 identifiers, 10 attributes, 1 event") */
 int map_describe(const struct map *m, struct buf *out);
 
+/* map_columns (#11.5, lib/map_cols.c): the columns the mapping reads, one per line, each
+ * once, in mapping order, without the CDF columns (_change_type, _commit_version,
+ * _commit_timestamp: dbx-cdf-read always reads them): "column" sources, spread columns, and
+ * for jq fields their "columns" list, else the columns told from the program's text. When a
+ * jq field may read any column and declares none, out is "*\n" and note names the field.
+ * -1 only on ENOMEM. */
+int map_columns(const struct map *m, struct buf *out, struct buf *note);
+
 /* takes the column types of a schema line ({"_schema":{"table":..,"columns":[{"name":..,
  * "type":..}]}}): checks that every column the mapping names exists (XIT_CONFIG) and lets
  * DATE and TIMESTAMP columns of `auto` fields become RFC 3339 date-times. */

@@ -21,6 +21,9 @@ struct map_src {
 	uint32_t col_len;
 	uint32_t hint;      /* where the column was in the last record */
 	struct map_jq *jq;  /* SRC_JQ */
+	const msgpack_object *decl; /* SRC_JQ: its "columns" list (an ARRAY of STR), or NULL */
+	int jq_unclear;     /* SRC_JQ: the columns it reads cannot be told from its text */
+	const msgpack_object *jq_text; /* SRC_JQ: the program (a STR in the parsed mapping) */
 	msgpack_object cval; /* SRC_CONST: already converted */
 	char *where;        /* the mapping key, "attributes.custom.ltv" (heap) */
 };
@@ -51,6 +54,7 @@ struct map {
 	struct map_event *ev;
 	uint32_t nev;
 	int skip_nulls, not_append, skip_hook;
+	int nulls_clear, deletes; /* row-map --nulls, --deletes (map_step.h) */
 	int has_jq;
 	struct map_src **all; /* every source, for schema checks */
 	uint32_t nall, capall;

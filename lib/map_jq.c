@@ -1,12 +1,16 @@
 /* map_jq.c: see map_jq.h. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <jq.h>
 #include "map_jq.h"
 #include "rec.h"
+
+extern char **environ;
 
 struct map_jq {
 	jq_state *jq;
@@ -50,21 +54,77 @@ on_error(void *data, jv msg)
 	jv_free(msg);
 }
 
+/* does the program start with a module directive (import, include, module)? They can only
+ * come first; libjq 1.6 aborts on one without a library path and reads any file a
+ * {search: ...} names with one. */
+static int
+directive(const char *p)
+{
+	static const char *const words[] = {"import", "include", "module"};
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')
+			p++;
+		if (*p != '#')
+			break;
+		while (*p && *p != '\n')
+			p++;
+	}
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		size_t k = strlen(words[i]);
+		char c;
+		if (strncmp(p, words[i], k) != 0)
+			continue;
+		c = p[k]; /* the match ends before the string's NUL: readable */
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* put before every program, on its first line (jq's messages keep their line numbers): in
+ * libjq 1.6 error(null) is `empty` (the field would vanish); here it is an error with a
+ * message. A directive after it is a syntax error, whatever directive() missed. */
+#define PRELUDE \
+	"def _dbxi_error(m): error(m); " \
+	"def error(m): m as $m | if $m == null then " \
+	"_dbxi_error(\"error(null): an error without a message\") else _dbxi_error($m) end; " \
+	"def error: error(.); "
+
 struct map_jq *
 map_jq_compile(const char *prog, struct buf *why)
 {
 	struct map_jq *q = calloc(1, sizeof *q);
+	struct buf text = BUF_INIT;
+	int ok;
 	buf_reset(why);
 	if (!q)
 		return NULL;
+	if (directive(prog)) {
+		free(q);
+		if (buf_adds(why, "import, include and module directives are not allowed (a mapping's "
+				  "jq uses no modules)") < 0)
+			errno = ENOMEM;
+		return NULL;
+	}
+	if (buf_adds(&text, PRELUDE) < 0 || buf_adds(&text, prog) < 0) {
+		buf_free(&text);
+		free(q);
+		errno = ENOMEM;
+		return NULL;
+	}
 	q->jq = jq_init();
 	if (!q->jq) {
+		buf_free(&text);
 		free(q);
 		errno = ENOMEM;
 		return NULL;
 	}
 	jq_set_error_cb(q->jq, on_error, q);
-	if (!jq_compile(q->jq, prog)) {
+	/* no module search path: with none, libjq 1.6 aborts on a module directive */
+	jq_set_attr(q->jq, jv_string("JQ_LIBRARY_PATH"), jv_array());
+	ok = jq_compile(q->jq, text.p);
+	buf_free(&text);
+	if (!ok) {
 		if (buf_add(why, q->err.p ? q->err.p : "does not compile", q->err.p ? q->err.len : 16) < 0) {
 			/* why stays empty: ENOMEM */
 		}
@@ -98,22 +158,185 @@ msg_of(jv err, struct buf *why)
 	jv_free(s);
 }
 
+/* ---- the CPU time limit ---- */
+
+static unsigned long limit_ms = MAP_JQ_LIMIT_MS_DEFAULT;
+static unsigned long ticker_ms; /* the ticker's period, 0 before it runs */
+static volatile sig_atomic_t armed, ticks, fired, limit_ticks;
+static jq_state *volatile running;
+
+void
+map_jq_set_limit_ms(unsigned long ms)
+{
+	limit_ms = ms;
+}
+
+unsigned long
+map_jq_limit_ms(void)
+{
+	return limit_ms;
+}
+
+/* SIGPROF: one tick of the process's CPU time. After limit_ticks ticks of one run, the
+ * program is halted: jq_next checks the halt flag before each instruction (libjq 1.6 reads
+ * it from memory on every pass of its loop), and jq_halt only stores three fields (jv_invalid
+ * allocates nothing), so this is safe wherever the handler lands. */
+static void
+on_tick(int sig)
+{
+	jq_state *jq;
+	(void)sig;
+	if (!armed || ++ticks < limit_ticks)
+		return;
+	jq = running;
+	if (jq && !jq_halted(jq)) {
+		fired = 1;
+		jq_halt(jq, jv_invalid(), jv_invalid());
+	}
+}
+
+/* 0, or -1 when the ticker cannot run (the run goes on without a limit) */
+static int
+ticker(void)
+{
+	unsigned long tick = limit_ms / 8;
+	struct sigaction sa;
+	struct itimerval it;
+	if (tick < 1)
+		tick = 1;
+	if (tick > 125)
+		tick = 125;
+	if (ticker_ms == tick)
+		return 0;
+	/* at least the limit: the first tick of a run may come at once */
+	limit_ticks = (sig_atomic_t)((limit_ms + tick - 1) / tick + 1);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPROF, &sa, NULL) < 0)
+		return -1;
+	it.it_interval.tv_sec = (time_t)(tick / 1000);
+	it.it_interval.tv_usec = (suseconds_t)(tick % 1000 * 1000);
+	it.it_value = it.it_interval;
+	if (setitimer(ITIMER_PROF, &it, NULL) < 0)
+		return -1;
+	ticker_ms = tick;
+	return 0;
+}
+
+static void
+arm(jq_state *jq)
+{
+	if (!limit_ms || ticker() < 0)
+		return;
+	fired = 0;
+	ticks = 0;
+	running = jq;
+	armed = 1;
+}
+
+/* 1 when the run was stopped by the limit */
+static int
+disarm(void)
+{
+	armed = 0;
+	running = NULL;
+	return fired;
+}
+
+/* the reason of a program that stopped itself: halt, halt_error */
+static void
+halt_msg(jq_state *jq, struct buf *why)
+{
+	jv code = jq_get_exit_code(jq), msg = jq_get_error_message(jq);
+	buf_reset(why);
+	if (!jv_is_valid(code)) {
+		if (buf_adds(why, "jq: the program called halt (a field needs a value)") < 0) {
+			/* keep what fitted */
+		}
+	} else {
+		jv s = jv_get_kind(msg) == JV_KIND_STRING ? jv_copy(msg)
+			: jv_is_valid(msg)                ? jv_dump_string(jv_copy(msg), 0)
+							  : jv_string("");
+		const char *p = jv_get_kind(s) == JV_KIND_STRING ? jv_string_value(s) : "";
+		size_t n = strlen(p);
+		if (n > 200) {
+			n = 200;
+			while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+				n--;
+		}
+		int r = jv_get_kind(code) == JV_KIND_NUMBER
+				? buf_printf(why, "jq: halt_error (exit code %.17g): ", jv_number_value(code))
+				: buf_adds(why, "jq: halt_error: ");
+		(void)r; /* a reason cut short by ENOMEM is still a reason */
+		/* one line: the message may end in a newline (jq prints it raw) */
+		for (size_t i = 0; i < n; i++)
+			if (buf_addc(why, p[i] == '\n' || p[i] == '\r' || p[i] == '\t' ? ' ' : p[i]) < 0)
+				break;
+		while (why->len && why->p[why->len - 1] == ' ')
+			why->p[--why->len] = 0;
+		if (n < strlen(p) && buf_adds(why, "...") < 0) {
+			/* keep what fitted */
+		}
+		jv_free(s);
+	}
+	jv_free(code);
+	jv_free(msg);
+}
+
+/* after a halt: libjq 1.6's jq_reset (in jq_start and jq_teardown) frees the exit code and the
+ * message of a halt without clearing them, so the next reset would free them again (a
+ * halt_error whose message is the row would take a reference the row does not have). Reset
+ * once now, then store values that own nothing (jv_invalid) with a halt of our own. */
+static void
+halt_clear(jq_state *jq)
+{
+	jq_start(jq, jv_null(), 0);
+	jq_halt(jq, jv_invalid(), jv_invalid());
+}
+
+static int
+limit_msg(struct buf *why)
+{
+	buf_reset(why);
+	if (buf_printf(why, "jq: the program ran longer than %g s of CPU time (DBXI_JQ_TIMEOUT)",
+		    limit_ms / 1000.0) < 0) {
+		/* keep what fitted */
+	}
+	return -3;
+}
+
 int
 map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why)
 {
+	jv r, r2 = jv_invalid();
 	jq_start(q->jq, jv_copy(in), 0);
-	jv r = jq_next(q->jq);
+	arm(q->jq);
+	r = jq_next(q->jq);
+	if (jv_is_valid(r))
+		r2 = jq_next(q->jq);
+	if (disarm()) {
+		jv_free(r);
+		jv_free(r2);
+		halt_clear(q->jq);
+		return limit_msg(why);
+	}
 	if (!jv_is_valid(r)) {
 		if (jv_invalid_has_msg(jv_copy(r))) {
 			msg_of(r, why);
 			return -1;
 		}
 		jv_free(r);
+		if (jq_halted(q->jq)) {
+			halt_msg(q->jq, why);
+			halt_clear(q->jq);
+			return -1;
+		}
 		*out = rec_nil(); /* no output: null */
 		return 0;
 	}
-	jv r2 = jq_next(q->jq);
-	if (jv_is_valid(r2) || jv_invalid_has_msg(jv_copy(r2))) {
+	if (jv_is_valid(r2) || jv_invalid_has_msg(jv_copy(r2)) || jq_halted(q->jq)) {
 		int more = jv_is_valid(r2);
 		jv_free(r);
 		if (more) {
@@ -122,14 +345,95 @@ map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct
 			if (buf_adds(why, "jq: the program gave more than one value (collect them with [...])") < 0) {
 				/* keep what fitted */
 			}
-		} else
+		} else if (jv_invalid_has_msg(jv_copy(r2)))
 			msg_of(r2, why);
+		else {
+			jv_free(r2);
+			halt_msg(q->jq, why);
+		}
+		if (jq_halted(q->jq))
+			halt_clear(q->jq);
 		return -1;
 	}
 	jv_free(r2);
 	int rc = map_jq_to_obj(r, z, out, why);
 	jv_free(r);
 	return rc;
+}
+
+/* ---- the environment ---- */
+
+static int
+ci_has(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	for (size_t i = 0; i + k <= n; i++) {
+		size_t j = 0;
+		while (j < k && (s[i + j] >= 'a' && s[i + j] <= 'z' ? s[i + j] - 32 : s[i + j]) == w[j])
+			j++;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+ci_prefix(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+	if (n < k)
+		return 0;
+	for (size_t j = 0; j < k; j++)
+		if ((s[j] >= 'a' && s[j] <= 'z' ? s[j] - 32 : s[j]) != w[j])
+			return 0;
+	return 1;
+}
+
+static int
+secret_name(const char *s, size_t n)
+{
+	static const char *const prefixes[] = {"DATABRICKS_", "ARM_", "AWS_", "AZURE_", "GOOGLE_",
+		"INSIDER_API_TOKEN"};
+	static const char *const parts[] = {"SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL",
+		"PRIVATE"};
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+		if (ci_prefix(s, n, prefixes[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		if (ci_has(s, n, parts[i]))
+			return 1;
+	return n >= 4 && ci_prefix(s + n - 4, 4, "_KEY");
+}
+
+size_t
+map_jq_scrub_env(void)
+{
+	size_t removed = 0;
+	char name[256];
+	int again = 1;
+	while (again) {
+		again = 0;
+		for (char **e = environ; e && *e; e++) {
+			const char *eq = strchr(*e, '=');
+			size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+			if (!secret_name(*e, n))
+				continue;
+			if (n >= sizeof name) {
+				/* too long for the buffer: blank it in place */
+				if (eq)
+					(*e)[n + 1] = 0;
+				continue;
+			}
+			memcpy(name, *e, n);
+			name[n] = 0;
+			if (unsetenv(name) == 0) {
+				removed++;
+				again = 1; /* environ changed under us: start over */
+				break;
+			}
+		}
+	}
+	return removed;
 }
 
 /* ---- conversions ---- */

@@ -15,12 +15,30 @@
 
 struct map_jq;
 /* compiles prog. NULL on failure: the reason ("syntax error, unexpected ...") is in why, or
- * why is empty and errno is ENOMEM. */
+ * why is empty and errno is ENOMEM. Programs are sandboxed (docs/mapping.md "jq limits"):
+ * import, include and module directives are refused (no module is ever read); error(null)
+ * is an error, not a silent `empty` as in libjq 1.6. */
 struct map_jq *map_jq_compile(const char *prog, struct buf *why);
 void map_jq_free(struct map_jq *q);
 /* runs q on in (borrowed). 0: *out is the program's one result (null when it gave none);
- * -1: jq failed or gave more than one value, reason in why; -2: out of memory. */
+ * -1: jq failed, stopped (halt, halt_error) or gave more than one value, reason in why;
+ * -2: out of memory; -3: the run took more than the CPU time limit, reason in why. */
 int map_jq_run(struct map_jq *q, jv in, msgpack_zone *z, msgpack_object *out, struct buf *why);
+
+/* The CPU time limit of one run (process CPU time, checked by a SIGPROF ticker that stops the
+ * program between two of its instructions with jq_halt: libjq 1.6 has no other way to stop a
+ * program; a single builtin, a long sort say, finishes first). 0: no limit. The ticker is
+ * installed at the first run under a limit; the process must leave SIGPROF and ITIMER_PROF to
+ * it. */
+#define MAP_JQ_LIMIT_MS_DEFAULT 1000
+void map_jq_set_limit_ms(unsigned long ms);
+unsigned long map_jq_limit_ms(void);
+
+/* removes credentials from the process environment, so that jq's `env` and `$ENV` cannot show
+ * them: DATABRICKS_*, ARM_*, AWS_*, AZURE_*, GOOGLE_*, INSIDER_API_TOKEN*, and any name that
+ * contains SECRET, TOKEN, PASSWORD, PASSWD, CREDENTIAL or PRIVATE, or ends in _KEY (ASCII case
+ * ignored). Call before the first map_jq_compile. Returns how many were removed. */
+size_t map_jq_scrub_env(void);
 
 /* the row as jq sees it, kept from record to record: the keys' jv strings are made once (jq
  * caches their hashes) and, while the records keep the same keys in the same order, the object

@@ -33,6 +33,21 @@
 #define REC_EXT_DECIMAL 1
 #define REC_MAX_DEPTH 32                  /* nesting limit of both forms */
 #define REC_MAX_RECORD_DEFAULT (16u << 20) /* bytes; DBXI_MAX_RECORD overrides */
+#define REC_MAX_RECORD_MIN 1024u
+#define REC_MAX_RECORD_MAX (1u << 30)
+#define REC_RULE_TOO_LARGE "record-too-large"
+/* the decoded form of one record (24 bytes a value, 48 an object member, unescaped strings)
+ * may take at most this share of the record size limit: past it the record is too large */
+#define REC_DECODE_BUDGET(max) ((max) / 2)
+/* values of up to this many bytes of JSON are kept in a record-too-large reject */
+#define REC_REJECT_KEEP 1024
+
+/* The record size limit: DBXI_MAX_RECORD (bytes, REC_MAX_RECORD_MIN..REC_MAX_RECORD_MAX, digits
+ * only) or REC_MAX_RECORD_DEFAULT when it is not set. 0 and *out set; -1 (XIT_CONFIG, the
+ * message names the variable) when it is set to anything else, empty included. Every tool
+ * calls it at start; readers and writers made with a limit of 0 then use the same value
+ * (the default if the variable is bad: the tool has refused to run by then). */
+int rec_max_record(size_t *out, struct err *e);
 
 enum rec_form { REC_JSON = 0, REC_MSGPACK = 1, REC_JSON_PRETTY = 2 };
 
@@ -41,7 +56,16 @@ struct rec_reader;
 /* max_record 0 = DBXI_MAX_RECORD from the environment or REC_MAX_RECORD_DEFAULT.
  * NULL on ENOMEM. The reader does not close fd. */
 struct rec_reader *rec_reader_new(int fd, size_t max_record);
-/* 1: *out is the next record; 0: end of input; -1: error in e (the stream cannot go on). */
+struct rej;
+/* Records too large to pass (over the size limit, or past the decode budget) are then set
+ * aside: skipped by their structure while streaming (never held whole), written to rj with
+ * rule record-too-large, their record number, their size and the top-level metadata keys
+ * ('_' prefix, scalar values) met on the way; rec_read returns 2 for each. Without rejects
+ * such a record is an error (XIT_DATAERR). rj stays the caller's. */
+void rec_reader_rejects(struct rec_reader *r, struct rej *rj);
+/* 1: *out is the next record; 0: end of input; 2: a record was set aside as too large (see
+ * rec_reader_rejects; *out is its metadata map, valid until the next call); -1: error in e
+ * (the stream cannot go on). */
 int rec_read(struct rec_reader *r, msgpack_object *out, struct err *e);
 /* number of records returned so far (the last one's number, 1-based) */
 uint64_t rec_reader_count(const struct rec_reader *r);
@@ -54,8 +78,21 @@ struct rec_writer;
 /* the output form: MessagePack when msgpack_flag is set or DBXI_WIRE=msgpack, else JSON */
 enum rec_form rec_form_choose(int msgpack_flag);
 struct rec_writer *rec_writer_new(int fd, enum rec_form form); /* NULL on ENOMEM */
-/* writes one record (any value, in fact); buffered. */
+/* writes one record (any value, in fact); buffered. -2 (XIT_DATAERR in e, nothing written)
+ * when the record would take more than the record size limit (DBXI_MAX_RECORD) in the
+ * writer's form: the next stage would refuse it. The size is checked before the record is
+ * encoded (pretty JSON: after), so that such a record costs no memory. */
 int rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e);
+/* rec_write, or, when the record is over the limit, a reject of record number recno to rj
+ * (rule record-too-large; the reject keeps the record's top-level members of up to
+ * REC_REJECT_KEEP bytes of JSON and names the largest one left out). 1 written, 0 rejected,
+ * -1 error. */
+int rec_write_or_reject(struct rec_writer *w, struct rej *rj, uint64_t recno,
+    const msgpack_object *v, struct err *e);
+/* bytes of v in MessagePack (exact), and in compact JSON (exact; counting stops past stop,
+ * then the result is some value > stop) */
+size_t rec_msgpack_size(const msgpack_object *v);
+size_t rec_json_size(const msgpack_object *v, size_t stop);
 int rec_writer_flush(struct rec_writer *w, struct err *e);
 uint64_t rec_writer_count(const struct rec_writer *w);
 /* flushes, then frees; returns the flush result. Does not close fd. NULL is a no-op. */
@@ -128,7 +165,6 @@ msgpack_object rec_arrb_done(struct rec_arrb *a);
  *    "record":{...}}
  * field/rule/message repeat the first error. With no file (path NULL) each error is written
  * to fd 2 as "STAGE: record N: FIELD: MESSAGE (RULE)". The struct owns its buffers and fd. */
-struct rej;
 struct rej *rej_open(const char *path, const char *stage, struct err *e);
 /* adds one reason for the record being rejected (fmt is the message) */
 int rej_add(struct rej *r, const char *field, const char *rule, const char *fmt, ...)

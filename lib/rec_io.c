@@ -23,22 +23,10 @@ struct rec_reader {
 	struct jp jp;
 	/* MessagePack: records are read into buf too, then decoded in place into zone */
 	struct buf path;
+	size_t budget;   /* bytes a record may take decoded */
+	struct rej *rej; /* records too large to pass go there (rec_reader_rejects) */
+	struct buf meta; /* the metadata of the last record set aside, as text or MessagePack */
 };
-
-static size_t
-env_max_record(void)
-{
-	const char *s = getenv("DBXI_MAX_RECORD");
-	char *end;
-	unsigned long long v;
-	if (!s || !*s)
-		return REC_MAX_RECORD_DEFAULT;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < 1024)
-		return REC_MAX_RECORD_DEFAULT;
-	return (size_t)v;
-}
 
 struct rec_reader *
 rec_reader_new(int fd, size_t max_record)
@@ -48,7 +36,9 @@ rec_reader_new(int fd, size_t max_record)
 		return NULL;
 	r->fd = fd;
 	r->form = -1;
-	r->max = max_record ? max_record : env_max_record();
+	r->max = max_record ? max_record : rec_limit_env();
+	r->budget = REC_DECODE_BUDGET(r->max);
+	r->jp.budget = r->budget;
 	r->cap = READ_CHUNK;
 	r->buf = malloc(r->cap);
 	r->zone = msgpack_zone_new(8192);
@@ -69,7 +59,14 @@ rec_reader_free(struct rec_reader *r)
 		msgpack_zone_free(r->zone);
 	rec_jp_free(&r->jp);
 	buf_free(&r->path);
+	buf_free(&r->meta);
 	free(r);
+}
+
+void
+rec_reader_rejects(struct rec_reader *r, struct rej *rj)
+{
+	r->rej = rj;
 }
 
 uint64_t
@@ -136,6 +133,531 @@ too_large(struct rec_reader *r, struct err *e)
 	    (unsigned long long)r->count + 1, r->max);
 }
 
+/* ---- setting aside a record too large to pass ----
+ * The record at buf[off..) is walked by its structure, streaming: what was walked is
+ * dropped and more is read, so that a record of any size costs no more than the buffer.
+ * The walk checks the structure (brackets, strings, escapes, MessagePack type bytes, depth),
+ * so that it ends exactly at the record's end; a structure fault is malformed input as
+ * anywhere else. On the way, the top-level metadata keys ('_' prefix) with a small scalar
+ * value are kept for the reject. */
+
+#define META_MAX 8
+#define META_KEY 64
+#define META_VAL 128
+
+struct meta {
+	int n;
+	char pair[META_MAX][META_KEY + META_VAL + 16];
+	size_t plen[META_MAX];
+	/* the pair being captured */
+	char cur[META_KEY + META_VAL + 16];
+	size_t curn;
+	int keymeta; /* the key just read is a metadata key */
+	int over;
+};
+
+static void
+meta_add(struct meta *m, const void *p, size_t n)
+{
+	if (m->over || m->curn + n > sizeof m->cur) {
+		m->over = 1;
+		return;
+	}
+	memcpy(m->cur + m->curn, p, n);
+	m->curn += n;
+}
+
+static void
+meta_keep(struct meta *m)
+{
+	if (!m->over && m->n < META_MAX) {
+		memcpy(m->pair[m->n], m->cur, m->curn);
+		m->plen[m->n++] = m->curn;
+	}
+	m->curn = 0;
+	m->over = 0;
+	m->keymeta = 0;
+}
+
+/* JSON */
+enum { J_VAL, J_VAL0, J_KEY0, J_KEY, J_COLON, J_AFTER, J_STR, J_NUM, J_LIT, J_DONE };
+
+struct jskip {
+	char stack[REC_MAX_DEPTH + 1];
+	int sp;
+	int st;
+	int iskey;   /* the string is an object key */
+	int esc;     /* 1 after a backslash; 2..5 in the hex digits of \u */
+	int capkey;  /* capturing a top-level key */
+	int capval;  /* capturing a top-level metadata value */
+	size_t keyn;
+	char lit[8];
+	int litn;
+	struct meta *m;
+};
+
+static void
+js_value_end(struct jskip *s)
+{
+	if (s->capval) {
+		meta_keep(s->m);
+		s->capval = 0;
+	}
+	s->st = s->sp ? J_AFTER : J_DONE;
+}
+
+/* walks p[0..n): 1 at the record's end (*used: bytes taken), 0 when more is needed (all
+ * taken), -1 on a structure fault at p[*used] (*why says what) */
+static int
+jskip_run(struct jskip *s, const char *p, size_t n, size_t *used, const char **why)
+{
+	size_t i = 0;
+#define JFAIL(msg) do { *used = i; *why = (msg); return -1; } while (0)
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+		switch (s->st) {
+		case J_STR:
+			if (s->esc == 1) {
+				if (c == 'u')
+					s->esc = 2;
+				else if (strchr("\"\\/bfnrt", c) && c)
+					s->esc = 0;
+				else
+					JFAIL("unknown escape in a string");
+			} else if (s->esc >= 2) {
+				if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+					JFAIL("bad \\u escape (four hex digits expected)");
+				s->esc = s->esc == 5 ? 0 : s->esc + 1;
+			} else if (c == '"') {
+				if (s->capkey) {
+					s->capkey = 0;
+					s->m->keymeta = !s->m->over && s->keyn > 0 && s->keyn <= META_KEY &&
+					    s->m->cur[1] == '_';
+				}
+				if (s->capval)
+					meta_add(s->m, "\"", 1);
+				i++;
+				if (s->iskey)
+					s->st = J_COLON;
+				else
+					js_value_end(s);
+				continue;
+			} else if (c == '\\')
+				s->esc = 1;
+			else if (c < 0x20)
+				JFAIL("control character inside a string (must be escaped)");
+			else if (!s->capkey && !s->capval) {
+				/* the bulk of a big record: run to the next byte that matters */
+				size_t j = i + 1;
+				while (j < n && p[j] != '"' && p[j] != '\\' && (unsigned char)p[j] >= 0x20)
+					j++;
+				i = j;
+				continue;
+			}
+			if (s->capkey) {
+				s->keyn++;
+				meta_add(s->m, &p[i], 1);
+			} else if (s->capval)
+				meta_add(s->m, &p[i], 1);
+			i++;
+			continue;
+		case J_NUM:
+			if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+				if (s->capval)
+					meta_add(s->m, &p[i], 1);
+				i++;
+				continue;
+			}
+			js_value_end(s);
+			continue; /* c again, after the number */
+		case J_LIT:
+			if (c >= 'a' && c <= 'z' && s->litn < 6) {
+				s->lit[s->litn++] = (char)c;
+				i++;
+				continue;
+			}
+			s->lit[s->litn] = 0;
+			if (strcmp(s->lit, "true") && strcmp(s->lit, "false") && strcmp(s->lit, "null"))
+				JFAIL("unexpected word (true, false or null expected)");
+			if (s->capval)
+				meta_add(s->m, s->lit, (size_t)s->litn);
+			js_value_end(s);
+			continue;
+		default:
+			break;
+		}
+		if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+			i++;
+			continue;
+		}
+		switch (s->st) {
+		case J_VAL0:
+			if (c == ']')
+				goto close;
+			/* fall through */
+		case J_VAL:
+			if (s->sp == 0 && c != '{')
+				JFAIL("not a JSON object (each record is one object)");
+			s->capval = s->sp == 1 && s->stack[0] == 'o' && s->m->keymeta;
+			if (c == '{' || c == '[') {
+				if (s->sp >= REC_MAX_DEPTH)
+					JFAIL("nested deeper than 32 levels");
+				if (s->capval) {
+					s->capval = 0;
+					s->m->curn = 0;
+					s->m->over = 0;
+					s->m->keymeta = 0;
+				}
+				s->stack[s->sp++] = c == '{' ? 'o' : 'a';
+				s->st = c == '{' ? J_KEY0 : J_VAL0;
+			} else if (c == '"') {
+				s->iskey = 0;
+				s->esc = 0;
+				s->st = J_STR;
+				if (s->capval)
+					meta_add(s->m, "\"", 1);
+			} else if (c == '-' || (c >= '0' && c <= '9')) {
+				s->st = J_NUM;
+				if (s->capval)
+					meta_add(s->m, &p[i], 1);
+			} else if (c >= 'a' && c <= 'z') {
+				s->st = J_LIT;
+				s->litn = 0;
+				continue;
+			} else
+				JFAIL("unexpected character (a JSON value expected)");
+			i++;
+			continue;
+		case J_KEY0:
+			if (c == '}')
+				goto close;
+			/* fall through */
+		case J_KEY:
+			if (c != '"')
+				JFAIL("object key expected (a string in double quotes)");
+			s->iskey = 1;
+			s->esc = 0;
+			s->st = J_STR;
+			if (s->sp == 1) {
+				s->capkey = 1;
+				s->keyn = 0;
+				s->m->curn = 0;
+				s->m->over = 0;
+				s->m->keymeta = 0;
+				meta_add(s->m, "\"", 1);
+			}
+			i++;
+			continue;
+		case J_COLON:
+			if (c != ':')
+				JFAIL("':' expected after an object key");
+			if (s->sp == 1 && s->m->keymeta)
+				meta_add(s->m, "\":", 2);
+			s->st = J_VAL;
+			i++;
+			continue;
+		case J_AFTER:
+			if (c == ',') {
+				s->st = s->stack[s->sp - 1] == 'o' ? J_KEY : J_VAL;
+				i++;
+				continue;
+			}
+			if ((c == '}' && s->stack[s->sp - 1] == 'o') || (c == ']' && s->stack[s->sp - 1] == 'a'))
+				goto close;
+			JFAIL(s->stack[s->sp - 1] == 'o' ? "',' or '}' expected in an object"
+			    : "',' or ']' expected in an array");
+		default:
+			JFAIL("unexpected character");
+		}
+	close:
+		s->sp--;
+		i++;
+		js_value_end(s);
+		if (s->st == J_DONE) {
+			*used = i;
+			return 1;
+		}
+	}
+	*used = i;
+	return 0;
+#undef JFAIL
+}
+
+/* MessagePack: the header of the element at p: its length (0: more bytes needed), and what
+ * follows it (payload bytes, or items of a container). -1: reserved type byte. */
+struct mphead {
+	size_t hdr;
+	uint64_t payload, items;
+	int container; /* 1 array, 2 map */
+	int str;
+};
+
+static int
+mp_head(const unsigned char *p, size_t n, struct mphead *h)
+{
+	unsigned c = p[0];
+	int lenbytes = 0;
+	memset(h, 0, sizeof *h);
+	h->hdr = 1;
+	if (c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3)
+		;
+	else if (c <= 0x8f) {
+		h->container = 2;
+		h->items = 2 * (uint64_t)(c & 0x0f);
+	} else if (c <= 0x9f) {
+		h->container = 1;
+		h->items = c & 0x0f;
+	} else if (c <= 0xbf) {
+		h->payload = c & 0x1f;
+		h->str = 1;
+	} else
+		switch (c) {
+		case 0xc4: lenbytes = 1; break;
+		case 0xc5: lenbytes = 2; break;
+		case 0xc6: lenbytes = 4; break;
+		case 0xd9: lenbytes = 1; h->str = 1; break;
+		case 0xda: lenbytes = 2; h->str = 1; break;
+		case 0xdb: lenbytes = 4; h->str = 1; break;
+		case 0xc7: lenbytes = 1; h->payload = 1; break;
+		case 0xc8: lenbytes = 2; h->payload = 1; break;
+		case 0xc9: lenbytes = 4; h->payload = 1; break;
+		case 0xca: h->payload = 4; break;
+		case 0xcb: h->payload = 8; break;
+		case 0xcc: case 0xd0: h->payload = 1; break;
+		case 0xcd: case 0xd1: h->payload = 2; break;
+		case 0xce: case 0xd2: h->payload = 4; break;
+		case 0xcf: case 0xd3: h->payload = 8; break;
+		case 0xd4: h->payload = 2; break;
+		case 0xd5: h->payload = 3; break;
+		case 0xd6: h->payload = 5; break;
+		case 0xd7: h->payload = 9; break;
+		case 0xd8: h->payload = 17; break;
+		case 0xdc: h->container = 1; lenbytes = 2; break;
+		case 0xdd: h->container = 1; lenbytes = 4; break;
+		case 0xde: h->container = 2; lenbytes = 2; break;
+		case 0xdf: h->container = 2; lenbytes = 4; break;
+		default:
+			return -1;
+		}
+	if (lenbytes) {
+		if (n < 1 + (size_t)lenbytes)
+			return 0;
+		uint64_t len = 0;
+		for (int i = 1; i <= lenbytes; i++)
+			len = len << 8 | p[i];
+		h->hdr += (size_t)lenbytes;
+		if (h->container)
+			h->items = h->container == 2 ? 2 * len : len;
+		else
+			h->payload += len;
+	}
+	return 1;
+}
+
+struct mskip {
+	uint64_t left[REC_MAX_DEPTH + 2];
+	int sp;
+	uint64_t pending; /* payload bytes still to pass */
+	int started;
+	struct meta *m;
+};
+
+static int
+mskip_run(struct mskip *s, const unsigned char *p, size_t n, int eof, size_t *used,
+    const char **why)
+{
+	size_t i = 0;
+	for (;;) {
+		if (s->pending) {
+			size_t take = n - i < s->pending ? n - i : (size_t)s->pending;
+			i += take;
+			s->pending -= take;
+			if (s->pending) {
+				*used = i;
+				return 0;
+			}
+		}
+		while (s->started && s->sp >= 0 && s->left[s->sp] == 0)
+			s->sp--;
+		if (s->started && s->sp < 0) {
+			*used = i;
+			return 1;
+		}
+		if (i >= n) {
+			*used = i;
+			return 0;
+		}
+		struct mphead h;
+		int k = mp_head(p + i, n - i, &h);
+		if (k < 0) {
+			*used = i;
+			*why = "reserved type byte 0xc1";
+			return -1;
+		}
+		if (k == 0) {
+			*used = i;
+			return 0;
+		}
+		if (!s->started) {
+			if (h.container != 2) {
+				*used = i;
+				*why = "not a MessagePack map (each record is one map)";
+				return -1;
+			}
+			s->started = 1;
+			s->sp = 0;
+			s->left[0] = h.items;
+			i += h.hdr;
+			continue;
+		}
+		int top = s->sp == 0; /* an element of the record's own map */
+		int iskey = top && (s->left[0] % 2) == 0;
+		s->left[s->sp]--;
+		size_t whole = h.hdr + (size_t)(h.payload < 4096 ? h.payload : 4096);
+		if (top && !h.container && h.hdr + h.payload <= META_VAL && (iskey || s->m->keymeta)) {
+			/* a small top-level element: taken whole, for the metadata */
+			if (n - i < whole && !eof) {
+				s->left[s->sp]++;
+				*used = i;
+				return 0;
+			}
+			if (n - i >= whole) {
+				if (iskey) {
+					s->m->curn = 0;
+					s->m->over = 0;
+					meta_add(s->m, p + i, whole);
+					s->m->keymeta = h.str && h.payload > 0 && h.payload <= META_KEY &&
+					    p[i + h.hdr] == '_';
+				} else {
+					meta_add(s->m, p + i, whole);
+					meta_keep(s->m);
+				}
+				i += whole;
+				continue;
+			}
+		}
+		if (top && !iskey)
+			s->m->keymeta = 0;
+		else if (top)
+			s->m->keymeta = 0;
+		if (n - i < h.hdr) {
+			s->left[s->sp]++;
+			*used = i;
+			return 0;
+		}
+		i += h.hdr;
+		if (h.container) {
+			if (h.items) {
+				if (s->sp + 1 > REC_MAX_DEPTH - 1) {
+					*used = i - h.hdr;
+					*why = "nested deeper than 32 levels";
+					return -1;
+				}
+				s->left[++s->sp] = h.items;
+			}
+		} else
+			s->pending = h.payload;
+	}
+}
+
+/* the metadata kept, as a record map in r->zone (valid until the next read) */
+static msgpack_object
+meta_record(struct rec_reader *r, const struct meta *m)
+{
+	msgpack_object o;
+	struct err e = ERR_INIT;
+	int ok = 0;
+	msgpack_zone_clear(r->zone);
+	buf_reset(&r->meta);
+	if (r->form == REC_MSGPACK) {
+		size_t used = 0;
+		ok = buf_addc(&r->meta, (char)(0x80 | m->n)) == 0;
+		for (int i = 0; i < m->n && ok; i++)
+			ok = buf_add(&r->meta, m->pair[i], m->plen[i]) == 0;
+		buf_reset(&r->path);
+		ok = ok && msgpack_unpack(r->meta.p, r->meta.len, &used, r->zone, &o) ==
+		    MSGPACK_UNPACK_SUCCESS && used == r->meta.len && rec_check(&o, 0, &r->path, &e) == 0;
+	} else {
+		ok = buf_addc(&r->meta, '{') == 0;
+		for (int i = 0; i < m->n && ok; i++)
+			ok = (i == 0 || buf_addc(&r->meta, ',') == 0) &&
+			    buf_add(&r->meta, m->pair[i], m->plen[i]) == 0;
+		ok = ok && buf_addc(&r->meta, '}') == 0 &&
+		    rec_json_parse(r->meta.p, r->meta.len, r->zone, &o, &e) == 0;
+	}
+	if (!ok || o.type != MSGPACK_OBJECT_MAP) {
+		o.type = MSGPACK_OBJECT_MAP;
+		o.via.map.size = 0;
+		o.via.map.ptr = NULL;
+	}
+	return o;
+}
+
+/* sets the record at off aside: walked to its end, rejected; 2, or -1 on error. budget: it
+ * was refused for its decoded size, not its bytes. */
+static int
+set_aside(struct rec_reader *r, msgpack_object *out, int budget, struct err *e)
+{
+	if (!r->rej)
+		return too_large(r, e);
+	struct meta m;
+	struct jskip js;
+	struct mskip ms;
+	size_t total = 0;
+	memset(&m, 0, sizeof m);
+	memset(&js, 0, sizeof js);
+	memset(&ms, 0, sizeof ms);
+	js.m = ms.m = &m;
+	js.st = J_VAL;
+	for (;;) {
+		size_t used = 0;
+		const char *why = NULL;
+		int k = r->form == REC_MSGPACK
+		    ? mskip_run(&ms, (const unsigned char *)r->buf + r->off, r->len - r->off, r->eof, &used, &why)
+		    : jskip_run(&js, r->buf + r->off, r->len - r->off, &used, &why);
+		if (k < 0) {
+			if (r->form == REC_MSGPACK)
+				return err_set(e, XIT_DATAERR, "record %llu: malformed MessagePack: %s",
+				    (unsigned long long)r->count + 1, why);
+			return err_set(e, XIT_DATAERR, "record %llu: malformed JSON at byte %zu: %s",
+			    (unsigned long long)r->count + 1, total + used + 1, why);
+		}
+		total += used;
+		r->off += used;
+		if (k == 1)
+			break;
+		if (r->eof) {
+			if (r->form == REC_MSGPACK)
+				return err_set(e, XIT_DATAERR,
+				    "record %llu: truncated MessagePack (input ends inside a record)",
+				    (unsigned long long)r->count + 1);
+			return err_set(e, XIT_DATAERR, "record %llu: malformed JSON at byte %zu: %s",
+			    (unsigned long long)r->count + 1, total + 1,
+			    "unexpected end of input inside a value (truncated record)");
+		}
+		size_t before = r->len - r->off;
+		if (fill(r, 1, e) < 0)
+			return -1;
+		if (r->len - r->off == before && !r->eof)
+			return err_set(e, XIT_TEMPFAIL, "record %llu: cannot read on (buffer full)",
+			    (unsigned long long)r->count + 1);
+	}
+	r->nlscan = 0;
+	r->count++;
+	*out = meta_record(r, &m);
+	if (budget) {
+		if (rej_add(r->rej, "", REC_RULE_TOO_LARGE,
+		    "record of %zu bytes needs more than %zu bytes of memory decoded (half the record "
+		    "size limit of %zu bytes, DBXI_MAX_RECORD: too many small values)",
+		    total, r->budget, r->max) < 0)
+			return err_set(e, XIT_TEMPFAIL, "out of memory");
+		if (rej_commit(r->rej, r->count, out, e) < 0)
+			return -1;
+	} else if (rec_reject_too_large(r->rej, r->count, out, "record", total, r->max, e) < 0)
+		return -1;
+	return 2;
+}
+
 static int
 read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 {
@@ -159,15 +681,14 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 		/* NDJSON: wait until the record's line is complete before parsing */
 		if (!r->eof) {
 			char *nl = memchr(r->buf + r->off + r->nlscan, '\n', r->len - r->off - r->nlscan);
-			if (!nl) {
+			/* no newline within the limit (or the buffer is full): parse what is there;
+			 * the record may end before (several on one line), else it is too large */
+			if (!nl && r->len - r->off <= r->max) {
 				r->nlscan = r->len - r->off;
-				if (r->len - r->off > r->max)
-					return too_large(r, e);
 				if (fill(r, 1, e) < 0)
 					return -1;
-				if (r->len - r->off == r->nlscan && !r->eof)
-					return too_large(r, e);
-				continue;
+				if (r->len - r->off > r->nlscan || r->eof)
+					continue;
 			}
 		}
 		rec_jp_reset(&r->jp);
@@ -177,7 +698,7 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 		r->jp.final = r->eof;
 		if (rec_jp_value(&r->jp, out, 0) == 0) {
 			if ((size_t)(r->jp.p - (r->buf + r->off)) > r->max)
-				return too_large(r, e);
+				return set_aside(r, out, 0, e);
 			r->count++;
 			if (out->type != MSGPACK_OBJECT_MAP)
 				return err_set(e, XIT_DATAERR,
@@ -187,6 +708,8 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 			r->nlscan = 0;
 			return 1;
 		}
+		if (r->jp.toobig)
+			return set_aside(r, out, 1, e);
 		if (!r->jp.incomplete) {
 			return err_set(e, XIT_DATAERR, "record %llu: malformed JSON at byte %zu: %s",
 			    (unsigned long long)r->count + 1,
@@ -196,11 +719,11 @@ read_json(struct rec_reader *r, msgpack_object *out, struct err *e)
 		msgpack_zone_clear(r->zone);
 		size_t have = r->len - r->off;
 		if (have > r->max)
-			return too_large(r, e);
+			return set_aside(r, out, 0, e);
 		if (fill(r, have, e) < 0)
 			return -1;
 		if (r->len - r->off == have && !r->eof)
-			return too_large(r, e);
+			return set_aside(r, out, 0, e);
 	}
 }
 
@@ -296,6 +819,7 @@ mp_scan(const unsigned char *p, size_t n, const char **why)
 struct mpd {
 	const unsigned char *p;
 	msgpack_zone *z;
+	size_t used, budget; /* the decode budget: -3 past it */
 };
 
 static inline uint64_t
@@ -330,6 +854,8 @@ mpd_array(struct mpd *d, msgpack_object *o, uint32_t n)
 	o->via.array.ptr = NULL;
 	if (!n)
 		return 0;
+	if ((d->used += (size_t)n * sizeof(msgpack_object)) > d->budget)
+		return -3;
 	msgpack_object *a = msgpack_zone_malloc(d->z, (size_t)n * sizeof *a);
 	if (!a)
 		return -2;
@@ -350,6 +876,8 @@ mpd_map(struct mpd *d, msgpack_object *o, uint32_t n)
 	o->via.map.ptr = NULL;
 	if (!n)
 		return 0;
+	if ((d->used += (size_t)n * sizeof(msgpack_object_kv)) > d->budget)
+		return -3;
 	msgpack_object_kv *kv = msgpack_zone_malloc(d->z, (size_t)n * sizeof *kv);
 	if (!kv)
 		return -2;
@@ -478,7 +1006,7 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 			    (unsigned long long)r->count + 1, why);
 		if (n == 0) {
 			if (have > r->max)
-				return too_large(r, e);
+				return set_aside(r, out, 0, e);
 			if (r->eof) {
 				if (have == 0)
 					return 0;
@@ -489,15 +1017,17 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 			if (fill(r, have ? have : 1, e) < 0)
 				return -1;
 			if (r->len - r->off == have && !r->eof)
-				return too_large(r, e);
+				return set_aside(r, out, 0, e);
 			continue;
 		}
 		if ((size_t)n > r->max)
-			return too_large(r, e);
+			return set_aside(r, out, 0, e);
 		/* into the reader's zone, cleared per record: no zone allocated per record */
 		msgpack_zone_clear(r->zone);
-		struct mpd d = { (const unsigned char *)r->buf + r->off, r->zone };
+		struct mpd d = { (const unsigned char *)r->buf + r->off, r->zone, 0, r->budget };
 		int dr = mpd_value(&d, out);
+		if (dr == -3)
+			return set_aside(r, out, 1, e);
 		if (dr == -2)
 			return err_set(e, XIT_TEMPFAIL, "out of memory reading record %llu",
 			    (unsigned long long)r->count + 1);
@@ -563,6 +1093,8 @@ struct rec_writer {
 	int fd;
 	enum rec_form form;
 	uint64_t count;
+	size_t max;     /* the record size limit the next stage reads with */
+	size_t refused; /* the size of the last record refused as too large */
 	struct buf b;
 };
 
@@ -583,6 +1115,7 @@ rec_writer_new(int fd, enum rec_form form)
 		return NULL;
 	w->fd = fd;
 	w->form = form;
+	w->max = rec_limit_env();
 	if (buf_grow(&w->b, OUT_FLUSH * 2) < 0) {
 		free(w);
 		return NULL;
@@ -609,24 +1142,53 @@ rec_writer_flush(struct rec_writer *w, struct err *e)
 	return 0;
 }
 
-int
-rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
+static int
+refuse(struct rec_writer *w, size_t size, struct err *e)
 {
-	size_t mark = w->b.len;
+	w->refused = size;
+	return err_set(e, XIT_DATAERR,
+	    "record %llu: %zu bytes: over the record size limit of %zu bytes (DBXI_MAX_RECORD)",
+	    (unsigned long long)w->count + 1, size, w->max) * 2;
+}
+
+static int
+encode(struct rec_writer *w, const msgpack_object *v)
+{
 	int r;
 	switch (w->form) {
 	case REC_MSGPACK:
-		r = rec_msgpack_append(&w->b, v);
-		break;
+		return rec_msgpack_append(&w->b, v);
 	case REC_JSON_PRETTY:
 		r = rec_json_append_pretty(&w->b, v);
-		if (r == 0)
-			r = buf_addc(&w->b, '\n');
 		break;
 	default:
 		r = rec_json_append(&w->b, v);
-		if (r == 0)
-			r = buf_addc(&w->b, '\n');
+	}
+	return r == 0 ? buf_addc(&w->b, '\n') : r;
+}
+
+int
+rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
+{
+	size_t mark = w->b.len, nl = w->form == REC_MSGPACK ? 0 : 1;
+	/* The next stage refuses a record over the limit: so is it refused here, and before it
+	 * costs memory: the buffer may not grow past the limit while the record is encoded (it
+	 * may hold more where it already has room: the size is checked after). When the
+	 * ceiling is hit (a JSON string reserves 6 bytes a byte for its escapes), the exact
+	 * size, counted without encoding, decides. */
+	w->b.max = mark + w->max + nl + 1;
+	int r = encode(w, v);
+	w->b.max = 0;
+	if (r < 0 && errno == EFBIG) {
+		w->b.len = mark;
+		size_t size = w->form == REC_MSGPACK ? rec_msgpack_size(v)
+		    : w->form == REC_JSON ? rec_json_size(v, w->max) : w->max + 1;
+		if (size > w->max) {
+			if (w->form == REC_JSON)
+				size = rec_json_size(v, (size_t)-1 / 2);
+			return refuse(w, size, e);
+		}
+		r = encode(w, v); /* fits: the buffer grows by at most the limit */
 	}
 	if (r < 0) {
 		w->b.len = mark;
@@ -636,9 +1198,30 @@ rec_write(struct rec_writer *w, const msgpack_object *v, struct err *e)
 		return err_set(e, XIT_TEMPFAIL, "out of memory writing record %llu",
 		    (unsigned long long)w->count + 1);
 	}
+	if (w->b.len - mark - nl > w->max) {
+		size_t size = w->b.len - mark - nl;
+		w->b.len = mark;
+		return refuse(w, size, e);
+	}
 	w->count++;
 	if (w->b.len >= OUT_FLUSH)
 		return rec_writer_flush(w, e);
+	return 0;
+}
+
+int
+rec_write_or_reject(struct rec_writer *w, struct rej *rj, uint64_t recno,
+    const msgpack_object *v, struct err *e)
+{
+	int r = rec_write(w, v, e);
+	if (r == 0)
+		return 1;
+	if (r != -2)
+		return -1;
+	e->status = 0;
+	e->msg[0] = 0;
+	if (rec_reject_too_large(rj, recno, v, "output record", w->refused, w->max, e) < 0)
+		return -1;
 	return 0;
 }
 

@@ -170,6 +170,8 @@ hex4(const char *p, unsigned *out)
 	return 0;
 }
 
+static int jp_take(struct jp *j, size_t n);
+
 /* p at the opening quote */
 static int
 parse_string(struct jp *j, msgpack_object *out)
@@ -219,6 +221,8 @@ parse_string(struct jp *j, msgpack_object *out)
 	}
 	/* decode escapes into the zone; the result is never longer than the source */
 	size_t rawlen = (size_t)(p - start);
+	if (jp_take(j, rawlen) < 0)
+		return -1;
 	char *d = msgpack_zone_malloc(j->z, rawlen ? rawlen : 1), *o = d;
 	if (!d)
 		return jp_fail(j, start, "out of memory");
@@ -416,10 +420,25 @@ literal(struct jp *j, const char *word, size_t len)
 	return 0;
 }
 
+/* the decode budget: n more bytes of the record's values; -1 when past it */
+static int
+jp_take(struct jp *j, size_t n)
+{
+	j->used += n;
+	if (j->budget && j->used + j->vn * sizeof(msgpack_object) +
+	    j->kn * sizeof(msgpack_object_kv) > j->budget) {
+		j->toobig = 1;
+		return jp_fail(j, j->p, "the record needs more memory than its decode budget");
+	}
+	return 0;
+}
+
 static int
 push_val(struct jp *j, msgpack_object v)
 {
 	if (j->vn == j->vcap) {
+		if (jp_take(j, 0) < 0) /* checked as the stack grows: it is at most twice that */
+			return -1;
 		size_t cap = j->vcap ? j->vcap * 2 : 64;
 		msgpack_object *s = realloc(j->vst, cap * sizeof *s);
 		if (!s)
@@ -435,6 +454,8 @@ static int
 push_kv(struct jp *j, msgpack_object k, msgpack_object v)
 {
 	if (j->kn == j->kcap) {
+		if (jp_take(j, 0) < 0)
+			return -1;
 		size_t cap = j->kcap ? j->kcap * 2 : 64;
 		msgpack_object_kv *s = realloc(j->kst, cap * sizeof *s);
 		if (!s)
@@ -499,6 +520,10 @@ rec_jp_value(struct jp *j, msgpack_object *out, int depth)
 		out->type = MSGPACK_OBJECT_MAP;
 		out->via.map.size = (uint32_t)n;
 		out->via.map.ptr = NULL;
+		j->kn = base;
+		if (n && jp_take(j, n * sizeof(msgpack_object_kv)) < 0)
+			return -1;
+		j->kn = base + n;
 		if (n) {
 			out->via.map.ptr = msgpack_zone_malloc(j->z, n * sizeof(msgpack_object_kv));
 			if (!out->via.map.ptr)
@@ -537,6 +562,10 @@ rec_jp_value(struct jp *j, msgpack_object *out, int depth)
 		out->type = MSGPACK_OBJECT_ARRAY;
 		out->via.array.size = (uint32_t)n;
 		out->via.array.ptr = NULL;
+		j->vn = base;
+		if (n && jp_take(j, n * sizeof(msgpack_object)) < 0)
+			return -1;
+		j->vn = base + n;
 		if (n) {
 			out->via.array.ptr = msgpack_zone_malloc(j->z, n * sizeof(msgpack_object));
 			if (!out->via.array.ptr)
@@ -574,6 +603,8 @@ rec_jp_reset(struct jp *j)
 	j->errpos = NULL;
 	j->incomplete = 0;
 	j->vn = j->kn = 0;
+	j->used = 0;
+	j->toobig = 0;
 }
 
 void

@@ -15,7 +15,16 @@ struct jp {
 	size_t vn, vcap;
 	msgpack_object_kv *kst;
 	size_t kn, kcap;
+	size_t budget;  /* bytes the decoded record may take (0: no limit) */
+	size_t used;    /* taken so far: zone allocations and stack growth */
+	int toobig;     /* set when used went past budget */
 };
+/* the limit from the environment, the default when it is bad (rec_max_record tells) */
+size_t rec_limit_env(void);
+/* rejects record recno as too large: what ("record", "output record") of size bytes over
+ * max; keeps v's small top-level members (v may be NULL) */
+int rec_reject_too_large(struct rej *rj, uint64_t recno, const msgpack_object *v, const char *what,
+    size_t size, size_t max, struct err *e);
 int rec_jp_value(struct jp *j, msgpack_object *out, int depth);
 void rec_jp_reset(struct jp *j);
 void rec_jp_free(struct jp *j);

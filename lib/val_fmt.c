@@ -92,7 +92,7 @@ val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu)
 		size_t f = ++i;
 		while (i < n && s[i] >= '0' && s[i] <= '9')
 			i++;
-		if (i == f)
+		if (i == f || i - f > VAL_FMT_FRAC_MAX)
 			return -1;
 	}
 	if (i >= n)
@@ -112,10 +112,162 @@ val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu)
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	if (mo == 2 && d == 29 && !leap)
 		return -1;
-	if (epoch)
-		*epoch = val_fmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
-		         (int64_t)mi * 60 + se - sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
+	{
+		int64_t t = val_fmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+			    (int64_t)mi * 60 + se - sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
+		/* the years in UTC: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z */
+		if (t < val_fmt_days_from_civil(VAL_FMT_YEAR_MIN, 1, 1) * 86400 ||
+		    t >= val_fmt_days_from_civil(VAL_FMT_YEAR_MAX + 1, 1, 1) * 86400)
+			return -1;
+		if (epoch)
+			*epoch = t;
+	}
 	if (zulu)
 		*zulu = sign == 0;
 	return 0;
+}
+
+int
+val_fmt_number_in_range(const char *s, size_t n)
+{
+	/* the decimal exponent of the first significant digit, then the digits themselves
+	 * against DBL_MAX's when that exponent is 308 */
+	/* DBL_MAX plus half a unit in the last place, 1.797693134862315807937289...e308: below it
+	 * a text rounds to DBL_MAX, from it on to infinity (Go's ParseFloat: ErrRange) */
+	static const char maxd[] = "1797693134862315807937289";
+	size_t i = 0, nsig = 0;
+	long long lead = 0; /* digits before the point, from the first significant one */
+	long long zeros = 0; /* zeros after the point before the first significant digit */
+	long long ex = 0, e10;
+	int seen = 0, eneg = 0;
+	char sig[sizeof maxd];
+	if (i < n && s[i] == '-')
+		i++;
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (!seen && s[i] == '0')
+			continue;
+		if (!seen)
+			seen = 1;
+		lead++;
+		if (nsig < sizeof sig - 1)
+			sig[nsig++] = s[i];
+	}
+	if (i < n && s[i] == '.') {
+		size_t f = ++i;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (!seen && s[i] == '0') {
+				zeros++;
+				continue;
+			}
+			if (!seen)
+				seen = 1;
+			if (nsig < sizeof sig - 1)
+				sig[nsig++] = s[i];
+		}
+		if (i == f)
+			return 0;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t f;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		f = i;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (ex < 100000000)
+				ex = ex * 10 + (s[i] - '0');
+		if (i == f)
+			return 0;
+	}
+	if (i != n)
+		return 0;
+	if (!seen)
+		return 1; /* zero */
+	e10 = (lead ? lead - 1 : -(zeros + 1)) + (eneg ? -ex : ex);
+	if (e10 < 308)
+		return 1;
+	if (e10 > 308)
+		return 0;
+	/* 308: the significant digits against the bound's (equal to its 25 digits: refused) */
+	for (size_t k = 0; k < sizeof maxd - 1; k++) {
+		char d = k < nsig ? sig[k] : '0';
+		if (d != maxd[k])
+			return d < maxd[k];
+	}
+	return 0;
+}
+
+int
+val_fmt_int64(const char *s, size_t n, int64_t *out)
+{
+	size_t i = 0;
+	int neg = 0, big = 0;
+	uint64_t u = 0;
+	if (i < n && s[i] == '-')
+		neg = 1, i++;
+	if (i >= n || s[i] < '0' || s[i] > '9')
+		return -1;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (u > (UINT64_MAX - d) / 10)
+			big = 1;
+		else
+			u = u * 10 + d;
+	}
+	if (i < n && s[i] == '.') {
+		size_t f = ++i;
+		for (; i < n && s[i] == '0'; i++)
+			;
+		if (i == f)
+			return -1;
+	}
+	if (i != n)
+		return -1;
+	if (big || u > (uint64_t)INT64_MAX + (uint64_t)neg)
+		return 0;
+	if (out)
+		*out = neg ? (u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u) : (int64_t)u;
+	return 1;
+}
+
+int
+val_fmt_blank(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = p[i];
+		if (c == ' ' || (c >= '\t' && c <= '\r')) {
+			i++;
+			continue;
+		}
+		/* U+0085 U+00A0 */
+		if (c == 0xC2 && i + 1 < n && (p[i + 1] == 0x85 || p[i + 1] == 0xA0)) {
+			i += 2;
+			continue;
+		}
+		if (i + 2 < n) {
+			unsigned b = p[i + 1], d = p[i + 2];
+			/* U+1680 */
+			if (c == 0xE1 && b == 0x9A && d == 0x80)
+				goto three;
+			/* U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+2060 */
+			if (c == 0xE2 && b == 0x80 && (d <= 0x8B || d == 0xA8 || d == 0xA9 || d == 0xAF))
+				goto three;
+			if (c == 0xE2 && b == 0x81 && (d == 0x9F || d == 0xA0))
+				goto three;
+			/* U+3000 */
+			if (c == 0xE3 && b == 0x80 && d == 0x80)
+				goto three;
+			/* U+FEFF */
+			if (c == 0xEF && b == 0xBB && d == 0xBF)
+				goto three;
+		}
+		return 0;
+	three:
+		i += 3;
+	}
+	return 1;
 }

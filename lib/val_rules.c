@@ -1,5 +1,6 @@
 /* val_rules.c: see val_rules.h and docs/insider-rules.md. Every check is a hand-written
  * scan: no regex engine, no allocation on a valid record. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,11 @@ static const struct {
 	[VR_CUSTOM_PARAM_UNKNOWN] = { "custom-param-unknown", 0 },
 	[VR_CUSTOM_PARAM_TYPE] = { "custom-param-type", 0 },
 	[VR_NULL_VALUE] = { "null-value", 1 },
+	[VR_NUMBER_RANGE] = { "number-range", 0 },
+	[VR_INTEGER_RANGE] = { "integer-range", 0 },
+	[VR_CLEAR] = { "clear", 0 },
+	[VR_CLEAR_IDENTIFIER] = { "clear-identifier", 0 },
+	[VR_DELETE] = { "delete", 0 },
 };
 
 const char *
@@ -57,6 +63,13 @@ int
 val_rule_is_warning(int rule)
 {
 	return rule >= 0 && rule < VR__N && rules[rule].warning;
+}
+
+int
+val_rule_is_config(int rule)
+{
+	return rule == VR_CUSTOM_ATTRIBUTE_UNKNOWN || rule == VR_CUSTOM_EVENT_UNKNOWN ||
+	    rule == VR_CUSTOM_PARAM_UNKNOWN;
 }
 
 int
@@ -227,16 +240,16 @@ idx_find(const struct idx *x, int tb, const char *s, size_t n)
 
 struct iss {
 	int rule, warning;
-	size_t field, msg; /* offsets in text */
+	size_t field, msg, missing; /* offsets in text */
 };
 
 struct val_ctx {
 	struct val_cfg cfg;
-	struct buf text, field, val[2];
+	struct buf text, field, missing, val[2];
 	struct idx idx[TB__N];
 	struct iss is[VAL_MAX_ISSUES];
 	struct val_issue view[VAL_MAX_ISSUES];
-	size_t n, nerr, nwarn, dropped;
+	size_t n, nerr, nwarn, nconfig, dropped;
 	int oom;
 };
 
@@ -260,6 +273,7 @@ val_ctx_free(struct val_ctx *c)
 		return;
 	buf_free(&c->text);
 	buf_free(&c->field);
+	buf_free(&c->missing);
 	buf_free(&c->val[0]);
 	buf_free(&c->val[1]);
 	free(c);
@@ -274,6 +288,7 @@ val_issue(const struct val_ctx *c, size_t i)
 size_t val_nerrors(const struct val_ctx *c) { return c->nerr; }
 size_t val_nwarnings(const struct val_ctx *c) { return c->nwarn; }
 size_t val_dropped(const struct val_ctx *c) { return c->dropped; }
+size_t val_nconfig(const struct val_ctx *c) { return c->nconfig; }
 
 /* n, or less so that s[0..n) does not end inside a UTF-8 character (s[n] is readable) */
 static size_t
@@ -314,8 +329,11 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 		c->nwarn++;
 	else
 		c->nerr++;
+	if (val_rule_is_config(rule))
+		c->nconfig++;
 	if (c->n == VAL_MAX_ISSUES) {
 		c->dropped++;
+		buf_reset(&c->missing);
 		return;
 	}
 	va_start(ap, fmt);
@@ -338,7 +356,31 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 		c->oom = 1;
 		return;
 	}
+	x->missing = c->text.len;
+	if (buf_add(&c->text, c->missing.p ? c->missing.p : "", c->missing.len) < 0 ||
+	    buf_addc(&c->text, 0) < 0) {
+		c->oom = 1;
+		return;
+	}
+	buf_reset(&c->missing);
 	c->n++;
+}
+
+/* what the schema lacks, for the next (configuration-class) issue */
+__attribute__((format(printf, 2, 3))) static void
+missing(struct val_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char tmp[300];
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	buf_reset(&c->missing);
+	if (n >= 0 && (size_t)n >= sizeof tmp)
+		n = (int)utf8_cut(tmp, sizeof tmp - 1);
+	if (n < 0 || buf_add(&c->missing, tmp, (size_t)n) < 0)
+		c->oom = 1;
 }
 
 static int
@@ -431,6 +473,25 @@ tname(const msgpack_object *v)
 	}
 }
 
+/* the first number in v (a value, or an array's elements) beyond an IEEE double's range
+ * (val_fmt.h: the limit row-map applies too), or NULL */
+static const msgpack_object *
+out_of_range(const msgpack_object *v)
+{
+	uint32_t n = v->type == MSGPACK_OBJECT_ARRAY ? v->via.array.size : 1;
+	for (uint32_t i = 0; i < n; i++) {
+		const msgpack_object *e = v->type == MSGPACK_OBJECT_ARRAY ? &v->via.array.ptr[i] : v;
+		if ((e->type == MSGPACK_OBJECT_FLOAT32 || e->type == MSGPACK_OBJECT_FLOAT64)
+			    ? !isfinite(e->via.f64)
+			    : e->type == MSGPACK_OBJECT_EXT && rec_is_number(e) &&
+				  !val_fmt_number_in_range(e->via.ext.ptr, e->via.ext.size))
+			return e;
+	}
+	return NULL;
+}
+
+#define RANGE_MSG "a number beyond the range of a double (\u00b1" VAL_FMT_DOUBLE_MAX "): %s"
+#define BLANK_MSG "an identifier of only white space would join every user that has one"
 
 static void
 null_value(struct val_ctx *c)
@@ -489,6 +550,9 @@ check_identifiers(struct val_ctx *c, const msgpack_object *ids)
 					fld(c, "identifiers.custom.%.*s", KS(ck));
 					iss(c, VR_IDENTIFIER_EMPTY,
 					    "an empty identifier would join every user that has one");
+				} else if (val_fmt_blank(cv->via.str.ptr, cv->via.str.size)) {
+					fld(c, "identifiers.custom.%.*s", KS(ck));
+					iss(c, VR_IDENTIFIER_EMPTY, BLANK_MSG);
 				}
 			}
 			continue;
@@ -502,6 +566,11 @@ check_identifiers(struct val_ctx *c, const msgpack_object *ids)
 		if (v->via.str.size == 0) {
 			fld(c, "identifiers.%.*s", KS(k));
 			iss(c, VR_IDENTIFIER_EMPTY, "an empty identifier would join every user that has one");
+			continue;
+		}
+		if (val_fmt_blank(v->via.str.ptr, v->via.str.size)) {
+			fld(c, "identifiers.%.*s", KS(k));
+			iss(c, VR_IDENTIFIER_EMPTY, BLANK_MSG);
 			continue;
 		}
 		if (t == I_EMAIL && !val_fmt_email(v->via.str.ptr, v->via.str.size)) {
@@ -556,12 +625,14 @@ loose_fits(const msgpack_object *v, int arrays)
 }
 
 /* custom attributes (params 0) or the custom parameters of an event (params 1; ev: the
- * schema's entry of that event, NULL when the schema does not list it); returns how many */
+ * schema's entry of that event, NULL when the schema does not list it; evname: its name).
+ * use_schema 0: checked loosely, as without a schema (the parameters of an event whose name
+ * is invalid or missing from the schema: their names mean nothing yet). Returns how many. */
 static int
 check_custom(struct val_ctx *c, const msgpack_object *cu, const char *where,
-	     const struct val_sevent *ev, int params)
+	     const struct val_sevent *ev, const msgpack_object *evname, int params, int use_schema)
 {
-	const struct val_schema *s = c->cfg.schema;
+	const struct val_schema *s = use_schema ? c->cfg.schema : NULL;
 	int count = 0;
 	if (!IS_MAP(cu)) {
 		fld(c, "%s.custom", where);
@@ -584,23 +655,35 @@ check_custom(struct val_ctx *c, const msgpack_object *cu, const char *where,
 				iss(c, params ? VR_CUSTOM_PARAM_TYPE : VR_CUSTOM_ATTRIBUTE_TYPE,
 				    "must be a string, number, boolean or array of strings or numbers, not %s",
 				    tname(v));
+				continue;
 			}
-			continue;
+		} else {
+			t = params ? (ev ? val_schema_param(ev, KP(k), KN(k)) : -1)
+				   : val_schema_attr(s, KP(k), KN(k));
+			if (t < 0) {
+				fld(c, "%s.custom.%.*s", where, KS(k));
+				if (params) {
+					missing(c, "event %.*s: parameter %.*s", KS(evname), KS(k));
+					iss(c, VR_CUSTOM_PARAM_UNKNOWN,
+					    "not a custom parameter of event %.*s in the schema file", KS(evname));
+				} else {
+					missing(c, "attributes.custom.%.*s", KS(k));
+					iss(c, VR_CUSTOM_ATTRIBUTE_UNKNOWN,
+					    "not a custom attribute in the schema file");
+				}
+				continue;
+			}
+			if (!fits(t, v)) {
+				fld(c, "%s.custom.%.*s", where, KS(k));
+				iss(c, params ? VR_CUSTOM_PARAM_TYPE : VR_CUSTOM_ATTRIBUTE_TYPE,
+				    "the schema says %s (%s): %s", val_type_name(t), type_want(t), vq(c, 0, v));
+				continue;
+			}
 		}
-		t = params ? (ev ? val_schema_param(ev, KP(k), KN(k)) : -1)
-			   : val_schema_attr(s, KP(k), KN(k));
-		if (t < 0) {
+		const msgpack_object *big = out_of_range(v);
+		if (big) {
 			fld(c, "%s.custom.%.*s", where, KS(k));
-			if (params)
-				iss(c, VR_CUSTOM_PARAM_UNKNOWN,
-				    "not a custom parameter of this event in the schema file");
-			else
-				iss(c, VR_CUSTOM_ATTRIBUTE_UNKNOWN,
-				    "not a custom attribute in the schema file");
-		} else if (!fits(t, v)) {
-			fld(c, "%s.custom.%.*s", where, KS(k));
-			iss(c, params ? VR_CUSTOM_PARAM_TYPE : VR_CUSTOM_ATTRIBUTE_TYPE,
-			    "the schema says %s (%s): %s", val_type_name(t), type_want(t), vq(c, 0, v));
+			iss(c, VR_NUMBER_RANGE, RANGE_MSG, vq(c, 0, big));
 		}
 	}
 	return count;
@@ -642,7 +725,7 @@ check_attributes(struct val_ctx *c, const msgpack_object *a)
 		}
 		t = attr_keys[ix].kind;
 		if (t == A_CUSTOM) {
-			count += check_custom(c, v, "attributes", NULL, 0);
+			count += check_custom(c, v, "attributes", NULL, NULL, 0, 1);
 			continue;
 		}
 		count++;
@@ -678,6 +761,14 @@ check_attributes(struct val_ctx *c, const msgpack_object *a)
 		if (want) {
 			fld(c, "attributes.%.*s", KS(k));
 			iss(c, VR_ATTRIBUTE_TYPE, "must be %s, not %s: %s", want, tname(v), vq(c, 0, v));
+			continue;
+		}
+		if (t == A_NUM || t == A_NUMARR) {
+			const msgpack_object *big = out_of_range(v);
+			if (big) {
+				fld(c, "attributes.%.*s", KS(k));
+				iss(c, VR_NUMBER_RANGE, RANGE_MSG, vq(c, 0, big));
+			}
 			continue;
 		}
 		const char *s = v->via.str.ptr;
@@ -783,41 +874,38 @@ check_object_attributes(struct val_ctx *c, const msgpack_object *oa)
 /* ---- events ---- */
 
 /* an integer, or a number with nothing but zeros after its point (2.0): JSON has one number
- * type, and the emulator of Insider takes both */
+ * type, and the emulator of Insider takes both. 1: an integer within int64; 0: an integer
+ * beyond it (integer-range: the limit row-map's "integer" type applies too); -1: not one */
 static int
 integral(const msgpack_object *v)
 {
 	double d;
-	if (rec_is_integer(v))
+	if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
 		return 1;
-	if (v->type == MSGPACK_OBJECT_EXT) {
-		const char *p = v->via.ext.ptr, *end = p + v->via.ext.size;
-		if (!rec_is_number(v))
-			return 0;
-		if (p < end && *p == '-')
-			p++;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == end || *p != '.')
-			return 0;
-		for (p++; p < end && *p == '0'; p++)
-			;
-		return p == end;
+	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return v->via.u64 <= (uint64_t)INT64_MAX;
+	if (v->type == MSGPACK_OBJECT_EXT)
+		return rec_is_number(v) ? val_fmt_int64(v->via.ext.ptr, v->via.ext.size, NULL) : -1;
+	if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) {
+		d = v->via.f64;
+		if (!isfinite(d) || d != trunc(d))
+			return -1;
+		return d >= -9223372036854775808.0 && d < 9223372036854775808.0;
 	}
-	if ((v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64) &&
-	    rec_to_double(v, &d) == 0)
-		return d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d;
-	return 0;
+	return -1;
 }
 
 /* bits of param_keys indexes */
 #define PB(i) (1 << (i))
 
+/* name: the event's name when it is valid, NULL otherwise; known: the schema (if any) knows
+ * the event (a default event or one of its events) */
 static void
 check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgpack_object *name,
-	     int *have_req)
+	     int known, int *have_req)
 {
 	const struct val_sevent *sev = NULL;
+	int range = 0;
 	if (c->cfg.schema && name)
 		sev = val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size);
 	for (uint32_t i = 0; i < p->via.map.size; i++) {
@@ -834,7 +922,7 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 		t = param_keys[ix].kind;
 		if (t == P_CUSTOM) {
 			snprintf(where, sizeof where, "events.%u.event_params", ei);
-			check_custom(c, v, where, sev, 1);
+			check_custom(c, v, where, sev, name, 1, name && known);
 			continue;
 		}
 		if (IS_NIL(v)) {
@@ -855,7 +943,8 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 				want = "a number";
 			break;
 		case P_INT:
-			if (!integral(v))
+			range = integral(v);
+			if (range < 0)
 				want = "an integer";
 			break;
 		case P_STRARR:
@@ -866,6 +955,13 @@ check_params(struct val_ctx *c, unsigned ei, const msgpack_object *p, const msgp
 		if (want) {
 			fld(c, "events.%u.event_params.%.*s", ei, KS(k));
 			iss(c, VR_EVENT_PARAM_TYPE, "must be %s, not %s: %s", want, tname(v), vq(c, 0, v));
+		} else if (t == P_INT && range == 0) {
+			fld(c, "events.%u.event_params.%.*s", ei, KS(k));
+			iss(c, VR_INTEGER_RANGE, "an integer beyond the 64-bit range (" VAL_FMT_INT_RANGE "): %s",
+			    vq(c, 0, v));
+		} else if (t == P_NUM && out_of_range(v)) {
+			fld(c, "events.%u.event_params.%.*s", ei, KS(k));
+			iss(c, VR_NUMBER_RANGE, RANGE_MSG, vq(c, 0, v));
 		} else if (t == P_CURRENCY && !val_iso_currency(c->cfg.iso, v->via.str.ptr, v->via.str.size)) {
 			fld(c, "events.%u.event_params.%.*s", ei, KS(k));
 			iss(c, VR_EVENT_CURRENCY, "not an ISO 4217 currency code (USD): %s", vq(c, 0, v));
@@ -894,7 +990,7 @@ static void
 check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 {
 	const msgpack_object *name = NULL, *ts = NULL, *params = NULL;
-	int name_ok = 0, have = 0;
+	int name_ok = 0, known = 1, have = 0;
 	if (!IS_MAP(ev)) {
 		fld(c, "events.%u", ei);
 		iss(c, VR_EVENT_TYPE, "an event must be an object, not %s", tname(ev));
@@ -927,8 +1023,10 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		if (c->cfg.schema && FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size) < 0 &&
 		    !val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size)) {
 			fld(c, "events.%u.event_name", ei);
+			missing(c, "event %.*s", KS(name));
 			iss(c, VR_CUSTOM_EVENT_UNKNOWN, "not a default event nor an event in the schema file: %s",
 			    vq(c, 0, name));
+			known = 0;
 		}
 	}
 	if (!ts) {
@@ -958,7 +1056,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 			iss(c, VR_EVENT_TYPE, "event_params must be an object, not %s", tname(params));
 			params = NULL;
 		} else
-			check_params(c, ei, params, name_ok ? name : NULL, &have);
+			check_params(c, ei, params, name_ok ? name : NULL, known, &have);
 	}
 	if (name_ok && rec_str_eq(name, "purchase"))
 		required(c, ei, "purchase", REQ_PURCHASE, have);
@@ -966,14 +1064,66 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		required(c, ei, "cart_page_view", REQ_CART, have);
 }
 
+/* ---- _clear and _delete: attribute clears and deletions (issue 13, docs/records.md) ---- */
+
+/* 1 when the record asks for a clear or a deletion (it needs no attribute nor event then) */
+static int
+check_step(struct val_ctx *c, const msgpack_object *clear, const msgpack_object *del,
+	const msgpack_object *ids)
+{
+	int any = 0;
+	if (del) {
+		if (rec_str_eq(del, "profile") || rec_str_eq(del, "attributes")) {
+			any = 1;
+		} else {
+			fld(c, "_delete");
+			iss(c, VR_DELETE, "_delete must be \"profile\" or \"attributes\", not %s", vq(c, 0, del));
+		}
+	}
+	if (!clear)
+		return any;
+	if (clear->type != MSGPACK_OBJECT_ARRAY) {
+		fld(c, "_clear");
+		iss(c, VR_CLEAR, "_clear must be an array of attribute names, not %s", tname(clear));
+		return any;
+	}
+	for (uint32_t i = 0; i < clear->via.array.size; i++) {
+		const msgpack_object *n = &clear->via.array.ptr[i];
+		fld(c, "_clear.%u", (unsigned)i);
+		if (!IS_STR(n) || n->via.str.size == 0) {
+			iss(c, VR_CLEAR, "an attribute name must be a non-empty string, not %s", vq(c, 0, n));
+			continue;
+		}
+		const char *s = n->via.str.ptr;
+		size_t len = n->via.str.size;
+		if (len > 7 && memcmp(s, "custom.", 7) == 0) {
+			if (c->cfg.schema && val_schema_attr(c->cfg.schema, s + 7, len - 7) < 0)
+				iss(c, VR_CLEAR, "%s: not a custom attribute in the schema file", vq(c, 0, n));
+			continue;
+		}
+		int ix = FIND(c, TB_ATTR, s, len);
+		if (ix < 0 || attr_keys[ix].kind == A_CUSTOM || attr_keys[ix].kind == A_ALIAS) {
+			iss(c, VR_CLEAR, "%s: not a default attribute (custom ones are written custom.NAME)", vq(c, 0, n));
+			continue;
+		}
+		int id = FIND(c, TB_IDENT, s, len);
+		if (id >= 0 && ids && IS_MAP(ids) && rec_getn(ids, s, len))
+			iss(c, VR_CLEAR_IDENTIFIER,
+			    "%.*s is an identifier of the user: Insider never clears an identifier through its attribute API",
+			    (int)len, s);
+	}
+	any |= clear->via.array.size > 0;
+	return any;
+}
+
 /* ---- the user ---- */
 
 int
 val_check(struct val_ctx *c, const msgpack_object *u)
 {
-	const msgpack_object *ids = NULL, *iid = NULL;
+	const msgpack_object *ids = NULL, *iid = NULL, *clear = NULL, *del = NULL;
 	int nattr = 0, nevent = 0;
-	c->n = c->nerr = c->nwarn = c->dropped = 0;
+	c->n = c->nerr = c->nwarn = c->nconfig = c->dropped = 0;
 	c->oom = 0;
 	buf_reset(&c->text);
 	if (!IS_MAP(u)) {
@@ -984,8 +1134,13 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 	for (uint32_t i = 0; i < u->via.map.size; i++) {
 		const msgpack_object *k = &u->via.map.ptr[i].key, *v = &u->via.map.ptr[i].val;
 		int ix;
-		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_')
+		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_') {
+			if (rec_str_eq(k, "_clear"))
+				clear = v;
+			else if (rec_str_eq(k, "_delete"))
+				del = v;
 			continue; /* metadata */
+		}
 		ix = FIND(c, TB_USER, KP(k), KN(k));
 		if (ix < 0) {
 			fld(c, "%.*s", KS(k));
@@ -1032,12 +1187,16 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 			iss(c, VR_IDENTIFIER_TYPE, "insider_id must be string: %s", vq(c, 0, iid));
 		else
 			iss(c, VR_IDENTIFIER_EMPTY, "an empty insider_id names no profile");
+	} else if (iid && val_fmt_blank(iid->via.str.ptr, iid->via.str.size)) {
+		fld(c, "insider_id");
+		iss(c, VR_IDENTIFIER_EMPTY, "an insider_id of only white space names no profile");
 	}
 	if ((!ids || check_identifiers(c, ids) == 0) && !iid) {
 		fld(c, "identifiers");
 		iss(c, VR_IDENTIFIER_REQUIRED, "either insider_id or idenifiers must be specified");
 	}
-	if (nattr == 0 && nevent == 0) {
+	int step = clear || del ? check_step(c, clear, del, ids) : 0;
+	if (nattr == 0 && nevent == 0 && !step) {
 		fld(c, "%s", "");
 		iss(c, VR_USER_EMPTY, "each user object must have at least one attribute or one event");
 	}
@@ -1049,6 +1208,7 @@ done:
 		c->view[i].warning = c->is[i].warning;
 		c->view[i].field = c->text.p + c->is[i].field;
 		c->view[i].message = c->text.p + c->is[i].msg;
+		c->view[i].missing = c->text.p + c->is[i].missing;
 	}
 	return (int)(c->nerr + c->nwarn);
 }

@@ -48,10 +48,19 @@ enum val_rule {
 	VR_CUSTOM_PARAM_UNKNOWN,
 	VR_CUSTOM_PARAM_TYPE,
 	VR_NULL_VALUE,
+	VR_NUMBER_RANGE,
+	VR_INTEGER_RANGE,
+	VR_CLEAR,            /* _clear: not a list of attribute names (issue 13) */
+	VR_CLEAR_IDENTIFIER, /* _clear names an identifier of the user */
+	VR_DELETE,           /* _delete: neither profile nor attributes */
 	VR__N
 };
 const char *val_rule_name(int rule);
 int val_rule_is_warning(int rule); /* a warning passes the record unless --strict */
+/* a configuration-class rule: a custom field the schema file lacks (custom-attribute-unknown,
+ * custom-event-unknown, custom-param-unknown). Such an issue says nothing about the record:
+ * once the account and the schema have the field, the record goes through. */
+int val_rule_is_config(int rule);
 int val_rule_from_name(const char *name); /* -1 when unknown */
 
 struct val_cfg {
@@ -67,6 +76,9 @@ struct val_issue {
 	int warning; /* 1: passes the record (not under strict) */
 	const char *field;   /* dotted path in the user object, "" for the whole record */
 	const char *message;
+	/* configuration-class issues: what the schema lacks, "attributes.custom.NAME",
+	 * "event NAME" or "event NAME: parameter NAME"; "" for the others */
+	const char *missing;
 };
 
 struct val_ctx;
@@ -80,6 +92,10 @@ int val_check(struct val_ctx *c, const msgpack_object *user);
 const struct val_issue *val_issue(const struct val_ctx *c, size_t i);
 size_t val_nerrors(const struct val_ctx *c);   /* issues that reject the record */
 size_t val_nwarnings(const struct val_ctx *c); /* issues that only warn */
+/* errors of configuration-class rules. A config-class issue is only reported on a part of the
+ * record that is otherwise valid (no custom-param-unknown under an invalid or unknown event),
+ * and a record with any other error is a data reject: val_nerrors() > val_nconfig(). */
+size_t val_nconfig(const struct val_ctx *c);
 size_t val_dropped(const struct val_ctx *c);
 /* Insider's retention of an event name in days (reference section 1.7) */
 long val_retention_days(const char *name, size_t n);

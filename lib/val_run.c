@@ -4,26 +4,50 @@
 #include "rec.h"
 #include "val_run.h"
 
+static void
+note_missing(struct val_stats *st, const char *what, uint64_t recno)
+{
+	size_t i;
+	for (i = 0; i < st->nmissing; i++)
+		if (strcmp(st->missing[i].what, what) == 0)
+			break;
+	if (i == st->nmissing) {
+		if (i == VAL_MISSING_MAX) {
+			st->more_missing++;
+			return;
+		}
+		snprintf(st->missing[i].what, sizeof st->missing[i].what, "%s", what);
+		st->missing[i].first = recno;
+		st->nmissing++;
+	}
+	/* once per record (a record may use the same field in two events) */
+	if (st->missing[i].last == recno)
+		return;
+	st->missing[i].records++;
+	st->missing[i].last = recno;
+}
+
+/* writes the record to the rejects with its reasons; held: a record held for the schema
+ * (its reasons carry VAL_HELD_NOTE and it counts apart) */
 static int
 reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *rec,
-       struct val_stats *st, struct err *e)
+       struct val_stats *st, int held, struct err *e)
 {
 	const struct val_issue *is;
-	int unknown = 0;
+	int first = 1;
 	for (size_t i = 0; (is = val_issue(c, i)); i++) {
-		if (i == 0) /* a record counts once, under its first rule: the rule of its reject line */
-			st->rej_rule[is->rule]++;
-		if (is->rule == VR_CUSTOM_ATTRIBUTE_UNKNOWN || is->rule == VR_CUSTOM_EVENT_UNKNOWN ||
-		    is->rule == VR_CUSTOM_PARAM_UNKNOWN) {
-			if (!st->unknown_custom && !unknown) {
-				st->first_unknown_recno = recno;
-				snprintf(st->first_unknown, sizeof st->first_unknown, "%s: %s", is->field,
-					 is->message);
-			}
-			unknown = 1;
-		}
-		if (rej_add(rj, is->field, val_rule_name(is->rule), "%s%s", is->message,
-			    is->warning ? " (warning)" : "") < 0)
+		/* a data reject's reasons are its data errors: a custom field the schema lacks is
+		 * no reason to set it aside (it would be refused just the same once the schema
+		 * has the field) */
+		if (!held && val_rule_is_config(is->rule))
+			continue;
+		if (first) /* a record counts once, under its first rule: the rule of its reject line */
+			(held ? st->held_rule : st->rej_rule)[is->rule]++;
+		first = 0;
+		if (held && *is->missing)
+			note_missing(st, is->missing, recno);
+		if (rej_add(rj, is->field, val_rule_name(is->rule), "%s%s%s", is->message,
+			    is->warning ? " (warning)" : "", held ? " (" VAL_HELD_NOTE ")" : "") < 0)
 			return err_set(e, XIT_TEMPFAIL, "out of memory");
 	}
 	if (val_dropped(c) &&
@@ -31,8 +55,10 @@ reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *
 		return err_set(e, XIT_TEMPFAIL, "out of memory");
 	if (rej_commit(rj, recno, rec, e) < 0)
 		return -1;
-	st->rejected++;
-	st->unknown_custom += unknown;
+	if (held)
+		st->unknown_custom++;
+	else
+		st->rejected++;
 	return 0;
 }
 
@@ -55,8 +81,15 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		err_set(e, XIT_TEMPFAIL, "out of memory");
 		goto out;
 	}
-	while ((got = rec_read(r, &rec, e)) == 1) {
+	rec_reader_rejects(r, rj); /* a record too large to pass: rejected there, 2 */
+	while ((got = rec_read(r, &rec, e)) >= 1) {
 		uint64_t recno = rec_reader_count(r);
+		if (got == 2) {
+			st->in++;
+			st->rejected++;
+			st->too_large++;
+			continue;
+		}
 		const struct val_issue *is;
 		int n = val_check(c, &rec);
 		st->in++;
@@ -64,9 +97,30 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 			err_set(e, XIT_TEMPFAIL, "record %llu: out of memory", (unsigned long long)recno);
 			goto out;
 		}
-		if (val_nerrors(c)) {
-			if (reject(rj, c, recno, &rec, st, e) < 0)
+		/* one rule in one place: a record with a data error is a data reject, whatever else
+		 * it has; one whose only errors are custom fields the schema lacks is held */
+		if (val_nerrors(c) > val_nconfig(c)) {
+			if (st->first_unknown_recno) {
+				st->unsent++;
+				continue;
+			}
+			if (reject(rj, c, recno, &rec, st, 0, e) < 0)
 				goto out;
+			continue;
+		}
+		if (val_nconfig(c)) {
+			if (!st->first_unknown_recno) {
+				st->first_unknown_recno = recno;
+				/* what passed before goes on now; nothing after it ever will */
+				if (rec_writer_flush(w, e) < 0)
+					goto out;
+			}
+			if (reject(rj, c, recno, &rec, st, 1, e) < 0)
+				goto out;
+			continue;
+		}
+		if (st->first_unknown_recno) {
+			st->unsent++;
 			continue;
 		}
 		for (size_t i = 0; (is = val_issue(c, i)); i++) {
@@ -76,8 +130,13 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		}
 		if (val_nwarnings(c))
 			st->warned++;
-		if (rec_write(w, &rec, e) < 0)
+		if ((got = rec_write_or_reject(w, rj, recno, &rec, e)) < 0)
 			goto out;
+		if (got == 0) {
+			st->rejected++;
+			st->too_large++;
+			continue;
+		}
 		st->passed++;
 	}
 	if (got < 0)
@@ -95,9 +154,14 @@ out:
 }
 
 static int
-rule_counts(struct buf *b, const uint64_t *counts)
+rule_counts(struct buf *b, const uint64_t *counts, uint64_t too_large)
 {
 	int first = 1;
+	if (too_large) { /* the record layer's rule (rec.h) */
+		if (buf_printf(b, " (%s: %llu", REC_RULE_TOO_LARGE, (unsigned long long)too_large) < 0)
+			return -1;
+		first = 0;
+	}
 	for (int i = 0; i < VR__N; i++) {
 		if (!counts[i])
 			continue;
@@ -114,12 +178,34 @@ val_summary(struct buf *b, const struct val_stats *st, int have_schema)
 {
 	if (buf_printf(b, "%llu in, %llu passed, %llu rejected", (unsigned long long)st->in,
 		       (unsigned long long)st->passed, (unsigned long long)st->rejected) < 0 ||
-	    rule_counts(b, st->rej_rule) < 0)
+	    rule_counts(b, st->rej_rule, st->too_large) < 0)
 		return -1;
 	if (st->warned && (buf_printf(b, "; %llu passed with warnings", (unsigned long long)st->warned) < 0 ||
-			   rule_counts(b, st->warn_rule) < 0))
+			   rule_counts(b, st->warn_rule, 0) < 0))
+		return -1;
+	if (st->first_unknown_recno &&
+	    (buf_printf(b, "; stopped at record %llu: %llu held for the schema",
+			(unsigned long long)st->first_unknown_recno,
+			(unsigned long long)st->unknown_custom) < 0 ||
+	     rule_counts(b, st->held_rule, 0) < 0 ||
+	     buf_printf(b, ", %llu more not passed on (sent again once fixed)",
+			(unsigned long long)st->unsent) < 0))
 		return -1;
 	if (!have_schema && buf_adds(b, "; custom fields type-checked only (no --schema)") < 0)
+		return -1;
+	return 0;
+}
+
+int
+val_missing_list(struct buf *b, const struct val_stats *st)
+{
+	for (size_t i = 0; i < st->nmissing; i++)
+		if (buf_printf(b, "%s%s (%llu record%s, first: record %llu)", i ? ", " : "",
+			       st->missing[i].what, (unsigned long long)st->missing[i].records,
+			       st->missing[i].records == 1 ? "" : "s",
+			       (unsigned long long)st->missing[i].first) < 0)
+			return -1;
+	if (st->more_missing && buf_printf(b, " and more") < 0)
 		return -1;
 	return 0;
 }

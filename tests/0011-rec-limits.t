@@ -3,19 +3,20 @@
 . "$DBXI_ROOT/tests/lib.sh"
 plan 38
 
-# a 100 MB line without a newline: refused at the record size cap, memory stays bounded
+# a 100 MB line without a newline, cut short: over the cap and truncated: malformed input,
+# read by streaming (memory stays bounded; #10.2: a complete one is skipped, see 0012)
 python3 -c 'import sys; sys.stdout.write("{\"a\":\"" + "x" * (100 << 20))' >big.json
-check "a 100 MB record is refused" 65 rec-cat big.json
-check_err "size cap message" "rec-cat: big.json: record 1: larger than 16777216 bytes (the record size limit; DBXI_MAX_RECORD raises it)"
+check "a truncated 100 MB record is refused" 65 rec-cat big.json
+check_err "truncated big record message" "rec-cat: big.json: record 1: malformed JSON at byte 104857607: unexpected end of input inside a value (truncated record)"
 printf '{"a":"%s"}\n' "$(python3 -c 'print("y" * 5000)')" >mid.json
 DBXI_MAX_RECORD=4096 rec-cat mid.json >out 2>err; got=$?
-[ $got -eq 65 ] && grep -qF "record 1: larger than 4096 bytes" err; ok $? "DBXI_MAX_RECORD lowers the cap"
+[ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 5008 bytes is over the record size limit of 4096 bytes" err; ok $? "DBXI_MAX_RECORD lowers the cap"
 DBXI_MAX_RECORD=8192 rec-cat -c mid.json >out 2>err; got=$?
 [ $got -eq 0 ] && [ "$(cat out)" = 1 ]; ok $? "DBXI_MAX_RECORD raises it again"
 # MessagePack record over the cap
 rec-cat -m mid.json >mid.mp
 DBXI_MAX_RECORD=4096 rec-cat mid.mp >out 2>err; got=$?
-[ $got -eq 65 ] && grep -qF "record 1: larger than 4096 bytes" err; ok $? "MessagePack record over the cap"
+[ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 5006 bytes is over the record size limit of 4096 bytes" err; ok $? "MessagePack record over the cap"
 
 head -c 4096 /dev/urandom >garbage.bin
 printf '\001\002\003' | cat - garbage.bin >garbage

@@ -2,7 +2,7 @@
 # Tests of the Insider emulator itself (tests/emu/insider_emu.py) against
 # /work/shared/reference/insider.md: headers, limits, documented fail.errors, store, faults.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 145
+plan 150
 
 EMU=$DBXI_ROOT/tests/emu/insider_emu.py
 D=$DATA/insider
@@ -345,5 +345,22 @@ cat par1 par2 >out
 printf '%s' '{"data":{"successful":{"count":1},"fail":{}}}{"data":{"successful":{"count":1},"fail":{}}}' >exp
 check_out "two concurrent requests answered" exp
 jget "max_concurrent" "$A/_emu/stats" '.max_concurrent' '2'
+
+# --- kind hold (issue 10 item 7): the held request is applied after a later one
+check "reset before hold" 0 curl -sS -o /dev/null -X POST "$A/_emu/reset"
+check "hold fault queued" 0 curl -sSf -o /dev/null -d '{"kind": "hold", "seconds": 3}' "$A/_emu/fault"
+printf '{"users":[{"identifiers":{"uuid":"h"},"attributes":{"age":1}}]}' >h1.json
+printf '{"users":[{"identifiers":{"uuid":"h"},"attributes":{"age":2}}]}' >h2.json
+curl -sS -o hold1 -H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: tok-2' \
+	-H 'Content-Type: application/json' --data-binary @h1.json "$A$UP" &
+hold_pid=$!
+i=0
+while [ $i -lt 100 ] && [ "$(curl -sS "$A/_emu/stats" | jq .requests)" != 1 ]; do sleep 0.05; i=$((i + 1)); done
+curl -sS -o hold2 -H 'X-PARTNER-NAME: dbxitest' -H 'X-REQUEST-TOKEN: tok-2' \
+	-H 'Content-Type: application/json' --data-binary @h2.json "$A$UP"
+wait "$hold_pid"
+jget "#10.7 hold: the earlier request applied last (older age stored)" "$A/_emu/users" '[.users[].attributes.age]' '[1]'
+jget "#10.7 hold: the log says it was overtaken" "$A/_emu/requests" '[.requests[] | .overtaken]' '[null,true]'
+check "#10.7 an unknown kind is refused" 22 curl -sSf -o /dev/null -d '{"kind": "later"}' "$A/_emu/fault"
 
 done_testing

@@ -4,9 +4,10 @@
 D=$DATA/row-map
 plan 13
 check "--help" 0 row-map --help
-head -n 3 out >usage
+head -n 4 out >usage
 cat >want <<'U'
-usage: row-map [--msgpack] [--rejects FILE] -m MAPPING
+usage: row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]
+       [--deletes ignore|profile|attributes] -m MAPPING
        row-map --check [--schema FILE] -m MAPPING
        row-map --suggest [--schema FILE] [FILE]
 U
@@ -15,7 +16,7 @@ grep -q -- '--rejects FILE' out; ok $? "--help: the options"
 check "no mapping" 64 row-map
 check_err "no mapping: message" "row-map: a mapping is needed: -m MAPPING"
 check "unknown option" 64 row-map --frobnicate -m x
-check_err "unknown option: usage" "usage: row-map [--msgpack] [--rejects FILE] -m MAPPING"
+check_err "unknown option: usage" "usage: row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]"
 check "an argument" 64 row-map -m "$D/full.json" rows.ndjson
 check_err "an argument: message" "row-map: unexpected argument 'rows.ndjson' (records come on standard input)"
 check "--check with --rejects" 64 row-map --check --rejects r -m "$D/full.json"

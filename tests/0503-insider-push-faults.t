@@ -88,8 +88,9 @@ emu_fault '{"status":503,"count":50}'
 check "still unavailable" 69 insider-push --backoff 5 --max-attempts 3 -c 1 -b 4 --progress p69.json --journal j69.ndjson "$D/users.ndjson"
 check_err "69 message" "still unavailable after 3 attempts"
 check_err "69 last answer" "HTTP 503"
-echo '{"through_version":4,"delivered":0,"rejected":0,"records":10}' >want
-same want p69.json; ok $? "progress: no version of the failed batch claimed"
+# (records: how many the reader thread had read when the run stopped, up to 10 under load)
+python3 -c 'import json; d=json.load(open("p69.json")); print(d["through_version"], d["delivered"], d["rejected"])' >got
+is "progress: no version of the failed batch claimed" "$(cat got)" "4 0 0"
 grep -q '"status":"unacknowledged"' j69.ndjson; ok $? "journal marks the batch unacknowledged"
 emu_reset
 emu_fault '{"status":503,"when_user_has":"user5@example.com","count":50}'

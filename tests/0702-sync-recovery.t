@@ -34,9 +34,9 @@ check_err "view message" "views are refused"
 
 # scheduling: printed units and crontab lines
 check "hourly systemd units" 0 dbx-insider-sync --schedule hourly --print --systemd "$CONF"
-grep -qx 'OnCalendar=hourly' out && grep -q "^ExecStart=.*dbx-insider-sync $CONF\$" out; ok $? "the timer runs hourly, the service runs this config"
+grep -qx 'OnCalendar=\*-\*-\* \*:00:00' out && grep -q "^ExecStart=\".*dbx-insider-sync\" \"$CONF\"\$" out; ok $? "the timer runs hourly, the service runs this config"
 check "daily cron line" 0 dbx-insider-sync --schedule daily@02:30 --print --cron "$CONF"
-grep -q "^30 2 \* \* \* .*dbx-insider-sync $CONF .*# dbx-insider-orders\$" out; ok $? "crontab line at 02:30, tagged"
+grep -q "^30 2 \* \* \* '.*dbx-insider-sync' '$CONF' .*# dbx-insider-orders\$" out; ok $? "crontab line at 02:30, tagged"
 check "a bad time" 64 dbx-insider-sync --schedule daily@25:00 --print "$CONF"
 check_err "bad time message" "hour out of range"
 check "help" 0 dbx-insider-sync --help

@@ -9,6 +9,9 @@
 #include "dbx_api.h"
 #include "dbx_cdf.h"
 #include "dbx_cfg.h"
+#include "dbx_cols.h"
+#include "dbx_state.h"
+#include "dbx_stmt.h"
 #include "err.h"
 #include "http.h"
 #include "rec.h"
@@ -17,7 +20,9 @@ static const char USAGE[] =
 	"dbx-cdf-read [options] CATALOG.SCHEMA.TABLE\n"
 	"       dbx-cdf-read --verify [options] CATALOG.SCHEMA.TABLE\n"
 	"       dbx-cdf-read --schema [options] CATALOG.SCHEMA.TABLE\n"
-	"       dbx-cdf-read --list [options] [CATALOG[.SCHEMA]]";
+	"       dbx-cdf-read --list [options] [CATALOG[.SCHEMA]]\n"
+	"       dbx-cdf-read --state-show --state FILE CATALOG.SCHEMA.TABLE\n"
+	"       dbx-cdf-read --state-settle [--complete] [--progress FILE] --state FILE CATALOG.SCHEMA.TABLE";
 
 static const char HELP[] =
 	"Reads a Delta table's Change Data Feed through a Databricks SQL warehouse and writes one\n"
@@ -27,6 +32,8 @@ static const char HELP[] =
 	"  -s, --state FILE         read from the version after FILE's (none: full snapshot);\n"
 	"                           writes FILE.pending before the first record, never FILE\n"
 	"  -f, --from-version N     first version to read (beats --state)\n"
+	"      --from-timestamp TS  first version committed at or after TS (YYYY-MM-DD[ HH:MM:SS]\n"
+	"                           [Z|+HH:MM], UTC by default): a backfill from a point in time\n"
 	"  -t, --to-version N       last version to read (default: the latest, pinned at start)\n"
 	"  -S, --snapshot           the whole table at the (pinned) latest version, as inserts\n"
 	"  -c, --change-types LIST  insert,update_postimage,update_preimage,delete,update,all\n"
@@ -34,10 +41,19 @@ static const char HELP[] =
 	"      --shard K/N          only the rows whose --shard-key hashes to K of N (0 <= K < N),\n"
 	"                           chosen in the warehouse: split one table across machines\n"
 	"      --shard-key COLUMN   the column to hash (a user key, so a user stays in one shard)\n"
+	"      --columns LIST       read only these columns (comma-separated; the CDF columns\n"
+	"                           are always read): row-map --columns -m MAPPING prints them\n"
+	"      --window-rows N      rows per statement (default 1000000): a result lives one hour\n"
+	"      --window-key COLUMN  read a snapshot, or a version over N rows, in windows of rows\n"
+	"                           whose COLUMN hashes alike; the state keeps delivered windows\n"
 	"Other modes:\n"
 	"  -V, --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
 	"  -l, --list               browse catalogs, schemas, tables (Unity Catalog) as records\n"
 	"      --schema             the table's columns and types as one record\n"
+	"      --state-show         print the --state FILE as one JSON line (the one parser of it)\n"
+	"      --state-settle       move the --state FILE forward after a run: to the end of\n"
+	"                           FILE.pending's range (--complete), or as far as insider-push's\n"
+	"                           --progress FILE proves delivered; never back\n"
 	"Connection (beat the environment, which beats the profile; secrets only from the\n"
 	"environment, *_FILE or the profile):\n"
 	"      --host HOST          workspace host (DATABRICKS_HOST)\n"
@@ -48,6 +64,8 @@ static const char HELP[] =
 	"  -T, --timeout SECONDS    how long a statement may stay pending (default 1800)\n"
 	"Output:\n"
 	"  -m, --msgpack            MessagePack instead of JSON lines (also DBXI_WIRE=msgpack)\n"
+	"      --rejects FILE       rows over the record size limit (DBXI_MAX_RECORD), without\n"
+	"                           their large values (NDJSON); without it, named on stderr\n"
 	"  -h, --help               this help\n";
 
 static volatile sig_atomic_t g_stop;
@@ -59,12 +77,38 @@ on_signal(int sig)
 	g_stop = 1;
 }
 
+/* every message leaves through here or die(): scrubbed of the known secrets (#10.12) */
+static _Noreturn void
+die(struct err *e)
+{
+	dbx_scrub(e->msg, sizeof e->msg);
+	err_exit(e);
+}
+
+/* retries and long waits, said on stderr (#11.4); already scrubbed by lib/dbx_api */
+static void
+note(void *arg, const char *msg)
+{
+	(void)arg;
+	err_warn("%s", msg);
+}
+
 static void
 verify_line(void *arg, int ok, const char *text)
 {
+	char b[2048];
 	(void)arg;
-	printf("%s: %s\n", ok ? "ok" : "FAIL", text);
+	snprintf(b, sizeof b, "%s", text);
+	dbx_scrub(b, sizeof b);
+	printf("%s: %s\n", ok ? "ok" : "FAIL", b);
 	fflush(stdout);
+}
+
+static void
+say_note(void *arg, const char *msg)
+{
+	(void)arg;
+	err_warn("%s", msg);
 }
 
 static long long
@@ -86,15 +130,26 @@ bad:
 int
 main(int argc, char **argv)
 {
-	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY };
+	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY, O_REJECTS,
+		O_COLUMNS, O_FROM_TS, O_WINDOW_ROWS, O_WINDOW_KEY, O_STATE_SHOW, O_STATE_SETTLE,
+		O_COMPLETE, O_PROGRESS };
 	static const struct option lo[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "from-version", required_argument, NULL, 'f' },
+		{ "from-timestamp", required_argument, NULL, O_FROM_TS },
+		{ "columns", required_argument, NULL, O_COLUMNS },
 		{ "to-version", required_argument, NULL, 't' },
 		{ "snapshot", no_argument, NULL, 'S' },
 		{ "change-types", required_argument, NULL, 'c' },
 		{ "shard", required_argument, NULL, O_SHARD },
 		{ "shard-key", required_argument, NULL, O_SHARD_KEY },
+		{ "rejects", required_argument, NULL, O_REJECTS },
+		{ "window-rows", required_argument, NULL, O_WINDOW_ROWS },
+		{ "window-key", required_argument, NULL, O_WINDOW_KEY },
+		{ "state-show", no_argument, NULL, O_STATE_SHOW },
+		{ "state-settle", no_argument, NULL, O_STATE_SETTLE },
+		{ "complete", no_argument, NULL, O_COMPLETE },
+		{ "progress", required_argument, NULL, O_PROGRESS },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "schema", no_argument, NULL, O_SCHEMA },
@@ -109,12 +164,17 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dbx_flags fl = { 0 };
-	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0 };
+	struct dbx_cdf_opts o = { NULL, NULL, -1, -1, 0, DBX_CT_DEFAULT, 1800, NULL, 0, 0, NULL, NULL,
+		0, NULL, NULL, NULL };
 	struct dbx_cfg cfg;
 	struct dbx_conn *conn;
 	struct rec_writer *w = NULL;
 	struct err e = ERR_INIT;
-	int mode = 0, msgpack = 0, ch, rc;
+	int mode = 0, msgpack = 0, ch, rc, complete = 0;
+	const char *rejects = NULL, *progress = NULL;
+	size_t max_record;
+	const char *columns = NULL, *from_ts = NULL;
+	struct buf sel = BUF_INIT;
 	err_init("dbx-cdf-read", argv);
 
 	while ((ch = getopt_long(argc, argv, "s:f:t:Sc:Vlw:p:T:mh", lo, NULL)) != -1) {
@@ -146,6 +206,24 @@ main(int argc, char **argv)
 			break;
 		}
 		case O_SHARD_KEY: o.shard_key = optarg; break;
+		case O_REJECTS: rejects = optarg; break;
+		case O_COLUMNS: columns = optarg; break;
+		case O_FROM_TS: from_ts = optarg; break;
+		case O_WINDOW_ROWS: {
+			long long n = num_arg("--window-rows", optarg);
+			if (n < 1 || n > 1000000000) {
+				fprintf(stderr, "%s: --window-rows: 1 to 1000000000 rows, not %s\n", PROG,
+					optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			o.window_rows = n;
+			break;
+		}
+		case O_WINDOW_KEY: o.window_key = optarg; break;
+		case O_STATE_SHOW: mode = mode && mode != 'w' ? -1 : 'w'; break;
+		case O_STATE_SETTLE: mode = mode && mode != 'x' ? -1 : 'x'; break;
+		case O_COMPLETE: complete = 1; break;
+		case O_PROGRESS: progress = optarg; break;
 		case O_HOST: fl.host = optarg; break;
 		case O_HTTP_PATH: fl.http_path = optarg; break;
 		case 'w': fl.warehouse_id = optarg; break;
@@ -170,7 +248,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (mode < 0) {
-		fprintf(stderr, "%s: --verify, --list and --schema exclude each other\n", PROG);
+		fprintf(stderr, "%s: --verify, --list, --schema, --state-show and --state-settle "
+			"exclude each other\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (mode == 'l' ? argc - optind > 1 : argc - optind != 1) {
@@ -178,13 +257,34 @@ main(int argc, char **argv)
 			: "give one table: CATALOG.SCHEMA.TABLE");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (mode && (o.state_file || o.from >= 0 || o.to >= 0 || o.snapshot)) {
+	if ((complete || progress) && mode != 'x') {
+		fprintf(stderr, "%s: --complete and --progress only go with --state-settle\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if ((mode == 'w' || mode == 'x') && !o.state_file) {
+		fprintf(stderr, "%s: --state-show and --state-settle need --state FILE\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode == 'x' && !complete && !progress) {
+		fprintf(stderr, "%s: --state-settle needs --complete or --progress FILE\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode && (((mode != 'w' && mode != 'x') && o.state_file) || o.from >= 0 || o.to >= 0 ||
+	    o.snapshot)) {
 		fprintf(stderr, "%s: --state, --from-version, --to-version and --snapshot only go with "
 			"reading\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (!o.shard_n != !o.shard_key) {
 		fprintf(stderr, "%s: --shard and --shard-key go together\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (mode && (columns || from_ts)) {
+		fprintf(stderr, "%s: --columns and --from-timestamp only go with reading\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (from_ts && (o.from >= 0 || o.snapshot)) {
+		fprintf(stderr, "%s: --from-timestamp excludes --from-version and --snapshot\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (o.snapshot && o.from >= 0) {
@@ -206,6 +306,48 @@ main(int argc, char **argv)
 		buf_free(&b);
 	}
 
+	if (mode && rejects) {
+		fprintf(stderr, "%s: --rejects only goes with reading\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (rec_max_record(&max_record, &e) < 0)
+		err_exit(&e);
+	/* rows too large to pass: to FILE, or named on stderr; the read goes on */
+	if (!mode && !(o.rej = rej_open(rejects, "dbx-cdf-read", &e)))
+		err_exit(&e);
+	if (o.window_key) {
+		struct buf b = BUF_INIT;
+		if (dbx_sql_ident(&b, o.window_key, strlen(o.window_key), &e) < 0) {
+			buf_free(&b);
+			fprintf(stderr, "%s: --window-key: %s\n", PROG, e.msg);
+			err_usage(USAGE, XIT_USAGE);
+		}
+		buf_free(&b);
+	}
+	if (mode == 'w' || mode == 'x') {
+		/* the state alone: no network, no credentials */
+		struct dbx_state s;
+		struct buf b = BUF_INIT;
+		int moved = 0;
+		if (mode == 'w')
+			rc = dbx_state_load(o.state_file, o.table, &s, &e);
+		else
+			rc = dbx_state_settle(o.state_file, o.table, progress, complete, &moved, &s, &e);
+		if (rc < 0)
+			err_exit(&e);
+		if (rc == 1 || (s.version < 0 && s.wversion < 0)) {
+			/* no state (yet): nothing printed */
+			err_close_stdout();
+			return 0;
+		}
+		if (dbx_state_json(&s, &b) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		fwrite(b.p, 1, b.len, stdout);
+		buf_free(&b);
+		err_close_stdout();
+		return 0;
+	}
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -215,23 +357,52 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	dbx_set_abort_flag(&g_stop);
 	if (http_global_init(&e) < 0)
-		err_exit(&e);
+		die(&e);
 	if (dbx_cfg_load(&cfg, &fl, mode == 'l' ? 0 : DBX_NEED_WAREHOUSE, &e) < 0)
-		err_exit(&e);
+		die(&e);
+	if (cfg.warn[0])
+		err_warn("warning: %s", cfg.warn);
 	conn = dbx_conn_new(&cfg, &e);
 	dbx_cfg_free(&cfg);
 	if (!conn)
-		err_exit(&e);
+		die(&e);
+	dbx_conn_set_note(conn, note, NULL);
 
 	if (mode == 'V') {
 		rc = dbx_cdf_verify(conn, o.table, o.timeout_s, verify_line, NULL, &e);
 		dbx_conn_free(conn);
 		if (rc < 0) {
 			fflush(stdout);
-			err_exit(&e);
+			die(&e);
 		}
 		err_close_stdout();
 		return 0;
+	}
+	if (columns) {
+		if (dbx_columns_select(conn, o.table, columns, o.timeout_s, &sel, &e) < 0) {
+			dbx_conn_free(conn);
+			die(&e);
+		}
+		o.columns = sel.p;
+	}
+	if (from_ts) {
+		char tnote[300];
+		int k = dbx_version_at(conn, o.table, from_ts, o.timeout_s, &o.from, tnote, sizeof tnote, &e);
+		if (k < 0) {
+			dbx_conn_free(conn);
+			die(&e);
+		}
+		if (k == 1) {
+			dbx_conn_free(conn);
+			err_warn("%s", tnote);
+			err_close_stdout();
+			return 0;
+		}
+		if (o.to >= 0 && o.to < o.from) {
+			dbx_conn_free(conn);
+			err_die(XIT_USAGE, "--to-version %lld is before version %lld, the first committed "
+				"at or after --from-timestamp %s", o.to, o.from, from_ts);
+		}
 	}
 	if (!(w = rec_writer_new(STDOUT_FILENO, rec_form_choose(msgpack)))) {
 		dbx_conn_free(conn);
@@ -243,13 +414,20 @@ main(int argc, char **argv)
 		rc = dbx_cdf_schema(conn, o.table, o.timeout_s, w, &e);
 	else {
 		struct dbx_cdf_stats st;
+		o.note = say_note;
 		rc = dbx_cdf_read(conn, &o, w, &st, &e);
+		dbx_scrub(st.warn, sizeof st.warn);
+		dbx_scrub(st.note, sizeof st.note);
 		if (st.warn[0])
 			err_warn("warning: %s", st.warn);
 		if (rc == 0 && st.nothing)
 			err_warn("%s", st.note);
 		if (rc == 0 || st.rows) {
-			if (!st.nothing)
+			if (!st.nothing && st.rejected)
+				err_warn("read versions %lld..%lld: %llu row%s (%llu dropped, %llu rejected%s%s)",
+					st.from, st.to, st.rows, st.rows == 1 ? "" : "s", st.dropped, st.rejected,
+					rejects ? " to " : "", rejects ? rejects : "");
+			else if (!st.nothing)
 				err_warn("read versions %lld..%lld: %llu row%s (%llu dropped)", st.from, st.to,
 					st.rows, st.rows == 1 ? "" : "s", st.dropped);
 			else
@@ -258,14 +436,18 @@ main(int argc, char **argv)
 	}
 	struct err e2 = ERR_INIT;
 	int crc = rec_writer_close(w, &e2);
+	if (rej_close(o.rej, &e2) < 0)
+		crc = -1;
 	dbx_conn_free(conn);
+	buf_free(&sel);
 	if (rc < 0) {
 		if (g_stop && e.status == XIT_TEMPFAIL)
 			err_die(XIT_TEMPFAIL, "interrupted: nothing is committed; run again");
-		err_exit(&e);
+		die(&e);
 	}
 	if (crc < 0)
-		err_exit(&e2);
+		die(&e2);
+	dbx_scrub_clear();
 	err_close_stdout();
 	return 0;
 }

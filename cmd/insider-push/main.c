@@ -15,13 +15,16 @@
 #include "http.h"
 #include "ins_batch.h"
 #include "ins_meta.h"
+#include "ins_profile.h"
 #include "ins_push.h"
+#include "rec.h"
 
 static const char USAGE[] =
 	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
 	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--rejects FILE]\n"
 	"       [--journal FILE] [--progress FILE] [--max-attempts N] [--retry-time SECONDS]\n"
-	"       [--backoff MS] [--timeout SECONDS] [FILE]\n"
+	"       [--backoff MS] [--timeout SECONDS] [--max-reject-ratio R] [FILE]\n"
+	"       insider-push --reconcile [--sample N] [--exclude FILE] [--rate N] [FILE]\n"
 	"       insider-push --verify\n"
 	"       insider-push --fetch-schema";
 
@@ -43,14 +46,20 @@ static const char HELP[] =
 	"      --retry-time S     retry waits per request end within S seconds (default 300)\n"
 	"      --backoff MS       first retry wait ceiling, doubled per attempt (default 500)\n"
 	"      --timeout S        one request's time limit (default 120)\n"
+	"      --max-reject-ratio R  stop (78) when Insider refuses more than R (0 to 1) of the\n"
+	"                         users answered (once 100 are, or at the end of the input)\n"
 	"      --verify           check the credentials with a read-only call, send nothing\n"
+	"      --reconcile        read a sample of the users in FILE (what was sent) back from\n"
+	"                         Insider's profiles and compare; one NDJSON line per user\n"
+	"      --sample N         with --reconcile: users to check (default 100)\n"
+	"      --exclude FILE     with --reconcile: skip the users of this rejects file\n"
 	"      --fetch-schema     print the account's custom attributes and events (schema file)\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Environment: INSIDER_PARTNER_NAME, INSIDER_API_TOKEN or INSIDER_API_TOKEN_FILE,\n"
 	"INSIDER_API_URL (default https://unification.useinsider.com; http only to loopback).\n"
-	"Exit: 0 done, 64 usage, 65 bad input, 69 unavailable, 75 interrupted, 77 credentials\n"
-	"refused, 78 configuration.\n";
+	"Exit: 0 done, 64 usage, 65 bad input (--reconcile: a user differs or is missing),\n"
+	"69 unavailable, 75 interrupted, 77 credentials refused, 78 configuration.\n";
 
 #define PL(n) ((n) == 1 ? "" : "s") /* a plural's s */
 
@@ -137,12 +146,74 @@ on_body(void *arg, const char *body, size_t len)
 	return 0;
 }
 
+struct rc_args {
+	int on;
+	long sample;            /* -1: the default */
+	const char *exclude;
+	int rate_set;           /* --rate was given */
+};
+
+static int
+on_rc_line(void *arg, const char *text, size_t len)
+{
+	(void)arg;
+	if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF)
+		return -1;
+	return 0;
+}
+
+/* insider-push --reconcile: the report on stdout, the counts on stderr; 65 unless all match */
+static int
+reconcile_main(const struct ins_push_opts *po, const struct rc_args *a, const char *partner,
+	char *token, const char *file)
+{
+	struct err e = ERR_INIT;
+	struct ins_rc_opts o;
+	memset(&o, 0, sizeof o);
+	o.conn.base_url = po->base_url;
+	o.conn.partner = partner;
+	o.conn.token = token;
+	o.conn.timeout_ms = po->timeout_ms;
+	o.conn.max_attempts = po->max_attempts;
+	o.conn.backoff_ms = po->backoff_base_ms;
+	o.sample = a->sample >= 0 ? a->sample : INS_RC_SAMPLE;
+	o.rate = a->rate_set && po->rate > 0 ? po->rate : INS_RC_RATE;
+	o.exclude = a->exclude;
+	o.line = on_rc_line;
+	int fd = 0;
+	if (file && strcmp(file, "-") != 0) {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err_die(XIT_USAGE, "%s: cannot open:", file);
+	}
+	o.in_fd = fd;
+	struct ins_rc_stats st;
+	int r = ins_reconcile(&o, &st, &e);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	http_global_cleanup();
+	if (fd > 0)
+		close(fd);
+	fflush(stdout);
+	if (r < 0)
+		err_exit(&e);
+	fprintf(stderr, "%s: reconcile: %llu users checked of %llu records: %llu matched, %llu differing, %llu missing\n",
+		PROG, (unsigned long long)st.checked, (unsigned long long)st.records,
+		(unsigned long long)st.matched, (unsigned long long)st.differing,
+		(unsigned long long)st.missing);
+	err_close_stdout();
+	return st.differing + st.missing ? XIT_DATAERR : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	err_init("insider-push", argv);
 	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
-		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA };
+		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA, O_RATIO, O_RECONCILE, O_SAMPLE,
+		O_EXCLUDE };
 	static const struct option lo[] = {
 		{ "dry-run", no_argument, 0, 'n' },
 		{ "quiet", no_argument, 0, 'q' },
@@ -159,14 +230,19 @@ main(int argc, char **argv)
 		{ "retry-time", required_argument, 0, O_RTIME },
 		{ "timeout", required_argument, 0, O_TIMEOUT },
 		{ "backoff", required_argument, 0, O_BACKOFF },
+		{ "max-reject-ratio", required_argument, 0, O_RATIO },
 		{ "verify", no_argument, 0, O_VERIFY },
 		{ "fetch-schema", no_argument, 0, O_SCHEMA },
+		{ "reconcile", no_argument, 0, O_RECONCILE },
+		{ "sample", required_argument, 0, O_SAMPLE },
+		{ "exclude", required_argument, 0, O_EXCLUDE },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct ins_push_opts o;
 	ins_push_opts_default(&o);
 	int quiet = 0, verify = 0, schema = 0, c;
+	struct rc_args rc = { 0, -1, NULL, 0 };
 	while ((c = getopt_long(argc, argv, "nqb:c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.dry_run = 1; break;
@@ -174,7 +250,7 @@ main(int argc, char **argv)
 		case 'b': o.batch_users = (int)num_arg("--batch-size", optarg, 1, INS_MAX_USERS); break;
 		case O_BYTES: o.batch_bytes = (size_t)num_arg("--batch-bytes", optarg, 1024, INS_MAX_BYTES); break;
 		case 'c': o.concurrency = (int)num_arg("--concurrency", optarg, 1, 64); break;
-		case O_RATE: o.rate = (double)num_arg("--rate", optarg, 0, 100000000); break;
+		case O_RATE: o.rate = (double)num_arg("--rate", optarg, 0, 100000000); rc.rate_set = 1; break;
 		case O_SKIP: o.skip_hook = 1; break;
 		case O_NOTAPP: o.not_append = 1; break;
 		case O_REJ: o.rejects = optarg; break;
@@ -184,8 +260,23 @@ main(int argc, char **argv)
 		case O_RTIME: o.retry_time_ms = num_arg("--retry-time", optarg, 0, 86400) * 1000; break;
 		case O_TIMEOUT: o.timeout_ms = num_arg("--timeout", optarg, 1, 3600) * 1000; break;
 		case O_BACKOFF: o.backoff_base_ms = num_arg("--backoff", optarg, 1, 60000); break;
+		case O_RATIO: {
+			char *end;
+			errno = 0;
+			o.max_reject_ratio = strtod(optarg, &end);
+			if (errno || end == optarg || *end
+			    || !(o.max_reject_ratio >= 0 && o.max_reject_ratio <= 1)) {
+				fprintf(stderr, "%s: --max-reject-ratio: must be a number from 0 to 1: %s\n",
+					PROG, optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		}
 		case O_VERIFY: verify = 1; break;
 		case O_SCHEMA: schema = 1; break;
+		case O_RECONCILE: rc.on = 1; break;
+		case O_SAMPLE: rc.sample = num_arg("--sample", optarg, 1, 10000000); break;
+		case O_EXCLUDE: rc.exclude = optarg; break;
 		case 'h':
 			printf("usage: %s\n\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -194,8 +285,12 @@ main(int argc, char **argv)
 			err_usage(USAGE, XIT_USAGE);
 		}
 	}
-	if (verify + schema + o.dry_run > 1) {
-		fprintf(stderr, "%s: --verify, --fetch-schema and --dry-run exclude each other\n", PROG);
+	if (verify + schema + o.dry_run + rc.on > 1) {
+		fprintf(stderr, "%s: --verify, --fetch-schema, --reconcile and --dry-run exclude each other\n", PROG);
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (!rc.on && (rc.sample >= 0 || rc.exclude)) {
+		fprintf(stderr, "%s: --sample and --exclude go with --reconcile\n", PROG);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if ((verify || schema) && optind < argc) {
@@ -207,6 +302,9 @@ main(int argc, char **argv)
 		err_usage(USAGE, XIT_USAGE);
 	}
 	struct err e = ERR_INIT;
+	size_t max_record;
+	if (rec_max_record(&max_record, &e) < 0)
+		err_exit(&e);
 	const char *partner = cfg_env("INSIDER_PARTNER_NAME");
 	o.base_url = cfg_env("INSIDER_API_URL");
 	o.partner = partner;
@@ -234,6 +332,8 @@ main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 	http_set_abort_flag(&stop_flag);
 
+	if (rc.on)
+		return reconcile_main(&o, &rc, partner, token, optind < argc ? argv[optind] : NULL);
 	if (verify || schema) {
 		struct ins_conn cn = { o.base_url, partner, token, o.timeout_ms < 30000 ? o.timeout_ms : 30000, 0,
 			o.backoff_base_ms };
@@ -321,6 +421,10 @@ main(int argc, char **argv)
 			PROG, (unsigned long long)st.delivered, PL(st.delivered), (unsigned long long)st.rejected,
 			(unsigned long long)st.requests, PL(st.requests), (unsigned long long)st.retries,
 			st.retries == 1 ? "y" : "ies", st.elapsed_s);
+		if (st.cleared || st.deleted)
+			fprintf(stderr, "%s: %llu user%s attributes cleared, %llu profile%s deleted\n", PROG,
+				(unsigned long long)st.cleared, st.cleared == 1 ? "'s" : "s'", (unsigned long long)st.deleted,
+				PL(st.deleted));
 	}
 	if (r < 0) {
 		fflush(stdout);

@@ -32,15 +32,23 @@ cat_fd(int fd, const char *name, struct rec_writer *w, const struct opts *o,
     unsigned long long *seen, struct err *e)
 {
 	struct rec_reader *r = rec_reader_new(fd, 0);
+	/* a record too large to pass is skipped and named on stderr; the others go on */
+	struct rej *rj = rej_open(NULL, "rec-cat", e);
 	msgpack_object rec;
 	int got;
-	if (!r)
+	if (!r || !rj) {
+		rec_reader_free(r);
+		rej_close(rj, e);
 		return err_set(e, XIT_TEMPFAIL, "out of memory");
-	while ((got = rec_read(r, &rec, e)) == 1) {
+	}
+	rec_reader_rejects(r, rj);
+	while ((got = rec_read(r, &rec, e)) >= 1) {
 		++*seen;
+		if (got == 2)
+			continue;
 		if (o->count || (o->only && *seen != o->only))
 			continue;
-		if (rec_write(w, &rec, e) < 0) {
+		if (rec_write_or_reject(w, rj, rec_reader_count(r), &rec, e) < 0) {
 			got = -1;
 			break;
 		}
@@ -48,6 +56,7 @@ cat_fd(int fd, const char *name, struct rec_writer *w, const struct opts *o,
 			break;
 	}
 	rec_reader_free(r);
+	rej_close(rj, NULL);
 	if (got < 0 && e->status == XIT_DATAERR) {
 		char msg[sizeof e->msg];
 		memcpy(msg, e->msg, sizeof msg);
@@ -97,6 +106,9 @@ main(int argc, char **argv)
 			err_usage(USAGE, XIT_USAGE);
 		}
 
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 	struct rec_writer *w = rec_writer_new(1, o.form);
 	if (!w)
 		err_die(XIT_TEMPFAIL, "out of memory");

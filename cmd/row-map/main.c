@@ -3,25 +3,38 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "err.h"
 #include "map_core.h"
+#include "map_jq.h"
 #include "map_schema.h"
+#include "map_step.h"
 #include "map_suggest.h"
 #include "rec.h"
 
-#define USAGE "row-map [--msgpack] [--rejects FILE] -m MAPPING\n" \
+#define USAGE "row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]\n" \
+	"       [--deletes ignore|profile|attributes] -m MAPPING\n" \
 	"       row-map --check [--schema FILE] -m MAPPING\n" \
-	"       row-map --suggest [--schema FILE] [FILE]"
+	"       row-map --suggest [--schema FILE] [FILE]\n" \
+	"       row-map --columns -m MAPPING"
 #define HELP \
 	"Maps change rows (records of dbx-cdf-read) to Insider user objects.\n" \
 	"  -m, --mapping FILE  the mapping (JSON; see row-map(1) and docs/mapping.md)\n" \
 	"  -M, --msgpack       write MessagePack (also DBXI_WIRE=msgpack); JSON by default\n" \
 	"  -r, --rejects FILE  append rejected records with their reasons to FILE (NDJSON);\n" \
 	"                      without it each reason goes to standard error\n" \
+	"      --nulls clear   an attribute null in an update_postimage row is named in the\n" \
+	"                      record's _clear, to be cleared in Insider (default: skip)\n" \
+	"      --deletes MODE  a delete row becomes _delete: profile (the profile is deleted)\n" \
+	"                      or attributes (every mapped attribute in _clear); default\n" \
+	"                      ignore: delete rows are rejected\n" \
 	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
+	"      --columns       print the columns the mapping reads, one per line (for\n" \
+	"                      dbx-cdf-read --columns); \"*\" when that cannot be told\n" \
 	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
 	"      --schema FILE   the account's schema (insider-push --fetch-schema): --suggest\n" \
@@ -70,6 +83,23 @@ warn_lines(struct buf *notes, const char *prefix)
 	}
 }
 
+/* DBXI_JQ_TIMEOUT: seconds of CPU time one jq field may take on one record (0: no limit) */
+static void
+jq_limit(void)
+{
+	const char *s = getenv("DBXI_JQ_TIMEOUT");
+	char *end;
+	double v;
+	if (!s || !*s)
+		return;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !isfinite(v) || !(v == 0 || (v >= 0.001 && v <= 3600)))
+		err_die(XIT_USAGE, "DBXI_JQ_TIMEOUT: not a number of seconds from 0.001 to 3600 (0: no "
+			"limit): '%s'", s);
+	map_jq_set_limit_ms((unsigned long)llround(v * 1000));
+}
+
 static int
 suggest(const char *file, const char *schema_path)
 {
@@ -107,13 +137,17 @@ main(int argc, char **argv)
 		{"msgpack", no_argument, NULL, 'M'},
 		{"rejects", required_argument, NULL, 'r'},
 		{"check", no_argument, NULL, 'c'},
+		{"columns", no_argument, NULL, 'C' + 256},
 		{"suggest", no_argument, NULL, 's'},
 		{"schema", required_argument, NULL, O_SCHEMA},
 		{"help", no_argument, NULL, 'h'},
+		{"nulls", required_argument, NULL, 'N'},
+		{"deletes", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *mapping = NULL, *rejects = NULL, *schema_path = NULL;
-	int msgpack = 0, check = 0, sugg = 0, c;
+	int msgpack = 0, check = 0, sugg = 0, cols = 0, c, nulls_clear = 0,
+		deletes = MAP_DELETES_IGNORE, step = 0;
 	struct err e = ERR_INIT;
 
 	err_init("row-map", argv);
@@ -124,8 +158,29 @@ main(int argc, char **argv)
 		case 'M': msgpack = 1; break;
 		case 'r': rejects = optarg; break;
 		case 'c': check = 1; break;
+		case 'C' + 256: cols = 1; break;
 		case 's': sugg = 1; break;
 		case O_SCHEMA: schema_path = optarg; break;
+		case 'N':
+			step = 1;
+			if (strcmp(optarg, "clear") == 0)
+				nulls_clear = 1;
+			else if (strcmp(optarg, "skip") != 0) {
+				err_warn("--nulls takes skip or clear, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
+		case 'D':
+			step = 1;
+			if (strcmp(optarg, "profile") == 0)
+				deletes = MAP_DELETES_PROFILE;
+			else if (strcmp(optarg, "attributes") == 0)
+				deletes = MAP_DELETES_ATTRIBUTES;
+			else if (strcmp(optarg, "ignore") != 0) {
+				err_warn("--deletes takes ignore, profile or attributes, not '%s'", optarg);
+				err_usage(USAGE, XIT_USAGE);
+			}
+			break;
 		case 'h':
 			printf("usage: %s\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -133,8 +188,11 @@ main(int argc, char **argv)
 		default:
 			err_usage(USAGE, XIT_USAGE);
 		}
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 	if (sugg) {
-		if (check || mapping || rejects || msgpack || argc - optind > 1) {
+		if (check || mapping || rejects || msgpack || step || argc - optind > 1) {
 			err_warn("--suggest takes only --schema FILE and an optional FILE");
 			err_usage(USAGE, XIT_USAGE);
 		}
@@ -150,7 +208,11 @@ main(int argc, char **argv)
 		err_warn("a mapping is needed: -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (check && (rejects || msgpack)) {
+	if (cols && (check || rejects || msgpack || step || schema_path)) {
+		err_warn("--columns takes only -m MAPPING");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (check && (rejects || msgpack || step)) {
 		err_warn("--check takes only -m MAPPING and --schema FILE");
 		err_usage(USAGE, XIT_USAGE);
 	}
@@ -158,11 +220,27 @@ main(int argc, char **argv)
 		err_warn("--schema FILE goes with --check or --suggest (validate --schema checks records)");
 		err_usage(USAGE, XIT_USAGE);
 	}
+	/* jq's env and $ENV see this process's environment: no credential in it */
+	map_jq_scrub_env();
+	jq_limit();
 	struct val_schema *schema = schema_load(schema_path); /* (only with --check) */
 	struct map *m = map_load(mapping, &e);
 	if (!m) {
 		val_schema_free(schema);
 		err_exit(&e);
+	}
+	if (cols) { /* #11.5 */
+		struct buf o = BUF_INIT, note = BUF_INIT;
+		if (map_columns(m, &o, &note) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		if (note.len)
+			err_warn("note: %s", note.p);
+		if (o.len)
+			write_all(1, o.p, o.len);
+		buf_free(&o), buf_free(&note);
+		map_free(m);
+		err_close_stdout();
+		return 0;
 	}
 	if (check) {
 		struct buf d = BUF_INIT, bad = BUF_INIT, notes = BUF_INIT;
@@ -196,6 +274,7 @@ main(int argc, char **argv)
 		err_close_stdout();
 		return 0;
 	}
+	map_set_step(m, nulls_clear, deletes);
 	uint64_t mapped = 0, rejected = 0;
 	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
 	map_free(m);

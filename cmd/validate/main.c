@@ -137,6 +137,9 @@ main(int argc, char **argv)
 		err_usage(USAGE, XIT_USAGE);
 	}
 	o.cfg.now = clock_now();
+	size_t max;
+	if (rec_max_record(&max, &e) < 0)
+		err_exit(&e);
 
 	if (!(iso = val_iso_load(NULL, &e)))
 		err_exit(&e);
@@ -172,14 +175,17 @@ main(int argc, char **argv)
 	val_iso_free(iso);
 	if (rc < 0)
 		err_exit(&e);
-	if (st.unknown_custom)
+	if (st.unknown_custom) {
+		struct buf l = BUF_INIT;
+		if (val_missing_list(&l, &st) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
 		err_die(XIT_CONFIG,
-			"%llu record%s rejected for custom fields that %s does not define (first: record "
-			"%llu: %s): create them in Insider's panel and add them to the schema file, or "
-			"fix the mapping",
-			(unsigned long long)st.unknown_custom, st.unknown_custom == 1 ? "" : "s",
-			schema_path ? schema_path : "the schema file",
-			(unsigned long long)st.first_unknown_recno, st.first_unknown);
+			"records need custom fields that %s does not define: %s: create them in "
+			"Insider's panel and add them to the schema file, or fix the mapping; nothing "
+			"from record %llu on was passed on",
+			schema_path ? schema_path : "the schema file", l.p ? l.p : "",
+			(unsigned long long)st.first_unknown_recno);
+	}
 	if (ratio >= 0 && st.in > 0 && (double)st.rejected > ratio * (double)st.in)
 		err_die(XIT_DATAERR, "%llu of %llu records rejected: more than --max-reject-ratio %g",
 			(unsigned long long)st.rejected, (unsigned long long)st.in, ratio);

@@ -465,7 +465,8 @@ def err_version_not_found(v, tbl):
 
 class Table:
     def __init__(self, fx):
-        self.full = fx["name"]
+        # Unity Catalog (and the Hive metastore) store names lower case (reference addendum)
+        self.full = fx["name"].lower()
         parts = self.full.split(".")
         if len(parts) != 3:
             raise ValueError("table name must be catalog.schema.table: %r" % self.full)
@@ -656,15 +657,25 @@ CDF_COLS = [("_change_type", "STRING"), ("_commit_version", "BIGINT"),
             ("_commit_timestamp", "TIMESTAMP")]
 
 
-# sharding (dbx-cdf-read --shard K/N --shard-key COLUMN): WHERE pmod(hash(`COLUMN`), N) = K.
-# Spark's hash() is Murmur3 with seed 42; the emulator uses CRC-32 of the value's text: only
-# that every row falls in exactly one shard matters here.
-SHARD_RE = r"(?:\s+WHERE\s+pmod\s*\(\s*hash\s*\(\s*`((?:[^`]|``)+)`\s*\)\s*,\s*(\d+)\s*\)\s*=\s*(\d+))?"
+# sharding and windows (dbx-cdf-read --shard K/N --shard-key COLUMN, --window-key COLUMN):
+# WHERE pmod(hash(`COLUMN`), N) = K [AND pmod(hash(`COLUMN2`), M) = R]. Spark's hash() is
+# Murmur3 with seed 42; the emulator uses CRC-32 of the value's text (on a synthetic table: the
+# row's chunk number): only that every row falls in exactly one bucket, for any modulus,
+# matters here.
+PMOD = r"pmod\s*\(\s*hash\s*\(\s*`((?:[^`]|``)+)`\s*\)\s*,\s*(\d+)\s*\)\s*=\s*(\d+)"
+PMOD_NC = r"pmod\s*\(\s*hash\s*\(\s*`(?:[^`]|``)+`\s*\)\s*,\s*\d+\s*\)\s*=\s*\d+"
+SHARD_RE = r"(?:\s+WHERE\s+(%s(?:\s+AND\s+%s)*))?" % (PMOD_NC, PMOD_NC)
 
 
-def shard(result, col, n, k):
-    if col is None:
+def shard(result, where):
+    if where is None:
         return result
+    for col, n, k in re.findall(PMOD, where):
+        result = bucket(result, col, n, k)
+    return result
+
+
+def bucket(result, col, n, k):
     col, n, k = col.replace("``", "`"), int(n), int(k)
     names = [c[0] for c in result.columns]
     if col not in names:
@@ -672,12 +683,36 @@ def shard(result, col, n, k):
                        "A column, variable, or function parameter with name `%s` cannot be "
                        "resolved." % col, "42703")
     if isinstance(result, SyntheticResult):
-        raise SqlError("UNSUPPORTED_FEATURE", "the emulator does not shard synthetic tables",
-                       "0A000")
+        return result.bucket(n, k)
     i = names.index(col)
     rows = [r for r in result.rows
             if (zlib.crc32(("" if r[i] is None else r[i]).encode()) % n) == k]
     return Result(result.columns, rows)
+
+
+# column projection (dbx-cdf-read --columns): SELECT `a`, `b`, ... instead of SELECT *
+PROJ = r"(\*|%s(?:\s*,\s*%s)*)" % (r"`(?:[^`]|``)+`", r"`(?:[^`]|``)+`")
+
+
+def project(result, cols):
+    if cols.strip() == "*":
+        return result
+    want = [unquote_ident(c) for c in re.findall(r"`(?:[^`]|``)+`", cols)]
+    names = [c[0] for c in result.columns]
+    lower = [n.lower() for n in names]
+    idx = []
+    for w in want:
+        if w.lower() not in lower:
+            near = sorted(names, key=lambda n: -len(set(n.lower()) & set(w.lower())))[:3]
+            raise SqlError("UNRESOLVED_COLUMN.WITH_SUGGESTION",
+                           "A column, variable, or function parameter with name `%s` cannot be "
+                           "resolved. Did you mean one of the following? [%s]."
+                           % (w, ", ".join("`%s`" % n for n in near)), "42703")
+        idx.append(lower.index(w.lower()))
+    if isinstance(result, SyntheticResult):
+        raise SqlError("UNSUPPORTED_FEATURE", "the emulator does not project synthetic tables",
+                       "0A000")
+    return Result([result.columns[i] for i in idx], [[r[i] for i in idx] for r in result.rows])
 
 
 class SyntheticTable(Table):
@@ -735,14 +770,42 @@ class SyntheticResult(Result):
         self.tbl = tbl
         self.cdf = cdf
         self.n = nrows
+        self.only = None          # bucket(): the chunk numbers served
         names = SYN_COLS + (CDF_COLS if cdf else [])
         self.columns = [(n, parse_type(t)) for n, t in names]
 
+    def bucket(self, m, r):
+        # the rows of chunk c hash to c: a bucket is every chunk c with c mod m = r, served as
+        # the whole-chunk rows of those chunks
+        out = SyntheticResult(self.tbl, self.cdf, self.n)
+        k = self.tbl.chunk_rows
+        cs = [c for c in range((self.n + k - 1) // k) if self.keep(c) and c % m == r]
+        out.only = set(cs)
+        return out
+
+    def keep(self, c):
+        return self.only is None or c in self.only
+
+    def chunks(self):
+        # (first virtual row, chunk number, rows) of the chunks served
+        k = self.tbl.chunk_rows
+        out, off = [], 0
+        for c in range((self.n + k - 1) // k):
+            if self.keep(c):
+                cnt = min(k, self.n - c * k)
+                out.append((off, c, cnt))
+                off += cnt
+        return out
+
     def total(self):
-        return self.n
+        if self.only is None:
+            return self.n
+        return sum(cnt for _, _, cnt in self.chunks())
 
     def plan(self, max_rows, max_bytes):
         k = self.tbl.chunk_rows
+        if self.only is not None:
+            return [(off, cnt, len(self.tbl.template(cnt, self.cdf))) for off, _, cnt in self.chunks()]
         return [(off, min(k, self.n - off), len(self.tbl.template(min(k, self.n - off), self.cdf)))
                 for off in range(0, self.n, k)]
 
@@ -751,17 +814,35 @@ class SyntheticResult(Result):
 
     def plan_inline(self, max_rows, max_bytes):
         k = self.tbl.chunk_rows
+        n = self.total()
         est = max(1, len(self.tbl.template(min(k, max(self.n, 1)), self.cdf)) // min(k, max(self.n, 1)))
         per = max(1, min(max_rows, max_bytes // est))
-        return [(off, min(per, self.n - off), est * min(per, self.n - off))
-                for off in range(0, self.n, per)]
+        return [(off, min(per, n - off), est * min(per, n - off))
+                for off in range(0, n, per)]
+
+    def rows_at(self, off, n):
+        # global row numbers of virtual rows off..off+n-1
+        k = self.tbl.chunk_rows
+        if self.only is None:
+            return range(off, off + n)
+        out = []
+        for voff, c, cnt in self.chunks():
+            lo, hi = max(off, voff), min(off + n, voff + cnt)
+            out.extend(c * k + (i - voff) for i in range(lo, hi))
+        return out
 
     def data(self, off, n):
         k = self.tbl.chunk_rows
-        return [self.tbl.row("%06d" % (i // k), i % k, self.cdf) for i in range(off, off + n)]
+        return [self.tbl.row("%06d" % (i // k), i % k, self.cdf) for i in self.rows_at(off, n)]
 
     def body(self, off, n):
         k = self.tbl.chunk_rows
+        if self.only is not None:
+            for voff, c, cnt in self.chunks():
+                if voff == off and cnt == n:
+                    return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % c)
+            return json.dumps(self.data(off, n), ensure_ascii=False,
+                              separators=(",", ":")).encode()
         return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % (off // k))
 
     def truncate(self, n):
@@ -798,6 +879,8 @@ IS_TABLES_COLS = [("table_catalog", "STRING"), ("table_schema", "STRING"),
                   ("last_altered_by", "STRING"), ("data_source_format", "STRING"),
                   ("storage_path", "STRING"), ("storage_sub_directory", "STRING")]
 OWNER = "dbxi-owner@example.com"
+AZURE_DATABRICKS_SCOPE = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"
+HIVE_CATALOGS = ("hive_metastore", "spark_catalog")  # legacy: no information_schema, not in UC
 
 
 def unquote_ident(s):
@@ -823,7 +906,7 @@ class Engine:
             parts = [cat, sch] + parts
         elif len(parts) == 2:
             parts = [cat] + parts
-        tbl = self.st.tables.get(".".join(parts))
+        tbl = self.st.tables.get(".".join(parts).lower())
         if tbl is None:
             raise err_not_found(parts, pos)
         return tbl
@@ -840,23 +923,41 @@ class Engine:
                          r"(?:\s*\(\s*'([^']*)'\s*\))?", s)
         if m:
             return self.tblprops(self.resolve(m.group(1), req, 21), m.group(2))
+        m = re.fullmatch(r"(?is)SHOW\s+(?:SCHEMAS|DATABASES)\s+(?:IN|FROM)\s+(%s)" % IDENT, s)
+        if m:
+            return self.show_schemas(unquote_ident(m.group(1)).lower())
+        m = re.fullmatch(r"(?is)SHOW\s+TABLES\s+(?:IN|FROM)\s+(%s)\s*\.\s*(%s)" % (IDENT, IDENT), s)
+        if m:
+            return self.show_tables(unquote_ident(m.group(1)).lower(), unquote_ident(m.group(2)).lower())
         m = re.fullmatch(r"(?is)SELECT\s+(.+?)\s+FROM\s+(%s)\s*\.\s*`?information_schema`?\s*\.\s*`?tables`?"
                          r"\s+WHERE\s+table_schema\s*=\s*(:\w+|'[^']*')\s+AND\s+table_name\s*=\s*"
                          r"(:\w+|'[^']*')" % IDENT, s)
         if m:
             return self.info_schema(m, req)
-        m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+table_changes\s*\(\s*'((?:[^']|'')*)'\s*,\s*"
-                         r"(-?\d+)\s*(?:,\s*(-?\d+)\s*)?\)" + SHARD_RE +
+        m = re.fullmatch(r"(?is)SELECT\s+" + PROJ + r"\s+FROM\s+table_changes\s*\(\s*'((?:[^']|'')*)'\s*,\s*"
+                         r"(-?\d+|'[^']*')\s*(?:,\s*(-?\d+|'[^']*')\s*)?\)" + SHARD_RE +
                          r"(?:\s+ORDER\s+BY\s+_commit_version)?", s)
         if m:
-            return shard(self.table_changes(m.group(1).replace("''", "'"), int(m.group(2)),
-                                            None if m.group(3) is None else int(m.group(3)), req),
-                         m.group(4), m.group(5), m.group(6))
-        m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME +
+            name = m.group(2).replace("''", "'")
+            start, end = m.group(3), m.group(4)
+            if start.startswith("'") or (end or "").startswith("'"):
+                tbl = self.resolve(name, req, 28)
+                start = self.version_at(tbl, start, True)
+                end = None if end is None else self.version_at(tbl, end, False)
+            return project(shard(self.table_changes(name, int(start),
+                                                    None if end is None else int(end), req),
+                                 m.group(5)), m.group(1))
+        m = re.fullmatch(r"(?is)SELECT\s+" + PROJ + r"\s+FROM\s+" + TBLNAME +
                          r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
         if m:
-            return shard(self.version_as_of(self.resolve(m.group(1), req), int(m.group(2))),
-                         m.group(3), m.group(4), m.group(5))
+            return project(shard(self.version_as_of(self.resolve(m.group(2), req), int(m.group(3))),
+                                 m.group(4)), m.group(1))
+        m = re.fullmatch(r"(?is)SELECT\s+count\s*\(\s*\*\s*\)\s+AS\s+(\w+)\s+FROM\s+" + TBLNAME +
+                         r"\s+VERSION\s+AS\s+OF\s+(\d+)" + SHARD_RE, s)
+        if m:
+            res = shard(self.version_as_of(self.resolve(m.group(2), req), int(m.group(3))),
+                        m.group(4))
+            return meta_result([(m.group(1), "BIGINT")], [[res.total()]])
         m = re.fullmatch(r"(?is)SELECT\s+\*\s+FROM\s+" + TBLNAME + r"(?:\s+LIMIT\s+(\d+))?", s)
         if m:
             return self.select_all(self.resolve(m.group(1), req), m.group(2))
@@ -864,6 +965,29 @@ class Engine:
         if m:
             return meta_result([(m.group(1), "INT")], [[int(m.group(1))]])
         raise err_parse(stmt)
+
+    # -- SHOW SCHEMAS / SHOW TABLES (any catalog; the only listing of hive_metastore)
+    def show_schemas(self, cat):
+        with self.st.lock:
+            names = sorted({t.schema for t in self.st.tables.values() if t.catalog == cat})
+        if not names:
+            raise SqlError("NO_SUCH_CATALOG_EXCEPTION", "Catalog '%s' was not found. Please verify "
+                           "the catalog name and then retry the query or command again." % cat,
+                           "42704")
+        if cat not in HIVE_CATALOGS:
+            names = sorted(set(names) | {"information_schema"})
+        return meta_result([("databaseName", "STRING")], [[n] for n in names])
+
+    def show_tables(self, cat, sch):
+        with self.st.lock:
+            ts = sorted(t.name for t in self.st.tables.values()
+                        if t.catalog == cat and t.schema == sch)
+        if not ts:
+            raise SqlError("SCHEMA_NOT_FOUND", "The schema `%s`.`%s` cannot be found. Verify the "
+                           "spelling and correctness of the schema and catalog." % (cat, sch),
+                           "42704")
+        return meta_result([("database", "STRING"), ("tableName", "STRING"),
+                            ("isTemporary", "BOOLEAN")], [[sch, n, False] for n in ts])
 
     # -- 1, 2
     def history(self, tbl, limit):
@@ -940,8 +1064,8 @@ class Engine:
 
     # -- 5
     def info_schema(self, m, req):
-        cat = unquote_ident(m.group(2))
-        if not any(t.catalog == cat for t in self.st.tables.values()):
+        cat = unquote_ident(m.group(2)).lower()
+        if cat in HIVE_CATALOGS or not any(t.catalog == cat for t in self.st.tables.values()):
             raise err_not_found([cat, "information_schema", "tables"], 50)
         params = {}
         for p in req.get("parameters") or []:
@@ -1047,6 +1171,33 @@ class Engine:
             out.append([render(r.get(n), t) for n, t in cols] + [kind, str(v), render_ts(ts)])
         return Result(cols + [(n, parse_type(t)) for n, t in CDF_COLS], out)
 
+    # table_changes with timestamps: the start is the first version committed at or after it,
+    # the end the last one committed at or before it (DELTA docs)
+    def version_at(self, tbl, v, start):
+        if not v.startswith("'"):
+            return int(v)
+        try:
+            ts = parse_ts(v[1:-1])
+        except ValueError:
+            raise SqlError("INVALID_TIMESTAMP_FORMAT", "The provided timestamp %s doesn't match "
+                           "the expected syntax yyyy-MM-dd HH:mm:ss." % v, "22000")
+        commits = [(c["version"], parse_ts(c["timestamp"])) for c in tbl.commits
+                   if c["version"] >= tbl.earliest()]
+        last_v, last_t = commits[-1]
+        if start:
+            if ts > last_t:
+                raise SqlError("DELTA_TIMESTAMP_GREATER_THAN_COMMIT",
+                               "The provided timestamp (%s) is after the latest version available "
+                               "to this table (%s). Please use a timestamp before or at %s."
+                               % (v[1:-1], render_ts(last_t), render_ts(last_t)), "42816")
+            if ts < commits[0][1] and tbl.earliest() > 0:
+                raise SqlError("DELTA_TIMESTAMP_EARLIER_THAN_COMMIT_RETENTION",
+                               "The provided timestamp (%s) is before the earliest version "
+                               "available to this table (%s). Please use a timestamp after %s."
+                               % (v[1:-1], render_ts(commits[0][1]), render_ts(commits[0][1])), "42816")
+            return next(ver for ver, t in commits if t >= ts)
+        return max([ver for ver, t in commits if t <= ts] or [commits[0][0]])
+
     # -- 7
     def version_as_of(self, tbl, v):
         if tbl.select_denied:
@@ -1117,6 +1268,7 @@ class Statement:
         self.chunks = []
         self.truncated = False
         self.starts_warehouse = False
+        self.succeeded_at = None
 
 
 class State:
@@ -1138,6 +1290,7 @@ class State:
             "warehouse_state": args.warehouse_state, "warehouse_denied": False,
             "uc_page_size": args.uc_page_size, "uc_empty_page": not args.no_uc_empty_page,
             "warehouse_start_polls": 2,
+            "result_ttl": args.result_ttl, "external_links": not args.no_external_links,
         }
         self.engine = Engine(self)
         self.port = args.port
@@ -1300,7 +1453,7 @@ class Handler(BaseHTTPRequestHandler):
                 entry["body"] = json.loads(self.body or b"null")
             except ValueError:
                 entry["body"] = self.body.decode("utf-8", "replace")
-        elif path == "/oidc/v1/token":
+        elif path == "/oidc/v1/token" or path.endswith("/oauth2/v2.0/token"):
             form = urllib.parse.parse_qs(self.body.decode("utf-8", "replace"))
             entry["form_keys"] = sorted(form)
             entry["grant_type"] = form.get("grant_type", [None])[0]
@@ -1352,6 +1505,13 @@ class Handler(BaseHTTPRequestHandler):
             if method != "POST":
                 return self.api_error(405, "METHOD_NOT_ALLOWED", "Use POST.")
             return self.token()
+        m = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", path)
+        if m:
+            if method != "POST":
+                return self.send(405, {"error": "invalid_request",
+                                       "error_description": "AADSTS900561: The endpoint only "
+                                       "accepts POST requests."})
+            return self.entra_token(m.group(1))
         if path.startswith("/_links/"):
             return self.link(method, path)
         if not self.check_auth(path):
@@ -1444,6 +1604,50 @@ class Handler(BaseHTTPRequestHandler):
         self.send(200, {"access_token": tok, "token_type": "Bearer", "expires_in": ttl,
                         "scope": scope})
 
+    # -- Azure Entra ID (Microsoft identity platform v2.0 client credentials; reference addendum)
+    def entra_token(self, tenant):
+        a = self.st.args
+        form = urllib.parse.parse_qs(self.body.decode("utf-8", "replace"))
+        trace = "Trace ID: %s Correlation ID: %s Timestamp: %s" % (
+            uuid.uuid4(), uuid.uuid4(), dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ"))
+
+        def err(status, code, aad, text):
+            return self.send(status, {"error": code, "error_description": "%s: %s %s" % (aad, text, trace),
+                                      "error_codes": [int(aad[6:])], "timestamp": trace[-20:-1],
+                                      "trace_id": "", "correlation_id": ""})
+        if tenant != a.azure_tenant_id:
+            return err(400, "invalid_request", "AADSTS90002",
+                       "Tenant '%s' not found. Check to make sure you have the correct tenant ID "
+                       "and are signing into the correct cloud." % tenant)
+        if form.get("grant_type", [None])[0] != "client_credentials":
+            return err(400, "unsupported_grant_type", "AADSTS70003",
+                       "The app requested an unsupported grant type.")
+        cid = form.get("client_id", [None])[0]
+        csec = form.get("client_secret", [None])[0]
+        if cid != a.azure_client_id:
+            return err(400, "unauthorized_client", "AADSTS700016",
+                       "Application with identifier '%s' was not found in the directory." % cid)
+        if csec != a.azure_client_secret:
+            return err(401, "invalid_client", "AADSTS7000215",
+                       "Invalid client secret provided. Ensure the secret being sent in the request "
+                       "is the client secret value, not the client secret ID, for a secret added "
+                       "to app '%s'." % cid)
+        scope = form.get("scope", [""])[0]
+        if scope != AZURE_DATABRICKS_SCOPE:
+            return err(400, "invalid_scope", "AADSTS70011",
+                       "The provided request must include a 'scope' input parameter. The provided "
+                       "value for the input parameter 'scope' is not valid.")
+        ttl = int(self.st.cfg["token_ttl"])
+        iat = int(now())
+        pl = {"aud": AZURE_DATABRICKS_SCOPE.split("/")[0], "iss": "https://sts.windows.net/%s/" % tenant,
+              "iat": iat, "nbf": iat, "exp": iat + ttl, "appid": cid, "tid": tenant, "sub": cid}
+        tok = ".".join([b64url(json.dumps({"typ": "JWT", "alg": "RS256"}).encode()),
+                        b64url(json.dumps(pl).encode()), b64url(secrets.token_bytes(32))])
+        with self.st.lock:
+            self.st.tokens[tok] = now() + ttl
+        self.send(200, {"token_type": "Bearer", "expires_in": ttl, "ext_expires_in": ttl,
+                        "access_token": tok}, "application/json; charset=utf-8")
+
     def check_auth(self, path):
         auth = self.headers.get("Authorization")
         ok = False
@@ -1520,6 +1724,10 @@ class Handler(BaseHTTPRequestHandler):
         if fmt not in ("JSON_ARRAY", "ARROW_STREAM", "CSV"):
             return self.bad_param("format must be JSON_ARRAY, ARROW_STREAM or CSV; got %s."
                                   % json.dumps(fmt))
+        if disp == "EXTERNAL_LINKS" and not cfg["external_links"]:
+            # the reference (3.5) only says support can disable them; the wording is ours
+            return self.bad_param("disposition EXTERNAL_LINKS is not enabled for this workspace; "
+                                  "use disposition INLINE.")
         if disp == "INLINE" and fmt != "JSON_ARRAY":
             return self.bad_param("The INLINE disposition only supports the JSON_ARRAY format.")
         if fmt != "JSON_ARRAY":
@@ -1596,6 +1804,8 @@ class Handler(BaseHTTPRequestHandler):
     def finish_stmt(self, st):
         if st.state in ("PENDING", "RUNNING"):
             st.state = "FAILED" if st.error else "SUCCEEDED"
+            if st.state == "SUCCEEDED":
+                st.succeeded_at = now()
             if st.starts_warehouse:
                 with self.st.lock:
                     self.st.cfg["warehouse_state"] = "RUNNING"
@@ -1665,6 +1875,15 @@ class Handler(BaseHTTPRequestHandler):
             d["http_headers"] = headers
         return d
 
+    def expire(self, st):
+        # results live result_ttl seconds after success (reference 3.5: one hour; polling does
+        # not extend it); then the statement is CLOSED and its result gone, as after a close
+        with self.st.lock:
+            if st.state == "SUCCEEDED" and st.succeeded_at is not None and \
+                    now() >= st.succeeded_at + float(self.st.cfg["result_ttl"]):
+                st.state = "CLOSED"
+                st.result = None
+
     def get_stmt(self, sid):
         with self.st.lock:
             st = self.st.statements.get(sid)
@@ -1677,12 +1896,14 @@ class Handler(BaseHTTPRequestHandler):
         with self.st.lock:
             if st.state not in ("PENDING", "RUNNING"):
                 return
+            # a statement that waits for its warehouse to start stays PENDING (reference 3.2)
+            waiting = "PENDING" if st.starts_warehouse else "RUNNING"
             if st.polls_left > 0:
                 st.polls_left -= 1
-                st.state = "RUNNING"
+                st.state = waiting
                 return
             if now() < st.ready_at:
-                st.state = "RUNNING"
+                st.state = waiting
                 return
             self.finish_stmt(st)
 
@@ -1691,12 +1912,14 @@ class Handler(BaseHTTPRequestHandler):
         if st is None:
             return
         self.advance(st)
+        self.expire(st)
         self.send(200, self.stmt_json(st))
 
     def stmt_chunk(self, sid, idx):
         st = self.get_stmt(sid)
         if st is None:
             return
+        self.expire(st)
         if st.state != "SUCCEEDED":
             return self.api_error(400, "BAD_REQUEST", "Statement %s is in state %s; result data is "
                                   "only available for SUCCEEDED statements." % (sid, st.state))
@@ -1743,6 +1966,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(403, S3_ERR % ("SignatureDoesNotMatch", "The request signature we "
                              "calculated does not match the signature you provided.", rid, hid),
                              "application/xml")
+        self.expire(st)
         if now() >= ln["expires"]:
             return self.send(403, S3_ERR % ("AccessDenied", "Request has expired", rid, hid),
                              "application/xml")
@@ -1799,6 +2023,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def qp(self, name):
         v = self.query.get(name)
+        if v and name in ("catalog_name", "schema_name"):
+            return v[0].lower()  # names are case-insensitive
         return v[0] if v else None
 
     def page(self, key, items):
@@ -1835,7 +2061,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def catalogs(self):
         with self.st.lock:
-            return sorted({t.catalog for t in self.st.tables.values()})
+            return sorted({t.catalog for t in self.st.tables.values()} - set(HIVE_CATALOGS))
 
     def schemas(self, cat):
         with self.st.lock:
@@ -1902,6 +2128,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def uc(self, rest):
         rest = urllib.parse.unquote(rest)
+        if rest.startswith(("catalogs/", "schemas/", "tables/")):
+            rest = rest.lower()
         if rest == "catalogs":
             return self.page("catalogs", [self.catalog_info(c) for c in self.catalogs()])
         m = re.fullmatch(r"catalogs/([^/]+)", rest)
@@ -1969,7 +2197,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, {})
             if path == "/_emu/commit" and method == "POST":
                 with st.lock:
-                    t = st.tables.get(body.get("table"))
+                    t = st.tables.get((body.get("table") or "").lower())
                     if t is None or isinstance(t, SyntheticTable):
                         return self.send(404, {"error": "no such table: %s" % body.get("table")})
                     t.add_commit(body["commit"])
@@ -2090,6 +2318,10 @@ def main(argv):
     ap.add_argument("--client-id", default="dbxi-test-client")
     ap.add_argument("--client-secret", default="dbxi-test-secret")
     ap.add_argument("--pat", default="dapi-test-token")
+    ap.add_argument("--azure-tenant-id", default="dbxi-test-tenant",
+                    help="Entra ID tenant served at /TENANT/oauth2/v2.0/token")
+    ap.add_argument("--azure-client-id", default="dbxi-test-azure-client")
+    ap.add_argument("--azure-client-secret", default="dbxi-test-azure-secret")
     ap.add_argument("--warehouse-id", default="abcdef1234567890")
     ap.add_argument("--warehouse-state", default="RUNNING",
                     choices=["RUNNING", "STOPPED", "STARTING", "STOPPING", "DELETED", "DELETING"])
@@ -2100,6 +2332,12 @@ def main(argv):
     ap.add_argument("--link-rows", type=int, default=0,
                     help="EXTERNAL_LINKS rows per chunk of fixture tables (default --chunk-rows)")
     ap.add_argument("--link-ttl", type=float, default=900, help="external link lifetime, seconds")
+    ap.add_argument("--result-ttl", type=float, default=3600,
+                    help="a statement's result lives this long after it succeeds, seconds "
+                         "(then CLOSED); polling does not extend it")
+    ap.add_argument("--no-external-links", action="store_true",
+                    help="refuse disposition EXTERNAL_LINKS, as a workspace where support "
+                         "disabled them")
     ap.add_argument("--link-headers", action="store_true",
                     help="links carry http_headers (SSE-C style) that the client must send")
     ap.add_argument("--html-403", action="store_true", help="answer invalid tokens with the HTML 403")

@@ -7,7 +7,8 @@ python3 stdlib only. Listens on 127.0.0.1 only. Never logs or echoes the token v
 
     python3 tests/emu/insider_emu.py --port PORT [--partner NAME] [--token TOKEN]
         [--rate-per-minute N] [--burst N] [--rate-retry-after] [--log FILE] [--schema FILE]
-        [--fast] [--now RFC3339] [--no-ttl]
+        [--fast] [--now RFC3339] [--no-ttl] [--delete-rate-per-minute N]
+        [--profile-quota UNITS]
 """
 import argparse
 import collections
@@ -24,6 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSERT = "/api/user/v1/upsert"
 METADATA = "/api/user/v3/metadata/columns"
+ATTR_DELETE = "/api/user/v1/attribute/delete"   # ref §5.1, §10.5
+USER_DELETE = "/api/user/v1/delete"             # ref §5.3, §10.5
+PROFILE = "/api/user/v1/profile"                # ref §5.4, §10.5
+OPS_PATHS = (ATTR_DELETE, USER_DELETE, PROFILE)
 MAX_USERS = 1000                 # ref §1.2, §2
 MAX_BYTES = 5000000              # ref §2: "5 MB = 5,000,000 bytes"
 DRAIN_MAX = 64 * 1024 * 1024     # bodies past this are not even read: the connection is closed
@@ -217,7 +222,326 @@ def display_name(key):
     return " ".join(w.upper() if w == "id" else w.capitalize() for w in words if w)
 
 
-class Emu:
+# ---------------------------------------------------------------- delete and profile APIs
+# Issue 13: Delete User Attribute (ref §5.1), Delete User (ref §5.3), Get User Profile (ref
+# §5.4), all answered as the live exchanges of ref §10.5 show; the fault that loses an accepted
+# upsert (POST /_emu/lose). Choices where the reference is silent are marked [I] and listed in
+# docs/emulators-insider.md, "Delete and profile APIs".
+
+B_NO_USER = {"error": "no such user for these identifiers: no data"}      # ref §5.4
+B_NO_IDS = {"error": "identifiers must be defined: bad request"}          # [I]
+PROFILE_COST = 2.5                   # ref §2, §5.4: the sample's cost of one read
+IDENTIFIER_ATTRS = ("email", "phone_number", "uuid")
+PROFILE_RENAME = {"gdpr_optin": "gdpr"}  # ref §5.4: returned as gdpr [V S12]
+
+
+def epoch_of(ts):
+    t = parse_time(ts)
+    return None if t is None else t.timestamp()
+
+
+def utc_text(ts):
+    t = parse_time(ts)
+    if t is None:
+        return ts
+    return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class OpsEmu:
+    """State of the delete and profile APIs (a mixin of Emu; all under Emu.lock)."""
+
+    def reset_ops(self):
+        """Caller holds the lock (called from reset)."""
+        self.lose = []                  # faults: accepted upserts not applied
+        drate = float(self.args.delete_rate_per_minute)
+        self.del_bucket = [drate, time.monotonic(), drate]      # tokens, last, rate
+        q = float(self.args.profile_quota)
+        self.quota_bucket = [q, time.monotonic(), q]
+        self.st.update({"attribute_delete_users": 0, "attributes_deleted": 0,
+                        "profiles_deleted": 0, "profile_reads": 0, "upserts_lost": 0})
+
+    @staticmethod
+    def _bucket_take(b, cost):
+        """Token bucket refilled at b[2] per minute, size b[2]. True, or seconds to wait."""
+        t = time.monotonic()
+        b[0] = min(b[2], b[0] + (t - b[1]) * b[2] / 60.0)
+        b[1] = t
+        if b[0] >= cost:
+            b[0] -= cost
+            return True
+        return (cost - b[0]) * 60.0 / b[2] if b[2] > 0 else 60.0
+
+    def lose_upsert(self, reqno, i, u):
+        """Caller holds the lock. True when this accepted user must not be applied."""
+        for f in self.lose:
+            needle = f.get("when_user_has")
+            if needle is not None and not user_has(u, needle):
+                continue
+            if "count" in f:
+                f["count"] -= 1
+                if f["count"] <= 0:
+                    self.lose.remove(f)
+            self.st["upserts_lost"] += 1
+            self.st["faults_fired"] += 1
+            self.dropped.append({"request": reqno, "user": i, "path": "users.%d" % i,
+                                 "reason": "accepted, not applied (fault lose)"})
+            return True
+        return False
+
+    def find_profile(self, ids, iid):
+        """Caller holds the lock. (pid, profile) of these identifiers, or (None, None)."""
+        for k in id_keys(ids, iid):
+            pid = self.index.get(k)
+            if pid is not None and pid in self.profiles:
+                return pid, self.profiles[pid]
+        return None, None
+
+    def delete_profile(self, pid):
+        """Caller holds the lock."""
+        prof = self.profiles.pop(pid)
+        for k in id_keys(prof["identifiers"], prof["insider_id"]):
+            if self.index.get(k) == pid:
+                del self.index[k]
+
+
+def request_ids(doc):
+    """identifiers (long names) and insider_id of a one-user body, or None when neither."""
+    if not isinstance(doc, dict):
+        return None
+    ids = doc.get("identifiers")
+    iid = doc.get("insider_id") if isinstance(doc.get("insider_id"), str) else None
+    if ids is not None and not isinstance(ids, dict):
+        return None
+    try:
+        nids = norm_ids({"identifiers": ids or {}})
+    except (AttributeError, TypeError):
+        return None
+    if not id_keys(nids, iid):
+        return None
+    for k, v in id_keys(nids, iid):
+        if not isinstance(v, str):
+            return None
+    return nids, iid
+
+
+def strs(v):
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def partial_ok(v):
+    return isinstance(v, dict) and all(isinstance(x, list) for x in v.values())
+
+
+class OpsHandler:
+    """The delete and profile endpoints (a mixin of Handler)."""
+
+    def ops(self, path, doc, reqno, info):
+        if path == ATTR_DELETE:
+            return self.attr_delete(doc, reqno, info)
+        if path == USER_DELETE:
+            return self.user_delete(doc, info)
+        return self.profile_get(doc, info)
+
+    # ref §5.1: {"users":[{identifiers|insider_id, whole, partial, custom:{whole, partial}}]}
+    def attr_delete(self, doc, reqno, info):
+        emu = self.emu
+        users = doc.get("users") if isinstance(doc, dict) else None
+        if not isinstance(users, list):
+            return self.send_raw(400, B_NO_USERS)
+        info["users"] = len(users)
+        if len(users) > MAX_USERS:
+            return self.send_raw(400, B_TOO_MANY)
+        bf = emu.batch_fault(ATTR_DELETE, users)
+        if bf:
+            info["fault"] = {k: v for k, v in bf.items() if k != "body"}
+            return self.send_fault(bf)
+        errs = Errs()
+        nok = 0
+        with emu.lock:
+            for i, u in enumerate(users):
+                if self.attr_delete_user(i, u, errs, reqno):
+                    nok += 1
+            emu.st["attribute_delete_users"] += len(users)
+        nbad = len(users) - nok
+        fail = {"count": nbad, "errors": dict(sorted(errs.d.items()))} if nbad else {}
+        return self.send_raw(200, {"data": {"successful": {"count": nok} if nok else {},
+                                            "fail": fail}})
+
+    def attr_delete_user(self, i, u, errs, reqno):
+        """Caller holds the lock. True when the user's request was valid (and applied)."""
+        emu = self.emu
+        p = "users.%d." % i
+        n0 = len(errs.d)
+        r = request_ids(u)
+        if r is None:
+            errs.add(p + "identifiers.required", MSG_NO_ID)
+            errs.add(p + "insider_id.required", MSG_NO_ID)
+            return False
+        ids, iid = r
+        whole, partial = u.get("whole", []), u.get("partial", {})
+        c = u.get("custom", {})
+        if not isinstance(c, dict):
+            errs.add(p + "custom.type(object)", "custom must be an object")
+            c = {}
+        cwhole, cpartial = c.get("whole", []), c.get("partial", {})
+        for name, v, ok in (("whole", whole, strs(whole)), ("partial", partial, partial_ok(partial)),
+                            ("custom.whole", cwhole, strs(cwhole)),
+                            ("custom.partial", cpartial, partial_ok(cpartial))):
+            if not ok:
+                errs.add(p + name + ".type", "%s must be %s" % (
+                    name, "an array of strings" if name.endswith("whole")
+                    else "an object of arrays"))
+        pid, prof = emu.find_profile(ids, iid)
+        if strs(whole):
+            held = set(ids) | (set(prof["identifiers"]) if prof else set())
+            for k in whole:                     # ref §5.1: not identifiers
+                if k in IDENTIFIER_ATTRS and k in held:
+                    errs.add(p + "whole.*.not_identifier",
+                             "%s is an identifier and cannot be deleted here" % k)
+        if len(errs.d) != n0:
+            return False
+        if prof is None:        # [I] nothing to delete: a success, so a retry is harmless
+            return True
+        pa = prof["attributes"]
+        pc = pa.get("custom", {})
+        for target, names in ((pa, whole), (pc, cwhole)):
+            for k in names:
+                if k != "custom" and k in target:
+                    del target[k]
+                    emu.st["attributes_deleted"] += 1
+        for target, parts in ((pa, partial), (pc, cpartial)):
+            for k, vals in parts.items():
+                if k != "custom" and isinstance(target.get(k), list):
+                    target[k] = [x for x in target[k] if x not in vals]
+                    emu.st["attributes_deleted"] += 1
+        if "custom" in pa and not pa["custom"]:
+            del pa["custom"]
+        return True
+
+    # ref §5.3: {"identifiers":{...}} or insider_id; one user a request; 10,000 a minute
+    def user_delete(self, doc, info):
+        emu = self.emu
+        with emu.lock:
+            ok = emu._bucket_take(emu.del_bucket, 1.0)
+        if ok is not True:
+            return self.send_raw(429, B_429)
+        f = emu.batch_fault(USER_DELETE, [doc] if isinstance(doc, dict) else [])
+        if f:
+            info["fault"] = {k: v for k, v in f.items() if k != "body"}
+            return self.send_fault(f)
+        r = request_ids(doc)
+        if r is None:
+            return self.send_raw(400, B_NO_IDS)
+        with emu.lock:
+            pid, prof = emu.find_profile(*r)
+            if pid is not None:
+                emu.delete_profile(pid)
+                emu.st["profiles_deleted"] += 1
+            info["deleted"] = pid is not None
+        return self.send_raw(200, {})           # ref §10.5; [I] the same for an unknown user
+
+    # ref §5.4: attributes by name (custom with c_, "*" all), events by name in a window
+    def profile_get(self, doc, info):
+        emu = self.emu
+        with emu.lock:
+            ok = emu._bucket_take(emu.quota_bucket, PROFILE_COST)
+            used = round(emu.quota_bucket[2] - emu.quota_bucket[0], 1)
+        if ok is not True:
+            return self.send_raw(429, B_429)
+        r = request_ids(doc)
+        if r is None:
+            return self.send_raw(400, B_NO_IDS)
+        want_a = doc.get("attributes", [])
+        evq = doc.get("events")
+        if not strs(want_a) or (evq is not None and not isinstance(evq, dict)):
+            return self.send_raw(400, {"error": "attributes must be an array of strings and "
+                                                "events an object: bad request"})
+        with emu.lock:
+            emu.st["profile_reads"] += 1
+            pid, prof = emu.find_profile(*r)
+            if prof is not None:
+                out = {"attributes": profile_attrs(prof, pid, want_a)}
+                if evq is not None:
+                    out["events"] = profile_events(prof, evq)
+        if prof is None:
+            return self.send_raw(404, B_NO_USER)
+        if doc.get("quota") is True:
+            out["quota"] = {"cost": PROFILE_COST, "used": used, "total": emu.quota_bucket[2]}
+        return self.send_raw(200, out)
+
+    def control_lose(self, body):
+        try:
+            f = json.loads(body or b"{}")
+            if not isinstance(f, dict):
+                raise ValueError("must be an object")
+            if "when_user_has" not in f:
+                f["count"] = int(f.get("count", 1))
+            elif "count" in f:
+                f["count"] = int(f["count"])
+        except (ValueError, TypeError) as ex:
+            return self.send_raw(400, {"error": "bad lose fault: %s" % ex})
+        with self.emu.lock:
+            self.emu.lose.append(f)
+        return self.send_raw(200, {"ok": True})
+
+
+def profile_attrs(prof, pid, want):
+    """The attributes object of a profile read: default names as stored, custom ones with c_,
+    identifiers among the attributes, and always iid (ref §5.4)."""
+    allattrs = {}
+    for k, v in prof["identifiers"].items():
+        if k != "custom":
+            allattrs[k] = v
+    for k, v in prof["attributes"].items():
+        if k == "custom":
+            for ck, cv in v.items():
+                allattrs["c_" + ck] = cv
+        else:
+            allattrs[PROFILE_RENAME.get(k, k)] = v
+    out = {}
+    if "*" in want:
+        out = dict(allattrs)
+    else:
+        for k in want:
+            k = PROFILE_RENAME.get(k, k)
+            if k in allattrs:
+                out[k] = allattrs[k]
+    out["iid"] = prof["insider_id"] or "emu-%d" % pid
+    return out
+
+
+def profile_events(prof, q):
+    start = q.get("start_date", 0)
+    end = q.get("end_date", 2 ** 40)
+    wanted = q.get("wanted", [])
+    if not isinstance(start, (int, float)) or not isinstance(end, (int, float)) \
+            or not isinstance(wanted, list):
+        return {}
+    out = {}
+    for w in wanted:
+        if not isinstance(w, dict) or not isinstance(w.get("event_name"), str):
+            continue
+        name, params = w["event_name"], w.get("params", ["*"])
+        if not strs(params):
+            params = []
+        got = []
+        for ev in sorted(prof["events"], key=lambda e: (epoch_of(e["timestamp"]) or 0)):
+            t = epoch_of(ev["timestamp"])
+            if ev["event_name"] != name or t is None or t < start or t > end:
+                continue
+            ep = ev.get("event_params") or {}
+            allp = {k: v for k, v in ep.items() if k != "custom"}
+            for ck, cv in (ep.get("custom") or {}).items():
+                allp["c_" + ck] = cv
+            o = dict(allp) if "*" in params else {k: allp[k] for k in params if k in allp}
+            o["created_date"] = utc_text(ev["timestamp"])
+            got.append(o)
+        if got:
+            out[name] = got
+    return out
+
+
+class Emu(OpsEmu):
     """All shared state, guarded by self.lock."""
 
     def __init__(self, args):
@@ -227,6 +551,7 @@ class Emu:
         if args.now and self.now_fixed is None:
             raise ValueError("--now: not an RFC 3339 time: %s" % args.now)
         self.lock = threading.Lock()
+        self.applied_cv = threading.Condition(self.lock)   # an upsert was applied
         self.logf = open(args.log, "a", encoding="utf-8") if args.log else None
         self.rate = float(args.rate_per_minute)
         self.burst = float(args.burst if args.burst else max(1, args.rate_per_minute))
@@ -236,6 +561,7 @@ class Emu:
     def reset(self):
         with self.lock:
             self.faults = []
+            self.applied = 0            # upsert requests applied (answered 200) so far
             self.profiles = {}          # pid -> profile dict
             self.index = {}             # (kind, value) -> pid
             self.next_pid = 1
@@ -252,6 +578,7 @@ class Emu:
                        "events_dropped_ttl": 0, "events_dropped": 0, "attributes_dropped": 0,
                        "params_dropped": 0, "rate_limited": 0, "faults_fired": 0,
                        "fast": bool(self.args.fast)}
+        self.reset_ops()
 
     def now(self):
         if self.now_fixed is not None:
@@ -304,6 +631,14 @@ class Emu:
                         self.st["faults_fired"] += 1
                     return dict(f)
         return None
+
+    def hold(self, seconds):
+        """kind "hold": this request waits until a later upsert has been applied, or seconds
+        pass: concurrent requests are then applied in the reverse of their arrival order."""
+        with self.applied_cv:
+            start = self.applied
+            self.applied_cv.wait_for(lambda: self.applied > start, timeout=seconds)
+            return self.applied > start
 
     def drop(self, req, user, path, reason):
         with self.lock:
@@ -719,7 +1054,7 @@ HTML_ERR = ("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h
             "</center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n")
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
            404: "Not Found", 405: "Method Not Allowed", 413: "Payload Too Large",
-           429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+           429: "Too Many Requests", 204: "No Content", 500: "Internal Server Error", 502: "Bad Gateway",
            503: "Service Unavailable", 504: "Gateway Timeout", 520: "Unknown Error"}
 
 
@@ -728,7 +1063,7 @@ def fault_body(status):
             500: B_500}.get(status)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(OpsHandler, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms waits
     server_version = "insider-emu"
@@ -868,7 +1203,7 @@ class Handler(BaseHTTPRequestHandler):
         with emu.lock:
             if n > emu.st["max_body_bytes"]:
                 emu.st["max_body_bytes"] = n
-        if path not in (UPSERT, METADATA):
+        if path not in (UPSERT, METADATA) + OPS_PATHS:
             return self.send_raw(404, {"error": "not found"})
         if method != "POST":
             return self.send_raw(405, {"error": "method not allowed"}, extra={"Allow": "POST"})
@@ -882,6 +1217,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if kind == "slow":
                 time.sleep(float(f.get("seconds", 1)))
+            elif kind == "hold":
+                info["overtaken"] = emu.hold(float(f.get("seconds", 2)))
             else:
                 return self.send_fault(f)
         # Headers (ref §1.1, §8.1).
@@ -896,7 +1233,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_raw(403, B_DENIED)
         if partner != emu.args.partner:
             return self.send_raw(401, B_TOKEN_PARTNER)
-        if path == UPSERT:
+        if path in (UPSERT, ATTR_DELETE):    # one budget for both (ref §2, §5.1)
             ok = emu.take_token()
             if ok is not True:
                 extra = {"Retry-After": str(max(1, int(ok + 0.999)))} \
@@ -914,6 +1251,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_raw(400, B_BAD_JSON)
         if path == METADATA:
             return self.metadata(doc)
+        if path in OPS_PATHS:
+            return self.ops(path, doc, reqno, info)
         users = doc.get("users") if isinstance(doc, dict) else None
         if not isinstance(users, list):
             return self.send_raw(400, B_NO_USERS)
@@ -921,6 +1260,11 @@ class Handler(BaseHTTPRequestHandler):
         if len(users) > MAX_USERS:
             return self.send_raw(400, B_TOO_MANY)
         bf = emu.batch_fault(path, users)
+        if bf and bf.get("kind") == "hold":
+            info["overtaken"] = emu.hold(float(bf.get("seconds", 2)))
+            bf = emu.batch_fault(path, users)   # a fault queued after the hold applies next
+        if bf and bf.get("kind") == "hold":
+            bf = None
         if bf:
             info["fault"] = {k: v for k, v in bf.items() if k != "body"}
             return self.send_fault(bf)
@@ -956,6 +1300,8 @@ class Handler(BaseHTTPRequestHandler):
                 if nu > st["max_users_in_request"]:
                     st["max_users_in_request"] = nu
                 self.count_seen(keys)
+                emu.applied += 1
+                emu.applied_cv.notify_all()
             return self.send_raw(200, {"data": {"successful": {"count": nu} if nu else {},
                                                 "fail": {}}})
         errs = Errs()
@@ -972,8 +1318,10 @@ class Handler(BaseHTTPRequestHandler):
             self.count_seen([identity(u) for u, ok in zip(users, valid) if ok])
             ap = Applier(emu, reqno, doc)
             for i, u in enumerate(users):
-                if valid[i]:
+                if valid[i] and not emu.lose_upsert(reqno, i, u):
                     ap.apply(i, u)
+            emu.applied += 1
+            emu.applied_cv.notify_all()
         fail = {}
         if nbad:
             fail = {"count": nbad, "errors": dict(sorted(errs.d.items()))}
@@ -1033,8 +1381,12 @@ class Handler(BaseHTTPRequestHandler):
                     f["count"] = int(f.get("count", 1))
                 elif "count" in f:
                     f["count"] = int(f["count"])
-                if f.get("kind") not in (None, "drop", "slow"):
-                    raise ValueError("kind must be drop or slow")
+                if f.get("kind") not in (None, "drop", "slow", "hold"):
+                    raise ValueError("kind must be drop, slow or hold")
+                if f.get("kind") == "drop" and "when_user_has" in f:
+                    raise ValueError("kind drop takes no when_user_has")
+                if f.get("kind") == "slow" and "when_user_has" in f:
+                    raise ValueError("kind slow takes no when_user_has")
                 if f.get("kind") is None:
                     f["status"] = int(f.get("status", 500))
             except (ValueError, TypeError) as ex:
@@ -1058,6 +1410,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_raw(400, {"error": "bad token request: %s" % ex})
             emu.args.token = t      # the old token is now refused with 403 (a revoked key)
             return self.send_raw(200, {"ok": True})
+        if path == "/_emu/lose" and method == "POST":
+            return self.control_lose(body)
         if path == "/_emu/reset" and method == "POST":
             emu.reset()
             return self.send_raw(200, {"ok": True})
@@ -1119,6 +1473,10 @@ def main(argv=None):
                     help="skip per-user validation and the store; still count users")
     ap.add_argument("--now", help="fixed clock (RFC 3339) for event retention")
     ap.add_argument("--no-ttl", action="store_true", help="keep events of any age")
+    ap.add_argument("--delete-rate-per-minute", type=int, default=10000,
+                    help="profile deletes per minute (ref §5.3)")
+    ap.add_argument("--profile-quota", type=float, default=1000.0,
+                    help="profile reads: quota units per minute, 2.5 a read (ref §2, §5.4)")
     args = ap.parse_args(argv)
     if args.rate_per_minute < 1:
         ap.error("--rate-per-minute must be at least 1")

@@ -22,6 +22,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (rec_msgpack_append(&mp, &o) < 0)
 			abort();
+		/* the sizes the writers check the record limit with are exact */
+		if (rec_msgpack_size(&o) != mp.len || rec_json_size(&o, (size_t)-1 / 2) != a.len)
+			abort();
+		if (a.len > 0 && rec_json_size(&o, a.len - 1) <= a.len - 1)
+			abort();
 		/* our encoder writes exactly what msgpack-c's packer writes */
 		msgpack_sbuffer sb;
 		msgpack_packer pk;

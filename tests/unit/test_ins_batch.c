@@ -51,7 +51,8 @@ main(void)
 	/* metadata */
 	msgpack_object r = J("{\"a\":1,\"_commit_version\":12,\"_insider\":{\"skip_hook\":true,\"not_append\":false}}");
 	ins_rec_info(&r, &info);
-	is_int(info.version, 12, "version read");
+	is_int(INS_POS_VERSION(info.version), 12, "version read");
+	is_int(INS_POS_WINDOW(info.version), 0, "no _window: the start of its version");
 	is_int(info.skip_hook, 1, "skip_hook read");
 	is_int(info.not_append, 0, "not_append read");
 	is_int(info.has_append, 0, "no append key");
@@ -61,6 +62,21 @@ main(void)
 	ok(info.version == INS_NO_VERSION, "no version");
 	is_int(info.has_append, 1, "user has not_append");
 	is_str(info.bad, "_insider.skip_hook: must be true or false", "bad _insider named");
+	r = J("{\"_commit_version\":7,\"_window\":3}");
+	ins_rec_info(&r, &info);
+	is_int(INS_POS_VERSION(info.version), 7, "#11.1 _window: the version stays");
+	is_int(INS_POS_WINDOW(info.version), 3, "#11.1 _window: the window is the place inside it");
+	r = J("{\"_commit_version\":7}");
+	ins_rec_info(&r, &info);
+	{
+		int64_t plain = info.version;
+		r = J("{\"_commit_version\":6,\"_window\":9}");
+		ins_rec_info(&r, &info);
+		ok(info.version < plain, "#11.1 a window of version 6 comes before version 7");
+	}
+	r = J("{\"_commit_version\":7,\"_window\":-1}");
+	ins_rec_info(&r, &info);
+	ok(info.version == INS_NO_VERSION, "#11.1 a bad _window: no place (no progress claimed)");
 	r = J("{\"_commit_version\":\"12\"}");
 	ins_rec_info(&r, &info);
 	ok(info.version == INS_NO_VERSION, "a string version is no version");
@@ -79,8 +95,8 @@ main(void)
 		"{\"identifiers\":{\"uuid\":\"u3\"},\"append\":true},{\"not_append\":true}]}";
 	is_str(b.body.p, want, "body: metadata stripped, not_append added, decimals exact");
 	is_int(sz, (long long)b.body.len, "size before finish = final size");
-	is_int(b.vmin, 3, "vmin");
-	is_int(b.vmax, 5, "vmax");
+	is_int(INS_POS_VERSION(b.vmin), 3, "vmin");
+	is_int(INS_POS_VERSION(b.vmax), 5, "vmax");
 	is_int(b.unversioned, 1, "a user without version");
 
 	/* the original records back */
@@ -98,8 +114,8 @@ main(void)
 	ok(ins_batch_split(&b, &lo, &hi, &e) == 0, "split");
 	is_str(lo.body.p, "{\"users\":[{\"identifiers\":{\"email\":\"a@x.com\"}},{\"identifiers\":{\"uuid\":\"u2\"},\"attributes\":{\"n\":12.50},\"not_append\":true}]}", "lower half");
 	is_str(hi.body.p, "{\"users\":[{\"identifiers\":{\"uuid\":\"u3\"},\"append\":true},{\"not_append\":true}]}", "upper half");
-	is_int(lo.vmin, 3, "lower vmin");
-	is_int(lo.vmax, 4, "lower vmax");
+	is_int(INS_POS_VERSION(lo.vmin), 3, "lower vmin");
+	is_int(INS_POS_VERSION(lo.vmax), 4, "lower vmax");
 	is_int(lo.unversioned, 0, "lower all versioned");
 	is_int(hi.unversioned, 1, "upper has the unversioned");
 	is_int(hi.parent, 1, "parent id");
@@ -117,8 +133,8 @@ main(void)
 	ok(ins_batch_finish(&a, &e) == 0 && ins_batch_finish(&c, &e) == 0, "finish both");
 	is_str(a.body.p, "{\"skip_hook\":true,\"users\":[{\"u\":1}]}", "first keeps one");
 	is_str(c.body.p, "{\"skip_hook\":true,\"users\":[{\"u\":2}]}", "second got the moved user");
-	is_int(a.vmax, 1, "versions recomputed");
-	is_int(c.vmin, 2, "moved version");
+	is_int(INS_POS_VERSION(a.vmax), 1, "versions recomputed");
+	is_int(INS_POS_VERSION(c.vmin), 2, "moved version");
 	ins_batch_free(&a);
 	ins_batch_free(&c);
 
@@ -153,6 +169,48 @@ main(void)
 		while (ins_rate_take(&rt, t) == 0)
 			sent++;
 	ok(sent >= 24990 && sent <= 25004, "25,000 a minute: %d in 60 s", sent);
+
+	/* #10.7 identity: users sharing any identifier value are one user */
+	{
+		struct ins_batch a, b2, lo, hi;
+		struct err e = ERR_INIT;
+		ins_batch_init(&a, 1, 0, &e);
+		ok(add(&a, "{\"identifiers\":{\"email\":\"e@x\",\"uuid\":\"u1\"}}", 1, 0) == 0
+			&& !a.dup_last, "#10.7 first user: no duplicate");
+		ok(add(&a, "{\"identifiers\":{\"custom\":{\"crm\":\"c9\"}},\"insider_id\":\"i7\"}", 2, 0) == 0
+			&& !a.dup_last, "#10.7 another user: custom identifier and insider_id");
+		ok(add(&a, "{\"identifiers\":{\"phone_number\":\"+905551112233\",\"uuid\":\"u1\"}}", 3, 0) == 0
+			&& a.dup_last, "#10.7 one shared value (uuid) makes the same user");
+		ins_batch_drop_last(&a);
+		ok(add(&a, "{\"identifiers\":{\"uuid\":\"u2\"}}", 3, 0) == 0 && !a.dup_last,
+			"#10.7 after drop_last the dropped user's values are gone");
+		ok(add(&a, "{\"insider_id\":\"i7\"}", 4, 0) == 0 && a.dup_last,
+			"#10.7 insider_id shared");
+		ins_batch_drop_last(&a);
+		ok(add(&a, "{\"identifiers\":{\"uuid\":12345}}", 4, 0) == 0 && !a.dup_last,
+			"#10.7 a number identifier");
+		ins_batch_finish(&a, &e);
+		ins_batch_init(&b2, 2, 0, &e);
+		add(&b2, "{\"identifiers\":{\"email\":\"other@x\"}}", 5, 0);
+		add(&b2, "{\"identifiers\":{\"uuid\":\"12345\"}}", 6, 0);
+		ins_batch_finish(&b2, &e);
+		ok(ins_batch_conflicts(&a, &b2) && ins_batch_conflicts(&b2, &a),
+			"#10.7 batches sharing a value (12345 and \"12345\") conflict");
+		ok(ins_batch_split(&a, &lo, &hi, &e) == 0, "split");
+		ok(ins_batch_conflicts(&lo, &b2) == 0 && ins_batch_conflicts(&hi, &b2) == 1,
+			"#10.7 the halves of a split keep their users' values");
+		struct ins_batch c;
+		ins_batch_init(&c, 3, 0, &e);
+		add(&c, "{\"identifiers\":{\"email\":\"nobody@x\"}}", 7, 0);
+		ins_batch_finish(&c, &e);
+		ok(!ins_batch_conflicts(&a, &c) && !ins_batch_conflicts(&c, &b2),
+			"#10.7 no shared value: no conflict");
+		ins_batch_free(&a);
+		ins_batch_free(&b2);
+		ins_batch_free(&lo);
+		ins_batch_free(&hi);
+		ins_batch_free(&c);
+	}
 
 	msgpack_zone_free(Z);
 	return tap_done();

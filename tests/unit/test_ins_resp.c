@@ -97,9 +97,18 @@ main(void)
 	ins_resp_message("abcdefghij", 10, m, 5);
 	is_str(m, "abcd", "cut to fit");
 
-	char s[] = "token abc123 and abc123!";
-	ins_scrub(s, "abc123");
-	is_str(s, "token ****** and ******!", "scrubbed");
+	const char *weird = "{\"data\":{\"successful\":[1],\"fail\":{}}}";
+	ok(ins_resp_parse(weird, strlen(weird), 1, &r, &e) == 0 && r.understood && r.successful == -2
+		&& r.failed == 0, "#10.6 successful not an object: -2");
+	ins_resp_free(&r);
+	const char *nofail = "{\"data\":{\"successful\":{\"count\":1}}}";
+	ok(ins_resp_parse(nofail, strlen(nofail), 1, &r, &e) == 0 && r.successful == 1
+		&& r.failed == -1, "#10.6 fail absent: -1");
+	ins_resp_free(&r);
+	const char *badc = "{\"data\":{\"successful\":{\"count\":\"x\"},\"fail\":{}}}";
+	ok(ins_resp_parse(badc, strlen(badc), 1, &r, &e) == 0 && r.successful == -2,
+		"#10.6 a count that is no number: -2");
+	ins_resp_free(&r);
 	char low[16];
 	ins_lower("MyBrand", low, sizeof low);
 	is_str(low, "mybrand", "partner lowercased");

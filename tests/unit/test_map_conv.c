@@ -47,7 +47,7 @@ static const struct tcase cases[] = {
 	{MT_INTEGER, "2.5", NULL, "2.5 is not an integer"},
 	{MT_INTEGER, "1e3", NULL, "1e3 is not an integer"},
 	{MT_INTEGER, "\"x\"", NULL, "\"x\" is not an integer"},
-	{MT_INTEGER, "99999999999999999999.0", NULL, "99999999999999999999.0 is out of the 64-bit integer range"},
+	{MT_INTEGER, "99999999999999999999.0", NULL, "99999999999999999999.0 is beyond the 64-bit integer range (-9223372036854775808 to 9223372036854775807)"},
 	{MT_INTEGER, "false", NULL, "false is not an integer"},
 	/* boolean */
 	{MT_BOOLEAN, "true", "true", NULL},

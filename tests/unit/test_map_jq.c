@@ -110,6 +110,21 @@ main(void)
 	run("error({\"a\":1})", "{}", "jq: {\"a\":1}");
 	run("1, error(\"late\")", "{}", "jq: late");
 	run("infinite", "{}", "jq: the result is not a finite number");
+	/* #10.9: programs that stop themselves, or fail without a message, are errors */
+	run("halt", "{}", "jq: the program called halt (a field needs a value)");
+	run("\"x\" | halt_error", "{}", "jq: halt_error (exit code 5): x");
+	run("\"two\\nlines\\n\" | halt_error(3)", "{}", "jq: halt_error (exit code 3): two lines");
+	run("{\"a\":1} | halt_error", "{}", "jq: halt_error (exit code 5): {\"a\":1}");
+	run("1, halt", "{}", "jq: the program called halt (a field needs a value)");
+	run("error(null)", "{}", "jq: error(null): an error without a message");
+	run("null | error", "{}", "jq: error(null): an error without a message");
+	run("try error(\"x\") catch .", "{}", "\"x\"");
+	run(".a", "{\"a\": 2}", "2"); /* a fresh run after a halt */
+	/* #10.11: the CPU time limit */
+	map_jq_set_limit_ms(50);
+	run("def f: f; f", "{}", "jq: the program ran longer than 0.05 s of CPU time (DBXI_JQ_TIMEOUT)");
+	run("[limit(3; repeat(1))]", "{}", "[1,1,1]");
+	map_jq_set_limit_ms(MAP_JQ_LIMIT_MS_DEFAULT);
 
 	/* compile errors */
 	struct buf why = BUF_INIT;
@@ -117,7 +132,51 @@ main(void)
 		"syntax error message: %s", why.p);
 	ok(!map_jq_compile("nosuch(1)", &why) && strcmp(why.p, "nosuch/1 is not defined at <top-level>, line 1") == 0,
 		"unknown function message: %s", why.p);
+	/* #10.10: module directives, refused before libjq sees them */
+	ok(!map_jq_compile("import \"m\" as m; m::f", &why) &&
+		strstr(why.p, "import, include and module directives are not allowed") != NULL,
+		"import refused: %s", why.p);
+	ok(!map_jq_compile("# c\n include \"m\" {search: \"/\"}; f", &why) &&
+		strstr(why.p, "directives are not allowed") != NULL, "include after a comment refused: %s", why.p);
+	ok(!map_jq_compile("module {a: 1}; .", &why) && strstr(why.p, "directives are not allowed") != NULL,
+		"module refused: %s", why.p);
+	{
+		struct map_jq *q = map_jq_compile("{import: 1, includes: .x}", &why);
+		ok(q != NULL, "the words as object keys still compile");
+		map_jq_free(q);
+	}
 	buf_free(&why);
+
+	/* #10.9: a halt_error whose message is the row, then a normal run, then the teardown:
+	 * libjq 1.6 would free the message twice (valgrind sees it; the row's refcount with it) */
+	{
+		msgpack_zone *z = msgpack_zone_new(4096);
+		struct err e = ERR_INIT;
+		msgpack_object a, b, res;
+		struct map_jq_row r = {0};
+		struct map_jq *q = map_jq_compile("if .a == 1 then halt_error(3) else .a end", &why);
+		struct buf out = BUF_INIT;
+		r.all = 1;
+		rec_json_parse("{\"a\":1}", 7, z, &a, &e);
+		rec_json_parse("{\"a\":2}", 7, z, &b, &e);
+		ok(q && map_jq_row_set(&r, &a) == 0 && map_jq_run(q, r.obj, z, &res, &why) == -1 &&
+			strcmp(why.p, "jq: halt_error (exit code 3): {\"a\":1}") == 0, "halt_error(3) with the row: %s", why.p);
+		ok(map_jq_row_set(&r, &b) == 0 && map_jq_run(q, r.obj, z, &res, &why) == 0 &&
+			rec_json_append(&out, &res) == 0 && strcmp(out.p, "2") == 0, "the next run: %s", out.p ? out.p : "");
+		ok(map_jq_row_set(&r, &a) == 0 && map_jq_run(q, r.obj, z, &res, &why) == -1, "and a halt again");
+		map_jq_free(q);
+		map_jq_row_free(&r);
+		buf_free(&out);
+		msgpack_zone_free(z);
+	}
+
+	/* #10.11: credentials leave the environment */
+	setenv("DATABRICKS_CLIENT_SECRET", "s", 1);
+	setenv("INSIDER_API_TOKEN_FILE", "f", 1);
+	setenv("my_api_key", "k", 1);
+	setenv("DBXI_TEST_KEEP", "v", 1);
+	ok(map_jq_scrub_env() >= 3 && !getenv("DATABRICKS_CLIENT_SECRET") && !getenv("INSIDER_API_TOKEN_FILE") &&
+		!getenv("my_api_key") && getenv("DBXI_TEST_KEEP") != NULL, "map_jq_scrub_env removes credentials only");
 
 	/* a row kept between records: the same keys update in place, new keys rebuild, and
 	 * only wanted columns go in */

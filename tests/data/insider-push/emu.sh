@@ -23,7 +23,7 @@ emu_start() {
 	unset INSIDER_API_TOKEN_FILE DBXI_WIRE
 }
 # emu_fault JSON: one injected fault; emu_reset: a clean store
-emu_fault() { curl -sf -X POST -d "$1" "$EMU/_emu/fault" >/dev/null; }
+emu_fault() { curl -sf -X POST -d "$1" "$EMU/_emu/fault" >/dev/null || echo "# emu_fault refused: $1" >&2; }
 emu_reset() { curl -sf -X POST "$EMU/_emu/reset" >/dev/null; }
 # emu_stat KEY: one value of /_emu/stats (status_counts.429 for nested ones)
 emu_stat() {
