@@ -36,17 +36,17 @@ echo '{"identifiers":{"uuid":"user_id"},"attributes":{"email":"zzz"}}' >m2.json
 check "#12 §6 row-map: nothing close" 78 row-map -m m2.json <s.ndjson
 grep -q 'did you mean' err; [ $? -eq 1 ]; ok $? "#12 §6 row-map: no guess when nothing is close"
 
-# validate's per-rule counts: one per rejected record, by its first rule, as in the rejects
-# file (summary.json's rejects_by_rule counts those lines)
+# validate's per-rule counts: one per rejected (or held) record, by its first rule, as in the
+# rejects file (summary.json's rejects_by_rule counts those lines)
 printf '{"events":{"wishlist_add":{"list":"string"}}}' >acct.json
 cat >ev.ndjson <<'E'
+{"identifiers":{"uuid":"3"},"attributes":{"email":"bad"},"events":[{"event_name":"wishlist_add","timestamp":"2026-11-30T00:00:00Z","event_params":{"custom":{"a":"x"}}}]}
 {"identifiers":{"uuid":"1"},"events":[{"event_name":"wishlist_add","timestamp":"2026-11-30T00:00:00Z","event_params":{"custom":{"a":"x","b":"y"}}}]}
 {"identifiers":{"uuid":"2"},"events":[{"event_name":"wishlist_add","timestamp":"2026-11-30T00:00:00Z","event_params":{"custom":{"a":"x","b":"y","c":"z"}}}]}
-{"identifiers":{"uuid":"3"},"attributes":{"email":"bad"},"events":[{"event_name":"wishlist_add","timestamp":"2026-11-30T00:00:00Z","event_params":{"custom":{"a":"x"}}}]}
 E
 DBXI_NOW=2026-12-01T00:00:00Z run 78 validate --schema acct.json --rejects rej.ndjson <ev.ndjson
 ok $? "#12 §6 validate: three rejected"
-check_err "#12 §6 validate: the counts are of records" "validate: 3 in, 0 passed, 3 rejected (attribute-email: 1, custom-param-unknown: 2)"
+check_err "#12 §6 validate: the counts are of records" "validate: 3 in, 0 passed, 1 rejected (attribute-email: 1); stopped at record 2: 2 held for the schema (custom-param-unknown: 2)"
 jq -r .rule rej.ndjson | sort | uniq -c | awk '{ printf "%s%s: %s", (n++ ? ", " : ""), $2, $1 }' >got
 printf 'attribute-email: 1, custom-param-unknown: 2' >want
 same want got; ok $? "#12 §6 validate: the rejects file counts the same"

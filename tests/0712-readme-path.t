@@ -39,7 +39,7 @@ fi
 check "#12 §1 the README's steps 4-7 run word for word" 0 env HOME="$T/home" PATH="$T/bin:$PATH" sh steps.sh
 R=$T/home/.config/dbx-insider
 check_err "#12 §1 --verify: every check passed" "dbx-insider-sync: verify: everything is ready"
-grep -q '/users.mapping.json: ok: .*; every custom field is in .*/insider-schema.json$' out
+cat out err | grep -q '/users.mapping.json: ok: .*; every custom field is in .*/insider-schema.json$'
 ok $? "#12 §1 --verify: the mapping's custom fields are in the schema"
 check_err "#12 §1 --dry-run: every valid row passes (none for unknown custom fields)" "validate: 6 in, 4 passed, 2 rejected (attribute-email: 1, attribute-phone: 1)"
 check_err "#12 §1 the first run: delivered" "ok: versions 2..2, 6 rows read, 4 delivered, 2 rejected"
@@ -61,6 +61,6 @@ check_err "#12 §1 --verify: not ready" "dbx-insider-sync: verify: not ready (ex
 # #12 §6: a missing mapping is told by row-map, without jq's raw error
 rm "$R/users.mapping.json"
 check "#12 §6 --verify: a missing mapping" 78 env HOME="$T/home" sh -c 'cd ~/.config/dbx-insider && dbx-insider-sync --verify users.conf'
-check_err "#12 §6 --verify: row-map names the missing mapping" "row-map: $R/users.mapping.json: No such file or directory"
+check_err "#12 §6 --verify: the missing mapping is named" "MAPPING $R/users.mapping.json: cannot read (No such file or directory)"
 grep -q 'jq: error' err; [ $? -eq 1 ]; ok $? "#12 §6 --verify: no raw jq error"
 done_testing
