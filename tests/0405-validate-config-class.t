@@ -65,7 +65,7 @@ printf 'u1\nu3\nu4\nu6\nu7\n' >want
 same want got; ok $? "#10.4 no --schema: every valid record passed"
 
 # #10.4 MessagePack in and out: the same stop
-rec-cat -m <stream.ndjson >stream.mp
+rec-cat -M <stream.ndjson >stream.mp
 check "#10.4 MessagePack: exit 78" 78 validate --msgpack --schema s.json --rejects rej7 <stream.mp
 rec-cat <out >got.ndjson
 jq -r '.identifiers.uuid' got.ndjson >got

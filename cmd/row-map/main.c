@@ -15,9 +15,11 @@
 #include "map_step.h"
 #include "map_suggest.h"
 #include "rec.h"
+#include "rec_open.h"
+#include "version.h"
 
 #define USAGE "row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]\n" \
-	"       [--deletes ignore|profile|attributes] -m MAPPING\n" \
+	"       [--deletes ignore|profile|attributes] -m MAPPING [FILE]\n" \
 	"       row-map --check [--schema FILE] -m MAPPING\n" \
 	"       row-map --suggest [--schema FILE] [FILE]\n" \
 	"       row-map --columns -m MAPPING"
@@ -32,15 +34,19 @@
 	"      --deletes MODE  a delete row becomes _delete: profile (the profile is deleted)\n" \
 	"                      or attributes (every mapped attribute in _clear); default\n" \
 	"                      ignore: delete rows are rejected\n" \
-	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
+	"      --check         check the mapping and exit (78 when it is refused)\n" \
 	"      --columns       print the columns the mapping reads, one per line (for\n" \
 	"                      dbx-cdf-read --columns); \"*\" when that cannot be told\n" \
-	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
+	"      --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
-	"      --schema FILE   the account's schema (insider-push --fetch-schema): --suggest\n" \
+	"  -s, --schema FILE   the account's schema (insider-push --fetch-schema): --suggest\n" \
 	"                      makes custom fields only of what the account has, --check\n" \
 	"                      refuses (78) custom fields the account lacks\n" \
-	"  -h, --help          this text\n"
+	"  -V, --version       print the version\n" \
+	"  -h, --help          this text\n" \
+	"Records come from FILE, or standard input when it is - or absent. (-c and -s of --check\n" \
+	"and --suggest were removed: docs/cli.md.)\n" \
+	DBXI_HELP_EXIT
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -127,7 +133,7 @@ suggest(const char *file, const char *schema_path)
 	return 0;
 }
 
-enum { O_SCHEMA = 256 };
+enum { O_CHECK = 256, O_SUGGEST };
 
 int
 main(int argc, char **argv)
@@ -136,10 +142,11 @@ main(int argc, char **argv)
 		{"mapping", required_argument, NULL, 'm'},
 		{"msgpack", no_argument, NULL, 'M'},
 		{"rejects", required_argument, NULL, 'r'},
-		{"check", no_argument, NULL, 'c'},
+		{"check", no_argument, NULL, O_CHECK},
 		{"columns", no_argument, NULL, 'C' + 256},
-		{"suggest", no_argument, NULL, 's'},
-		{"schema", required_argument, NULL, O_SCHEMA},
+		{"suggest", no_argument, NULL, O_SUGGEST},
+		{"schema", required_argument, NULL, 's'},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{"nulls", required_argument, NULL, 'N'},
 		{"deletes", required_argument, NULL, 'D'},
@@ -152,15 +159,19 @@ main(int argc, char **argv)
 
 	err_init("row-map", argv);
 	argv[0] = (char *)PROG;
-	while ((c = getopt_long(argc, argv, "m:Mr:csh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "m:Mr:s:Vh", longopts, NULL)) != -1)
 		switch (c) {
 		case 'm': mapping = optarg; break;
 		case 'M': msgpack = 1; break;
 		case 'r': rejects = optarg; break;
-		case 'c': check = 1; break;
+		case O_CHECK: check = 1; break;
 		case 'C' + 256: cols = 1; break;
-		case 's': sugg = 1; break;
-		case O_SCHEMA: schema_path = optarg; break;
+		case O_SUGGEST: sugg = 1; break;
+		case 's': schema_path = optarg; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 'N':
 			step = 1;
 			if (strcmp(optarg, "clear") == 0)
@@ -200,8 +211,9 @@ main(int argc, char **argv)
 		err_close_stdout();
 		return 0;
 	}
-	if (optind != argc) {
-		err_warn("unexpected argument '%s' (records come on standard input)", argv[optind]);
+	if (argc - optind > (check ? 0 : 1)) {
+		err_warn("unexpected argument '%s' (%s)", argv[argc - 1],
+			check ? "--check takes -m MAPPING only" : "one input FILE at most");
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (!mapping) {
@@ -276,7 +288,14 @@ main(int argc, char **argv)
 	}
 	map_set_step(m, nulls_clear, deletes);
 	uint64_t mapped = 0, rejected = 0;
-	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
+	int in = rec_open_input(optind < argc ? argv[optind] : NULL, &e);
+	if (in < 0) {
+		map_free(m);
+		err_exit(&e);
+	}
+	int rc = map_run(m, in, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
+	if (in > 0)
+		close(in);
 	map_free(m);
 	if (rc < 0)
 		err_exit(&e);
