@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "buf.h"
 #include "dbx_cdf.h"
+#include "dbx_cols.h"
 #include "dbx_hive.h"
 #include "dbx_state.h"
 #include "dbx_stmt.h"
@@ -271,6 +272,7 @@ struct reader {
 	unsigned long long reexec;
 	long long lastv;       /* _commit_version of the last row of the current statement */
 	unsigned long long nrows; /* rows of the current statement passed on */
+	const char *cols;      /* the SELECT list of --columns, checked; NULL: every column */
 };
 
 static void
@@ -460,8 +462,8 @@ window_sql(struct reader *R, const char *key, long long a, long long b, long lon
 	const char *and = " WHERE ";
 	buf_reset(sql);
 	/* the columns the mapping uses (#11.5), or all; the CDF columns always */
-	const char *cols = R->o->columns ? R->o->columns : "*";
-	const char *cdf = R->o->columns ? ", `_change_type`, `_commit_version`, `_commit_timestamp`" : "";
+	const char *cols = R->cols ? R->cols : "*";
+	const char *cdf = R->cols ? ", `_change_type`, `_commit_version`, `_commit_timestamp`" : "";
 	if (R->snap ? buf_printf(sql, "SELECT %s FROM %s VERSION AS OF %lld", cols, R->ref, b) < 0 :
 	    buf_printf(sql, "SELECT %s%s FROM table_changes('%s', %lld, %lld)", cols, cdf, R->ref, a, b) < 0)
 		return NOMEM(e);
@@ -799,7 +801,7 @@ int
 dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer *w,
 	struct dbx_cdf_stats *st, struct err *e)
 {
-	struct buf ref = BUF_INIT;
+	struct buf ref = BUF_INIT, colsel = BUF_INIT;
 	struct dbx_state have;
 	struct reader R;
 	long long latest, from, to, per = o->window_rows > 0 ? o->window_rows : DEFAULT_WINDOW_ROWS;
@@ -819,6 +821,9 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		resume = have.wversion >= 0 && o->to < 0;
 	}
 	if (eligible(c, o->table, ref.p, cat, sch, tbl, o->timeout_s, NULL, NULL, e) < 0)
+		goto out;
+	/* --columns: checked against the table once it is known to be eligible */
+	if (o->columns && dbx_columns_select(c, o->table, o->columns, o->timeout_s, &colsel, e) < 0)
 		goto out;
 	if (history(c, o->table, ref.p, -1, o->timeout_s, &latest, latest_ts, sizeof latest_ts, e) < 0)
 		goto out;
@@ -863,6 +868,7 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 	memset(&R, 0, sizeof R);
 	R.c = c, R.o = o, R.w = w, R.st = st, R.ref = ref.p, R.snap = snap, R.snapver = to;
 	R.snapts = snap_ts, R.links = DBX_LINKS, R.lastv = -1;
+	R.cols = o->columns ? colsel.p : NULL;
 	if (snap) {
 		long long nrows = 0, B = 1, first = 0;
 		const char *key = o->window_key;
@@ -954,6 +960,7 @@ out:
 	free(est);
 	free(split);
 	buf_free(&ref);
+	buf_free(&colsel);
 	return rc;
 }
 /* ---- --schema ---- */

@@ -36,8 +36,9 @@ struct dbx_cdf_opts {
 	const char *shard_key;  /* --shard-key COLUMN; NULL: no sharding */
 	int shard_k, shard_n;   /* --shard K/N: rows with pmod(hash(COLUMN), N) = K */
 	struct rej *rej;        /* rows too large to pass go there (record-too-large); NULL: error */
-	const char *columns;    /* the SELECT list ("`a`, `b`", validated and quoted by
-				 * dbx_columns_select), or NULL for every column (#11.5) */
+	const char *columns;    /* --columns LIST ("a,b"): checked against the table once it is
+				 * eligible (dbx_columns_select), then the SELECT list;
+				 * NULL: every column (#11.5) */
 	long long window_rows;  /* --window-rows: rows per statement (0: 1,000,000) */
 	const char *window_key; /* --window-key COLUMN: windows inside a version; NULL: none */
 	void (*note)(void *arg, const char *msg); /* says what a reader should know, once */

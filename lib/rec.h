@@ -37,8 +37,11 @@
 #define REC_MAX_RECORD_MAX (1u << 30)
 #define REC_RULE_TOO_LARGE "record-too-large"
 /* the decoded form of one record (24 bytes a value, 48 an object member, unescaped strings)
- * may take at most this share of the record size limit: past it the record is too large */
-#define REC_DECODE_BUDGET(max) ((max) / 2)
+ * may take at most half the record size limit, and never less than 4 MiB (a small limit must
+ * not refuse a small record for the 24 bytes each of its values takes): past it the record is
+ * too large */
+#define REC_DECODE_BUDGET_MIN ((size_t)4 << 20)
+#define REC_DECODE_BUDGET(max) ((max) / 2 > REC_DECODE_BUDGET_MIN ? (max) / 2 : REC_DECODE_BUDGET_MIN)
 /* values of up to this many bytes of JSON are kept in a record-too-large reject */
 #define REC_REJECT_KEEP 1024
 

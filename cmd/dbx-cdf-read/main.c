@@ -180,7 +180,6 @@ main(int argc, char **argv)
 	const char *rejects = NULL, *progress = NULL;
 	size_t max_record;
 	const char *columns = NULL, *from_ts = NULL;
-	struct buf sel = BUF_INIT;
 	err_init("dbx-cdf-read", argv);
 
 	while ((ch = getopt_long(argc, argv, "f:t:lw:T:MVh", lo, NULL)) != -1) {
@@ -388,13 +387,7 @@ main(int argc, char **argv)
 		err_close_stdout();
 		return 0;
 	}
-	if (columns) {
-		if (dbx_columns_select(conn, o.table, columns, o.timeout_s, &sel, &e) < 0) {
-			dbx_conn_free(conn);
-			die(&e);
-		}
-		o.columns = sel.p;
-	}
+	o.columns = columns;
 	if (from_ts) {
 		char tnote[300];
 		int k = dbx_version_at(conn, o.table, from_ts, o.timeout_s, &o.from, tnote, sizeof tnote, &e);
@@ -449,7 +442,6 @@ main(int argc, char **argv)
 	if (rej_close(o.rej, &e2) < 0)
 		crc = -1;
 	dbx_conn_free(conn);
-	buf_free(&sel);
 	if (rc < 0) {
 		if (g_stop && e.status == XIT_TEMPFAIL)
 			err_die(XIT_TEMPFAIL, "interrupted: nothing is committed; run again");
