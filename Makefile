@@ -108,7 +108,9 @@ demo: deps all
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m0755 $(BINS) $(DESTDIR)$(BINDIR)
-	for s in $(SCRIPTS); do install -m0755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
+	for s in $(SCRIPTS); do \
+		sed 's/^DBXI_VERSION=.*/DBXI_VERSION=$(VERSION)/' scripts/$$s >$(DESTDIR)$(BINDIR)/$$s && \
+		chmod 0755 $(DESTDIR)$(BINDIR)/$$s || exit 1; done
 	for m in $(MANS); do install -m0644 $$m $(DESTDIR)$(MANDIR)/man1; done
 
 clean:

@@ -847,7 +847,7 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 		if (o->from < 0 && hv > latest) {
 			err_set(e, XIT_CONFIG, "%s: the state file is at version %lld, beyond the table's "
 				"latest version %lld (was the table replaced or restored?): take a fresh "
-				"snapshot with --snapshot", o->table, hv, latest);
+				"snapshot with --snapshot (through dbx-insider-sync: --resnapshot)", o->table, hv, latest);
 			goto out;
 		}
 		from = o->from >= 0 ? o->from : hv + 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "map_int.h"
 #include "map_step.h"
+#include "near.h"
 
 struct run {
 	struct map *m;
@@ -86,9 +87,18 @@ raw(struct run *r, struct map_src *s, msgpack_object *out)
 		return V_SET;
 	case SRC_COLUMN: {
 		const msgpack_object *v = col_get(r->rec, s);
-		if (!v)
-			return err_set(r->e, XIT_CONFIG, "record %" PRIu64 ": %s: column \"%.*s\" is not in the record (%s)",
-				r->recno, s->where, (int)s->col_len, s->col, m->name);
+		if (!v) {
+			struct near nr;
+			near_init(&nr, s->col, s->col_len);
+			for (uint32_t i = 0; r->rec->type == MSGPACK_OBJECT_MAP && i < r->rec->via.map.size; i++) {
+				const msgpack_object *k = &r->rec->via.map.ptr[i].key;
+				if (k->type == MSGPACK_OBJECT_STR && !(k->via.str.size && k->via.str.ptr[0] == '_'))
+					near_try(&nr, k->via.str.ptr, k->via.str.size);
+			}
+			return err_set(r->e, XIT_CONFIG, "record %" PRIu64 ": %s: column \"%.*s\" is not in the record (%s)%s%.*s%s",
+				r->recno, s->where, (int)s->col_len, s->col, m->name, nr.best ? "; did you mean \"" : "",
+				nr.best ? (int)nr.bn : 0, nr.best ? nr.best : "", nr.best ? "\"?" : "");
+		}
 		*out = *v;
 		return V_SET;
 	}
@@ -597,11 +607,20 @@ map_set_schema(struct map *m, const msgpack_object *schema, struct err *e)
 			continue;
 		const msgpack_object *c = schema_col(cols, s->col, s->col_len);
 		if (!c) {
-			if (table && table->type == MSGPACK_OBJECT_STR)
-				return err_set(e, XIT_CONFIG, "%s: %s: column \"%.*s\" is not a column of %.*s", m->name,
-					s->where, (int)s->col_len, s->col, (int)table->via.str.size, table->via.str.ptr);
-			return err_set(e, XIT_CONFIG, "%s: %s: column \"%.*s\" is not a column of the table",
-				m->name, s->where, (int)s->col_len, s->col);
+			struct near nr;
+			near_init(&nr, s->col, s->col_len);
+			for (uint32_t j = 0; j < cols->via.array.size; j++) {
+				const msgpack_object *it = &cols->via.array.ptr[j];
+				const msgpack_object *cn = it->type == MSGPACK_OBJECT_MAP ? rec_get(it, "name") : NULL;
+				if (cn && cn->type == MSGPACK_OBJECT_STR)
+					near_try(&nr, cn->via.str.ptr, cn->via.str.size);
+			}
+			int istab = table && table->type == MSGPACK_OBJECT_STR;
+			return err_set(e, XIT_CONFIG, "%s: %s: column \"%.*s\" is not a column of %.*s%s%.*s%s",
+				m->name, s->where, (int)s->col_len, s->col,
+				istab ? (int)table->via.str.size : 9, istab ? table->via.str.ptr : "the table",
+				nr.best ? "; did you mean \"" : "", nr.best ? (int)nr.bn : 0, nr.best ? nr.best : "",
+				nr.best ? "\"?" : "");
 		}
 		const msgpack_object *t = rec_get(c, "type");
 		if (s->type == MT_AUTO && !s->forced)

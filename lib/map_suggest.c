@@ -1,10 +1,12 @@
 /* map_suggest.c: see map_suggest.h. Matches column names (lower-cased, non-alphanumerics as
- * '_') against Insider's default names and common synonyms (docs/mapping.md lists them). */
+ * '_') against Insider's default names and common synonyms (docs/mapping.md lists them), also
+ * under the a_ (attribute) and e_ (event) prefixes of Insider's warehouse import naming. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "map_int.h"
 #include "map_suggest.h"
+#include "near.h"
 
 #define MAXCOLS 4096
 
@@ -46,7 +48,7 @@ static const char *const *const param_syn[] = {
 	(const char *const[]){"quantity", "qty", "item_quantity", NULL},
 	(const char *const[]){"unit_price", "price", "list_price", "original_price", NULL},
 	(const char *const[]){"unit_sale_price", "sale_price", "final_price", "discounted_price", "paid_price", NULL},
-	(const char *const[]){"event_group_id", "order_id", "basket_id", "cart_id", "transaction_id", "orderid", NULL},
+	(const char *const[]){"event_group_id", "order_id", "basket_id", "cart_id", "transaction_id", "orderid", "e_guid", NULL},
 	(const char *const[]){"url", "product_url", "page_url", NULL},
 	(const char *const[]){"product_image_url", "image_url", "img_url", NULL},
 	(const char *const[]){"locale", NULL},
@@ -66,6 +68,8 @@ struct col {
 	const char *name;
 	size_t len;
 	char *norm;      /* lower-case, non-alphanumerics as '_' */
+	const char *bare; /* norm without its a_ or e_ prefix */
+	char pfx;        /* 'a', 'e' or 0: the warehouse naming's prefix */
 	enum kind kind;
 	const char *why; /* K_OTHER: the type that Insider cannot take */
 	int used;
@@ -98,13 +102,15 @@ in_list(const char *const *l, const char *s)
 	return 0;
 }
 
-/* the first unused column whose name is in list l, or -1 */
+/* the first unused column whose name is in list l, or -1; in context pfx ('a': identifiers
+ * and attributes, 'e': events) a column of that prefix matches by its bare name too */
 static int
-find(struct col *c, int n, const char *const *l)
+find(struct col *c, int n, const char *const *l, char pfx)
 {
 	for (const char *const *w = l; *w; w++) /* by the list's order: the default name first */
 		for (int i = 0; i < n; i++)
-			if (!c[i].used && strcmp(c[i].norm, *w) == 0)
+			if (!c[i].used && (strcmp(c[i].norm, *w) == 0 ||
+					   (c[i].pfx == pfx && strcmp(c[i].bare, *w) == 0)))
 				return i;
 	return -1;
 }
@@ -163,7 +169,56 @@ struct sctx {
 	struct col *c;
 	int n;
 	struct buf *notes;
+	const struct val_schema *schema; /* NULL: every other column becomes a custom field */
+	const char *schema_name;
 };
+
+/* the schema's custom parameters (any event) and attributes, for a lookup or a hint */
+struct scan {
+	const char *name; /* the name looked up */
+	size_t n;
+	int found_attr, found_param;
+	struct near near;
+	int near_param; /* the closest is a parameter */
+};
+
+static void
+scan_one(void *arg, const char *event, const char *name, size_t n)
+{
+	struct scan *sc = arg;
+	const char *was = sc->near.best;
+	if (n == sc->n && memcmp(name, sc->name, n) == 0)
+		*(event ? &sc->found_param : &sc->found_attr) = 1;
+	near_try(&sc->near, name, n);
+	if (sc->near.best != was)
+		sc->near_param = event != NULL;
+}
+
+/* where the account has the custom field name: 'p' (a parameter of some event), 'a' (an
+ * attribute), the one of param (1) first; else 0 and a note naming the closest; -1: memory */
+static int
+in_schema(struct sctx *x, const struct col *c, const char *name, int param)
+{
+	struct scan sc = {name, strlen(name), 0, 0, {0}, 0};
+	near_init(&sc.near, name, sc.n);
+	val_schema_each(x->schema, scan_one, &sc);
+	if (sc.found_param && (param || !sc.found_attr))
+		return 'p';
+	if (sc.found_attr)
+		return 'a';
+	int rc;
+	if (sc.near.best)
+		rc = buf_printf(x->notes, "%s: left out: %s has no custom attribute or event parameter %s; "
+			"closest: %s %.*s (if it is the same, map \"%.*s\": \"%s\" under %s)\n", c->name,
+			x->schema_name, name, sc.near_param ? "parameter" : "attribute", (int)sc.near.bn,
+			sc.near.best, (int)sc.near.bn, sc.near.best, c->name,
+			sc.near_param ? "events.params.custom" : "attributes.custom");
+	else
+		rc = buf_printf(x->notes, "%s: left out: %s has no custom attribute or event parameter %s "
+			"nor one of a close name (create it in the panel, then insider-push --fetch-schema)\n",
+			c->name, x->schema_name, name);
+	return rc < 0 ? -1 : 0;
+}
 
 static msgpack_object
 str(const char *s)
@@ -211,28 +266,28 @@ suggest(struct sctx *x, struct buf *out)
 		if (x->c[i].name[0] == '_')
 			x->c[i].used = 1;
 	/* identifiers: a uuid column; else email; else phone */
-	uu = find(x->c, x->n, ident_uuid);
+	uu = find(x->c, x->n, ident_uuid, 'a');
 	if (uu >= 0) {
 		if (colval(x, uu, 0, &v) < 0 || rec_mapb_put(&ids, "uuid", v) < 0)
 			return -1;
-	} else if ((em = find(x->c, x->n, attr_syn[0])) >= 0) {
+	} else if ((em = find(x->c, x->n, attr_syn[0], 'a')) >= 0) {
 		if (colval(x, em, 0, &v) < 0 || rec_mapb_put(&ids, "email", v) < 0)
 			return -1;
-	} else if ((ph = find(x->c, x->n, attr_syn[1])) >= 0) {
+	} else if ((ph = find(x->c, x->n, attr_syn[1], 'a')) >= 0) {
 		if (colval(x, ph, 0, &v) < 0 || rec_mapb_put(&ids, "phone_number", v) < 0)
 			return -1;
 	} else if (note(x, "no identifier column found (%s%s): add one under \"identifiers\"\n",
 			   "uuid, user_id, customer_id, email or phone", "") < 0)
 		return -1;
 	/* events: an event name column and a timestamp column */
-	int en = find(x->c, x->n, ev_name_syn), et = -1;
+	int en = find(x->c, x->n, ev_name_syn, 'e'), et = -1;
 	struct rec_mapb ev, params, pcustom;
 	rec_mapb_init(&ev, x->z);
 	rec_mapb_init(&params, x->z);
 	rec_mapb_init(&pcustom, x->z);
 	if (en >= 0) {
 		x->c[en].used = 1;
-		et = find(x->c, x->n, ev_ts_syn);
+		et = find(x->c, x->n, ev_ts_syn, 'e');
 		if (rec_mapb_put(&ev, "name", rec_strref(x->c[en].name, x->c[en].len)) < 0)
 			return -1;
 		if (et >= 0) {
@@ -247,7 +302,7 @@ suggest(struct sctx *x, struct buf *out)
 		if (rec_mapb_put(&ev, "timestamp", v) < 0)
 			return -1;
 		for (int p = 0; param_syn[p]; p++) {
-			int k = find(x->c, x->n, param_syn[p]);
+			int k = find(x->c, x->n, param_syn[p], 'e');
 			if (k < 0)
 				continue;
 			if (x->c[k].kind == K_OBJECT || x->c[k].kind == K_OTHER) {
@@ -259,7 +314,7 @@ suggest(struct sctx *x, struct buf *out)
 	}
 	/* default attributes (email and phone too, when not the identifier) */
 	for (int a = 0; attr_syn[a]; a++) {
-		int k = find(x->c, x->n, attr_syn[a]);
+		int k = find(x->c, x->n, attr_syn[a], 'a');
 		if (k < 0 || x->c[k].kind == K_OBJECT || x->c[k].kind == K_OTHER)
 			continue;
 		if (colval(x, k, 0, &v) < 0 || rec_mapb_put(&attrs, attr_syn[a][0], v) < 0)
@@ -267,6 +322,11 @@ suggest(struct sctx *x, struct buf *out)
 	}
 	/* the rest: custom attributes, or custom event parameters in an events table */
 	int spread = -1;
+	for (i = 0; en >= 0 && spread < 0 && i < x->n; i++) /* an object column of parameters */
+		if (!x->c[i].used && x->c[i].kind == K_OBJECT && in_list(ev_params_syn, x->c[i].norm)) {
+			spread = i;
+			x->c[i].used = 1;
+		}
 	for (i = 0; i < x->n; i++) {
 		struct col *c = &x->c[i];
 		if (c->used)
@@ -277,34 +337,39 @@ suggest(struct sctx *x, struct buf *out)
 			continue;
 		}
 		if (c->kind == K_OBJECT) {
-			if (en >= 0 && spread < 0 && in_list(ev_params_syn, c->norm)) {
-				spread = i;
-				c->used = 1;
-				continue;
-			}
 			if (note(x, "%s: left out: an object is not an Insider value (take its fields with {\"jq\": \".%s.FIELD\"})\n",
 				    c->name, c->name) < 0)
 				return -1;
 			continue;
 		}
-		struct rec_mapb *into = en >= 0 ? &pcustom : &custom;
+		/* a custom parameter in an events table (unless an object column holds them, or
+		 * the column is an a_ attribute), else a custom attribute; named without its a_ or
+		 * e_ prefix where the prefix fits */
+		int param = en >= 0 && spread < 0 && c->pfx != 'a';
+		struct rec_mapb *into = param ? &pcustom : &custom;
+		const char *cname = c->pfx == (param ? 'e' : 'a') ? c->bare : c->norm;
+		if (x->schema) { /* where the account has it, if it has it */
+			int k = in_schema(x, c, cname, param);
+			if (k < 0)
+				return -1;
+			if (k == 0) {
+				c->used = 1;
+				continue;
+			}
+			if (en >= 0 && spread < 0)
+				into = k == 'p' ? &pcustom : &custom;
+		}
 		int dup = 0;
 		for (uint32_t j = 0; j < into->n; j++)
-			if (strcmp(into->kv[j].key.via.str.ptr, c->norm) == 0)
+			if (strcmp(into->kv[j].key.via.str.ptr, cname) == 0)
 				dup = 1;
 		if (dup) {
-			if (note(x, "%s: left out: another column has the custom name %s\n", c->name, c->norm) < 0)
+			if (note(x, "%s: left out: another column has the custom name %s\n", c->name, cname) < 0)
 				return -1;
 			continue;
 		}
-		if (colval(x, i, 1, &v) < 0 || rec_mapb_put(into, c->norm, v) < 0)
+		if (colval(x, i, 1, &v) < 0 || rec_mapb_put(into, cname, v) < 0)
 			return -1;
-	}
-	if (spread >= 0 && pcustom.n) { /* custom is the object column: the others are attributes */
-		for (uint32_t j = 0; j < pcustom.n; j++)
-			if (rec_mapb_putk(&custom, pcustom.kv[j].key, pcustom.kv[j].val) < 0)
-				return -1;
-		pcustom.n = 0;
 	}
 	if (custom.n && rec_mapb_put(&attrs, "custom", rec_mapb_done(&custom)) < 0)
 		return -1;
@@ -336,7 +401,8 @@ suggest(struct sctx *x, struct buf *out)
 }
 
 int
-map_suggest(int in_fd, struct buf *out, struct buf *notes, struct err *e)
+map_suggest(int in_fd, const struct val_schema *acct, const char *schema_name, struct buf *out,
+	struct buf *notes, struct err *e)
 {
 	struct rec_reader *rd = rec_reader_new(in_fd, 0);
 	msgpack_zone *z = msgpack_zone_new(8192);
@@ -400,13 +466,18 @@ map_suggest(int in_fd, struct buf *out, struct buf *notes, struct err *e)
 		memcpy(nm, name->via.str.ptr, name->via.str.size);
 		nm[name->via.str.size] = 0;
 		c->name = nm, c->len = name->via.str.size;
+		c->bare = c->norm;
+		if ((c->norm[0] == 'a' || c->norm[0] == 'e') && c->norm[1] == '_' && c->norm[2]) {
+			c->pfx = c->norm[0];
+			c->bare = c->norm + 2;
+		}
 		if (type && type->type == MSGPACK_OBJECT_STR)
 			c->kind = kind_of_type(type->via.str.ptr, type->via.str.size, &c->why);
 		else if (!schema)
 			c->kind = kind_of_value(&rec.via.map.ptr[i].val);
 		n++;
 	}
-	struct sctx x = {z, cols, n, notes};
+	struct sctx x = {z, cols, n, notes, acct, schema_name ? schema_name : "the schema"};
 	if (suggest(&x, out) < 0) {
 		err_set(e, XIT_TEMPFAIL, "out of memory");
 		goto out;

@@ -590,6 +590,8 @@ rec_jp_value(struct jp *j, msgpack_object *out, int depth)
 	default:
 		if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))
 			return parse_number(j, out);
+		if (j->end - j->p >= 3 && memcmp(j->p, "\xef\xbb\xbf", 3) == 0)
+			return jp_fail(j, j->p, "a UTF-8 byte order mark (BOM): write the file as UTF-8 without a BOM");
 		return jp_fail(j, j->p, "unexpected character (a JSON value expected)");
 	}
 }

@@ -34,13 +34,16 @@ reject(struct rej *rj, struct val_ctx *c, uint64_t recno, const msgpack_object *
        struct val_stats *st, int held, struct err *e)
 {
 	const struct val_issue *is;
+	int first = 1;
 	for (size_t i = 0; (is = val_issue(c, i)); i++) {
 		/* a data reject's reasons are its data errors: a custom field the schema lacks is
 		 * no reason to set it aside (it would be refused just the same once the schema
 		 * has the field) */
 		if (!held && val_rule_is_config(is->rule))
 			continue;
-		(held ? st->held_rule : st->rej_rule)[is->rule]++;
+		if (first) /* a record counts once, under its first rule: the rule of its reject line */
+			(held ? st->held_rule : st->rej_rule)[is->rule]++;
+		first = 0;
 		if (held && *is->missing)
 			note_missing(st, is->missing, recno);
 		if (rej_add(rj, is->field, val_rule_name(is->rule), "%s%s%s", is->message,

@@ -16,7 +16,7 @@
 
 struct val_stats {
 	uint64_t in, passed, rejected, warned; /* warned: passed with warnings */
-	uint64_t rej_rule[VR__N];  /* failures of each rule in rejected records */
+	uint64_t rej_rule[VR__N];  /* rejected records by their first rule (their reject line's) */
 	uint64_t warn_rule[VR__N]; /* warnings of each rule in passed records */
 	uint64_t too_large;        /* rejected by the record layer: record-too-large */
 	/* Records held for the schema: valid but for custom fields the schema file lacks
@@ -25,7 +25,7 @@ struct val_stats {
 	 * records go to the rejects with the note VAL_HELD_NOTE, and the others are neither passed
 	 * nor rejected (unsent): the next run after the fix sends them all. Exit 78. */
 	uint64_t unknown_custom;       /* records held */
-	uint64_t held_rule[VR__N];     /* issues of each rule in held records */
+	uint64_t held_rule[VR__N];     /* held records by their first rule */
 	uint64_t first_unknown_recno;  /* the first held record: where the stream stopped */
 	uint64_t unsent;               /* records after it, neither held nor passed nor rejected */
 	struct val_missing {

@@ -155,6 +155,23 @@ size_t val_schema_nattrs(const struct val_schema *s) { return s->attrs.n; }
 size_t val_schema_nevents(const struct val_schema *s) { return s->events.n; }
 size_t val_schema_nparams(const struct val_schema *s) { return s->nparams; }
 
+void
+val_schema_each(const struct val_schema *s,
+	void (*fn)(void *arg, const char *event, const char *name, size_t n), void *arg)
+{
+	for (size_t i = 0; i < s->attrs.cap; i++)
+		if (s->attrs.v[i].k)
+			fn(arg, NULL, s->attrs.v[i].k, s->attrs.v[i].kn);
+	for (size_t i = 0; i < s->events.cap; i++) {
+		const struct ent *ev = &s->events.v[i];
+		if (!ev->k || !ev->ev)
+			continue;
+		for (size_t j = 0; j < ev->ev->params.cap; j++)
+			if (ev->ev->params.v[j].k)
+				fn(arg, ev->k, ev->ev->params.v[j].k, ev->ev->params.v[j].kn);
+	}
+}
+
 /* the key of a map entry, quoted for a message (bounded; keys are valid UTF-8) */
 static const char *
 keyq(const msgpack_object *k, char *out, size_t len)
@@ -319,6 +336,11 @@ val_schema_load(const char *path, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	struct val_schema *s = NULL;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		err_set(e, XIT_CONFIG, "%s: No such file or directory (write it with: "
+			"insider-push --fetch-schema >%s)", path, path);
+		return NULL;
+	}
 	if (buf_read_file(&b, path, VAL_SCHEMA_MAX_FILE, e) == 0)
 		s = val_schema_parse(b.p ? b.p : "", b.len, path, e);
 	buf_free(&b);

@@ -43,4 +43,9 @@ size_t val_schema_nattrs(const struct val_schema *s);
 size_t val_schema_nevents(const struct val_schema *s);
 size_t val_schema_nparams(const struct val_schema *s); /* distinct names over all events */
 const char *val_type_name(int t);
+
+/* calls fn for every custom attribute (event NULL) and every custom parameter of every event
+ * (its event's name), in no particular order; names are NUL-terminated */
+void val_schema_each(const struct val_schema *s,
+	void (*fn)(void *arg, const char *event, const char *name, size_t n), void *arg);
 #endif

@@ -7,7 +7,7 @@ D=$DATA/rec
 
 check "JSON -> JSON keeps every value exactly" 0 rec-cat "$D/values.ndjson"
 check_out "golden values" "$D/values.expected"
-check "JSON -> MessagePack" 0 rec-cat -m "$D/values.ndjson"
+check "JSON -> MessagePack" 0 rec-cat -M "$D/values.ndjson"
 cp out values.mp
 check "MessagePack -> JSON" 0 rec-cat values.mp
 check_out "JSON -> MessagePack -> JSON is exact" "$D/values.expected"
@@ -15,9 +15,9 @@ DBXI_WIRE=msgpack rec-cat "$D/values.ndjson" >env.mp 2>err
 cmp -s env.mp values.mp; ok $? "DBXI_WIRE=msgpack selects MessagePack output"
 DBXI_WIRE=msgpack rec-cat -j values.mp >j.out 2>err
 same "$D/values.expected" j.out; ok $? "-j overrides DBXI_WIRE"
-check "count across files of both forms" 0 rec-cat -c "$D/values.ndjson" values.mp
+check "count across files of both forms" 0 rec-cat --count "$D/values.ndjson" values.mp
 printf '12\n' >want; check_out "count is 12" want
-check "record N" 0 rec-cat -n 5 values.mp
+check "record N" 0 rec-cat --record 5 values.mp
 sed -n 5p "$D/values.expected" >want; check_out "record 5 of a MessagePack file" want
 check "pretty" 0 rec-cat -p "$D/pretty.ndjson"
 check_out "pretty layout" "$D/pretty.expected"
@@ -27,7 +27,7 @@ printf '' >empty
 check "empty input: no records, exit 0" 0 rec-cat empty
 printf '' >want; check_out "empty input: nothing written" want
 printf '  \n\n\t\n' >blank
-check "blank input: no records" 0 rec-cat -c blank
+check "blank input: no records" 0 rec-cat --count blank
 printf '0\n' >want; check_out "blank input counts 0" want
 
 # malformed JSON

@@ -11,10 +11,10 @@ check_err "truncated big record message" "rec-cat: big.json: record 1: malformed
 printf '{"a":"%s"}\n' "$(python3 -c 'print("y" * 5000)')" >mid.json
 DBXI_MAX_RECORD=4096 rec-cat mid.json >out 2>err; got=$?
 [ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 5008 bytes is over the record size limit of 4096 bytes" err; ok $? "DBXI_MAX_RECORD lowers the cap"
-DBXI_MAX_RECORD=8192 rec-cat -c mid.json >out 2>err; got=$?
+DBXI_MAX_RECORD=8192 rec-cat --count mid.json >out 2>err; got=$?
 [ $got -eq 0 ] && [ "$(cat out)" = 1 ]; ok $? "DBXI_MAX_RECORD raises it again"
 # MessagePack record over the cap
-rec-cat -m mid.json >mid.mp
+rec-cat -M mid.json >mid.mp
 DBXI_MAX_RECORD=4096 rec-cat mid.mp >out 2>err; got=$?
 [ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 5006 bytes is over the record size limit of 4096 bytes" err; ok $? "MessagePack record over the cap"
 
@@ -38,7 +38,7 @@ check "a huge map header is not trusted" 65 rec-cat hugemap.mp
 check_err "huge header: truncated" "record 1: truncated MessagePack (input ends inside a record)"
 # depth: 32 nested containers are fine in both forms, 33 are not
 python3 -c 'print("{\"a\":" + "[" * 31 + "]" * 31 + "}")' >d32.json
-rec-cat -m d32.json >d32.mp 2>err; rec-cat d32.mp >out 2>err; got=$?
+rec-cat -M d32.json >d32.mp 2>err; rec-cat d32.mp >out 2>err; got=$?
 [ $got -eq 0 ] && cmp -s out d32.json; ok $? "32 levels pass in JSON and MessagePack"
 python3 -c 'print("{\"a\":" + "[" * 32 + "]" * 32 + "}")' >d33.json
 check "33 levels refused" 65 rec-cat d33.json
@@ -66,11 +66,11 @@ printf '{"x":1}\n' | rec-cat - >out 2>err; got=$?
 check "a missing file is a usage error" 64 rec-cat no-such-file
 check_err "missing file message" "rec-cat: cannot open no-such-file: No such file or directory"
 check "unknown option" 64 rec-cat --bogus
-check_err "unknown option names rec-cat" "usage: rec-cat [-j | -m | -p] [-c] [-n N] [FILE ...]"
+check_err "unknown option names rec-cat" "usage: rec-cat [-j | -M | -p] [--count] [--record N] [FILE ...]"
 check "help to stdout" 0 rec-cat --help
-grep -qF "usage: rec-cat [-j | -m | -p] [-c] [-n N] [FILE ...]" out; ok $? "help shows the usage"
+grep -qF "usage: rec-cat [-j | -M | -p] [--count] [--record N] [FILE ...]" out; ok $? "help shows the usage"
 printf '{"a":1}\n' >one.json
-check "record past the end" 65 rec-cat -n 2 one.json
+check "record past the end" 65 rec-cat --record 2 one.json
 check_err "record past the end message" "rec-cat: there is no record 2: the input has 1"
 # output errors: a full disk is a temporary failure; a closed pipe ends quietly
 rec-cat one.json >/dev/full 2>err; got=$?

@@ -21,7 +21,7 @@ with open(sys.argv[1], "w") as f:
 PY
 }
 mk3 three.json
-rec-cat -m three.json >three.mp
+rec-cat -M three.json >three.mp
 sed -n '1p;3p' three.json >want13
 
 DBXI_MAX_RECORD=4096 rec-cat three.json >out 2>err; got=$?
@@ -34,8 +34,8 @@ DBXI_MAX_RECORD=4096 rec-cat three.mp >out 2>err; got=$?
 check_out "#10.2 rec-cat MessagePack: the records around it pass" want13
 check_err "#10.2 rec-cat MessagePack: the skipped record is named" \
 	"rec-cat: record 2: record of 5086 bytes is over the record size limit of 4096 bytes (DBXI_MAX_RECORD) (record-too-large)"
-DBXI_MAX_RECORD=4096 rec-cat -c three.mp >out 2>err
-[ "$(cat out)" = 3 ]; ok $? "#10.2 rec-cat -c counts the skipped record too (numbers stay the input's)"
+DBXI_MAX_RECORD=4096 rec-cat --count three.mp >out 2>err
+[ "$(cat out)" = 3 ]; ok $? "#10.2 rec-cat --count counts the skipped record too (numbers stay the input's)"
 
 # validate: the reject carries the record number and the metadata, never the big value
 DBXI_MAX_RECORD=4096 validate --rejects rej <three.mp >out 2>err; got=$?
@@ -98,7 +98,7 @@ with open("many.json", "w") as f:
 PY
 for f in many.mp many.json; do
 	cat $f | validate --rejects rej-$f >out 2>err; got=$?
-	[ $got -eq 0 ] && [ "$(rec-cat -c out)" = 1 ] && grep -qF '"source":{"record_number":1,"_commit_version":256,"_change_type":"insert"}' rej-$f
+	[ $got -eq 0 ] && [ "$(rec-cat --count out)" = 1 ] && grep -qF '"source":{"record_number":1,"_commit_version":256,"_change_type":"insert"}' rej-$f
 	ok $? "#10.2 $f: a record of many small values over the limit is skipped, its metadata kept (exit $got)"
 done
 
@@ -143,7 +143,7 @@ assert r["source"]["_commit_version"] == 12, r
 assert r["record"] == {"identifiers": {"uuid": "u9"}, "_commit_version": 12}, r["record"]
 PY
 DBXI_MAX_RECORD=4096 row-map -m map.json --msgpack --rejects rejm <ctl.mp >out 2>err; got=$?
-[ $got -eq 0 ] && [ ! -s rejm ] && [ "$(rec-cat -c out)" = 1 ]; ok $? "#10.2 row-map --msgpack: the same record fits in MessagePack"
+[ $got -eq 0 ] && [ ! -s rejm ] && [ "$(rec-cat --count out)" = 1 ]; ok $? "#10.2 row-map --msgpack: the same record fits in MessagePack"
 
 # the limit is the same number for writers and readers: a record of exactly the limit passes
 # both, one byte more is refused by both
@@ -151,11 +151,11 @@ python3 -c 'print("{\"a\":\"" + "x" * (4096 - 8) + "\"}")' >at.json
 python3 -c 'print("{\"a\":\"" + "x" * (4097 - 8) + "\"}")' >over.json
 DBXI_MAX_RECORD=4096 rec-cat at.json >out 2>err; got=$?
 [ $got -eq 0 ] && cmp -s out at.json && [ ! -s err ]; ok $? "#10.2 a record of exactly DBXI_MAX_RECORD bytes is read and written"
-rec-cat -m at.json | DBXI_MAX_RECORD=4096 rec-cat >out 2>err; got=$?
+rec-cat -M at.json | DBXI_MAX_RECORD=4096 rec-cat >out 2>err; got=$?
 [ $got -eq 0 ] && cmp -s out at.json; ok $? "#10.2 ... and through MessagePack"
 DBXI_MAX_RECORD=4096 rec-cat over.json >out 2>err; got=$?
 [ $got -eq 0 ] && [ ! -s out ] && grep -qF "record 1: record of 4097 bytes is over" err; ok $? "#10.2 one byte more is set aside by the reader"
-rec-cat -m over.json | DBXI_MAX_RECORD=4096 rec-cat -j >out 2>err; got=$?
+rec-cat -M over.json | DBXI_MAX_RECORD=4096 rec-cat -j >out 2>err; got=$?
 [ $got -eq 0 ] && [ ! -s out ] && grep -qF "rec-cat: record 1: a: output record of 4097 bytes is over the record size limit of 4096 bytes (DBXI_MAX_RECORD); left out of this reject: 1 member, the largest a (4091 bytes of JSON) (record-too-large)" err; ok $? "#10.2 ... and refused by the writer (MessagePack in, JSON out)"
 
 # DBXI_MAX_RECORD parsed strictly: every tool, exit 78, the variable named

@@ -41,15 +41,15 @@ with open("row.json", "w") as f:  # a change row
 with open("map.json", "w") as f:
     f.write('{"identifiers":{"uuid":"id"},"attributes":{"custom":{"note":"note"}}}\n')
 PY
-rec-cat -m str.json >str.mp
-rec-cat -m row.json >row.mp
+rec-cat -M str.json >str.mp
+rec-cat -M row.json >row.mp
 size() { echo $(( $(wc -c <"$1") / 1024 + 65536 )); }
 
 for f in ints.mp ints.json; do
 	lim=$(size $f)
-	rss "rec-cat -c $f" "$lim" rec-cat -c $f
+	rss "rec-cat --count $f" "$lim" rec-cat --count $f
 	[ $got -eq 0 ] && [ "$(cat out)" = 1 ] && grep -qF "rec-cat: record 1: record of" err && grep -qF "bytes of memory decoded (half the record size limit of 16777216 bytes, DBXI_MAX_RECORD: too many small values) (record-too-large)" err
-	ok $? "#10.3 rec-cat -c $f: set aside as record-too-large (exit $got)"
+	ok $? "#10.3 rec-cat --count $f: set aside as record-too-large (exit $got)"
 	rss "rec-cat $f" "$lim" rec-cat $f
 	[ $got -eq 0 ] && [ ! -s out ]; ok $? "#10.3 rec-cat $f: nothing written"
 	rss "row-map $f" "$lim" row-map -m map.json --rejects rej-$f.rm <$f
@@ -65,16 +65,16 @@ grep -q '"source":{"record_number":1,"_commit_version":5}' rej-ints.json.v; ok $
 # the largest string a record can carry passes every stage, in both forms
 for f in str.json str.mp; do
 	lim=$(size $f)
-	rss "rec-cat -c $f" "$lim" rec-cat -c $f
-	[ $got -eq 0 ] && [ "$(cat out)" = 1 ]; ok $? "#10.3 rec-cat -c $f: one record"
+	rss "rec-cat --count $f" "$lim" rec-cat --count $f
+	[ $got -eq 0 ] && [ "$(cat out)" = 1 ]; ok $? "#10.3 rec-cat --count $f: one record"
 	rss "validate $f" "$lim" validate <$f
-	[ $got -eq 0 ] && [ "$(rec-cat -c out)" = 1 ]; ok $? "#10.3 validate $f: passed on"
+	[ $got -eq 0 ] && [ "$(rec-cat --count out)" = 1 ]; ok $? "#10.3 validate $f: passed on"
 	rss "insider-push --dry-run $f" "$lim" insider-push --dry-run --rejects rej-$f.ip $f
 	[ $got -eq 0 ] && grep -q '"rule":"max-request-bytes"' rej-$f.ip; ok $? "#10.3 insider-push --dry-run $f: over Insider's request limit: rejected"
 done
 for f in row.json row.mp; do
 	lim=$(size $f)
 	rss "row-map $f" "$lim" row-map -m map.json --rejects rej-$f.rm <$f
-	[ $got -eq 0 ] && [ "$(rec-cat -c out)" = 1 ] && [ ! -s rej-$f.rm ]; ok $? "#10.3 row-map $f: mapped"
+	[ $got -eq 0 ] && [ "$(rec-cat --count out)" = 1 ] && [ ! -s rej-$f.rm ]; ok $? "#10.3 row-map $f: mapped"
 done
 done_testing

@@ -53,7 +53,7 @@ check_err 'summary' 'dbx-cdf-read: read versions 4..5: 2 rows (0 dropped)'
 check 'explicit range, every change type' 0 dbx-cdf-read --from-version 1 --to-version 2 --change-types all $TBL
 check_out 'preimage, postimage, delete, insert in commit order' "$DD/customers-v1-2-all.json"
 
-check 'msgpack output' 0 dbx-cdf-read --msgpack --from-version 1 --to-version 2 -c all $TBL
+check 'msgpack output' 0 dbx-cdf-read --msgpack --from-version 1 --to-version 2 --change-types all $TBL
 head -c1 out | od -An -tx1 | grep -q ' 8[0-9a-f]'; ok $? 'first byte is a MessagePack map'
 mv out mp.bin
 check 'same records as MessagePack' 0 rec-cat -j mp.bin

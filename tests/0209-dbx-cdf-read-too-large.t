@@ -46,7 +46,7 @@ check_err '#10.2 summary counts the reject' 'dbx-cdf-read: read versions 2..3: 2
 
 # MessagePack: the same (the limit is on the form written)
 check '#10.2 MessagePack: exit 0' 0 dbx-cdf-read --msgpack --from-version 2 --rejects rej2 $TBL
-[ "$(rec-cat -c out)" = 2 ] && grep -q '"rule":"record-too-large"' rej2; ok $? '#10.2 MessagePack: two rows, one reject'
+[ "$(rec-cat --count out)" = 2 ] && grep -q '"rule":"record-too-large"' rej2; ok $? '#10.2 MessagePack: two rows, one reject'
 
 # without --rejects: named on stderr, the read goes on
 check '#10.2 without --rejects: exit 0' 0 dbx-cdf-read --from-version 2 $TBL

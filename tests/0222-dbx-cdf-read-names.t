@@ -12,7 +12,7 @@ for f in "$DD"/extra/*.json; do ctl table "$(cat "$f")" || echo "# cannot load $
 check '#11.2 a mixed-case name finds the lower-case table' 0 dbx-cdf-read --snapshot shop.CRM.Customers
 check_err '#11.2 its rows' 'read versions 2..2: 3 rows (0 dropped)'
 check '#11.2 a table created as Shop.Sales.Users, asked for in another case' 0 dbx-cdf-read --snapshot SHOP.sales.USERS
-check_err '#11.2 one row' 'read versions 1..1: 1 rows (0 dropped)'
+check_err '#11.2 one row' 'read versions 1..1: 1 row (0 dropped)'
 check '#11.2 --verify with a mixed-case name' 0 dbx-cdf-read --verify Shop.Crm.Customers
 grep -q '^ok: table Shop.Crm.Customers exists' out; ok $? '#11.2 the table exists'
 printf '{"table":"shop.crm.customers","version":1}\n' >st.json
@@ -24,7 +24,7 @@ grep -q '"schema":"crm"' out; ok $? '#11.2 lists its schemas'
 check '#11.2 hive_metastore table: eligible without information_schema' 0 dbx-cdf-read --snapshot hive_metastore.default.legacy_users
 check_err '#11.2 its rows' 'read versions 2..2: 3 rows (0 dropped)'
 check '#11.2 hive_metastore incremental' 0 dbx-cdf-read --from-version 2 hive_metastore.default.legacy_users
-check_err '#11.2 one change' 'read versions 2..2: 1 rows (0 dropped)'
+check_err '#11.2 one change' 'read versions 2..2: 1 row (0 dropped)'
 check '#11.2 hive_metastore --verify' 0 dbx-cdf-read --verify hive_metastore.default.legacy_users
 grep -q '^ok: change data feed is on' out; ok $? '#11.2 CDF checked with SHOW TBLPROPERTIES'
 check '#11.2 hive_metastore CDF off' 78 dbx-cdf-read hive_metastore.default.legacy_nocdf

@@ -21,7 +21,7 @@ DBXI_WIRE=msgpack row-map -m "$D/full.json" --rejects r3 <"$D/rows.ndjson" >out2
 cmp -s out.mp out2.mp; ok $? "DBXI_WIRE=msgpack is --msgpack"
 
 # MessagePack in
-rec-cat -m "$D/rows.ndjson" >rows.mp
+rec-cat -M "$D/rows.ndjson" >rows.mp
 check "MessagePack input" 0 row-map -m "$D/full.json" --rejects r4 <rows.mp
 check_out "MessagePack input: the same records" "$D/full.out"
 

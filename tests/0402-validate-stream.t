@@ -38,7 +38,7 @@ ok $? 'shuffled stream: passed + rejected = the input, each record once'
 ok $? 'shuffled stream: both kinds present'
 
 # MessagePack in and out: the same records pass
-rec-cat -m "$V/mixed.ndjson" >mixed.mp
+rec-cat -M "$V/mixed.ndjson" >mixed.mp
 check 'msgpack: exit 0' 0 validate --msgpack --rejects rej2 <mixed.mp
 rec-cat out >mixed.json
 same "$V/mixed.out" mixed.json
@@ -59,7 +59,7 @@ same "$V/reference-errors.rej" rej5
 ok $? 'reference errors: reproduced as rejects'
 [ ! -s out ]
 ok $? 'reference errors: nothing passes'
-check_err 'reference errors: summary' '6 in, 0 passed, 6 rejected (identifier-required: 1, identifier-key: 1, identifier-type: 1, identifier-email: 1, identifier-phone: 1, event-name: 1, event-param-required: 2)'
+check_err 'reference errors: summary (#12 §6: records, by their first rule)' '6 in, 0 passed, 6 rejected (identifier-required: 1, identifier-key: 1, identifier-type: 1, identifier-phone: 1, event-name: 1, event-param-required: 1)'
 # Insider's own full examples (reference section 4) pass unchanged (their events are old)
 check 'reference examples pass' 0 validate --max-event-age 0 <"$V/reference-examples.ndjson"
 check_out 'reference examples: unchanged' "$V/reference-examples.ndjson"
@@ -105,11 +105,11 @@ check_out 'malformed input: earlier records passed' first
 
 # usage
 check 'help: 0' 0 validate --help
-grep -qxF 'usage: validate [--msgpack] [--schema FILE] [--rejects FILE] [--max-reject-ratio R] [--max-event-age DAYS] [--strict]' out
+grep -qxF 'usage: validate [--msgpack] [--schema FILE] [--rejects FILE] [--max-reject-ratio R] [--max-event-age DAYS] [--strict] [FILE]' out
 ok $? 'help: usage line'
 check 'unknown option: 64' 64 validate --frobnicate </dev/null
-check 'argument: 64' 64 validate file.ndjson </dev/null
-check_err 'argument: message' "validate: unexpected argument 'file.ndjson' (records come on stdin)"
+check 'a missing FILE: 64 (#12 §4)' 64 validate file.ndjson </dev/null
+check_err 'a missing FILE: message' "validate: cannot open file.ndjson: No such file or directory"
 check 'ratio out of range: 64' 64 validate --max-reject-ratio 1.5 </dev/null
 check_err 'ratio out of range: message' "validate: --max-reject-ratio takes a number from 0 to 1: '1.5'"
 check 'bad max-event-age: 64' 64 validate --max-event-age -3 </dev/null

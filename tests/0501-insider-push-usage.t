@@ -42,7 +42,7 @@ cat out err | grep -c 'tok-SECRET-123' >n; [ "$(cat n)" = 0 ]; ok $? "no token i
 check "dry run quiet" 0 insider-push -n -q -b 4 <"$D/users.ndjson"
 echo "10 users in 3 requests (1507 bytes), 0 rejected" >want
 check_out "quiet: only the counts" want
-rec-cat -m "$D/users.ndjson" >users.mp
+rec-cat -M "$D/users.ndjson" >users.mp
 check "dry run from MessagePack" 0 insider-push -n -b 4 users.mp
 check_out "same bodies from MessagePack" "$D/dry-b4.out"
 # every body parses and holds no metadata key

@@ -71,7 +71,7 @@ s=$(date +%s%N)
 check "429 with Retry-After" 0 insider-push --backoff 1 "$D/users.ndjson"
 e=$(date +%s%N)
 is "waited the Retry-After second" "$(( (e - s) >= 950000000 ))" 1
-check_err "Retry-After retry counted" "1 retries"
+check_err "Retry-After retry counted (#12 §6: singular)" "1 retry,"
 
 # 5xx and dropped connections are retried
 emu_reset

@@ -43,7 +43,7 @@ check "#10.6 a failure that names no user: 69" 69 insider-push --backoff 5 --max
 emu_reset
 emu_fault '{"status":200,"body":"","count":1}'
 check "#10.6 one empty 200, then delivered" 0 insider-push --backoff 5 -b 10 "$D/users.ndjson"
-check_err "#10.6 retried once" "10 users delivered, 0 rejected by Insider, 2 requests, 1 retries"
+check_err "#10.6 retried once" "10 users delivered, 0 rejected by Insider, 2 requests, 1 retry"
 is "#10.6 all stored" "$(emu_stat distinct_users)" 10
 
 # the live API's shapes (reference section 10) are deliveries
@@ -55,7 +55,7 @@ is "#10.6 the user rejected" "$(wc -l <r.ndjson | tr -d ' ')" 1
 emu_reset
 emu_fault '{"status":200,"body":{"data":{"successful":{"count":1},"fail":{}}},"count":1}'
 check "#10.6 live shape: fail {}" 0 insider-push one.ndjson
-check_err "#10.6 delivered" "1 users delivered, 0 rejected by Insider, 1 requests, 0 retries"
+check_err "#10.6 delivered" "1 user delivered, 0 rejected by Insider, 1 request, 0 retries"
 emu_reset
 emu_fault '{"status":200,"body":{"data":{"successful":{"count":1}}},"count":1}'
 check "#10.6 no fail object at all: delivered" 0 insider-push one.ndjson

@@ -85,5 +85,5 @@ emu_fault '{"status":400,"when_user_has":"bad@x.com"}'
 check "#10.7 later change behind a held one-user 400" 0 timeout 60 insider-push -b 1 -c 4 --rejects r5.ndjson in5.ndjson
 is "#10.7 the first change rejected" "$(python3 -c 'import json; print([json.loads(l)["record_number"] for l in open("r5.ndjson")])')" "[1]"
 is "#10.7 the second delivered" "$(ages)" "a=2"
-check_err "#10.7 counted" "1 users delivered, 1 rejected by Insider, 2 requests"
+check_err "#10.7 counted" "1 user delivered, 1 rejected by Insider, 2 requests"
 done_testing

@@ -22,7 +22,7 @@ check "#13.1 upserts, clears and a delete" 0 insider-push -c 8 --journal j.ndjso
 users >got
 printf '%s\n' '[{"id":"u1","a":{"name":"Anna","custom":{"tags":["a"]}}},{"id":"u2","a":{"name":"Bo","phone_number":"+15555550199"}}]' >want
 same want got; ok $? "#13.1 commit order kept: u1's phone and tier cleared after their upsert, u2's phone set again after its clear, u3 deleted"
-check_err "#13.1 the counts" "insider-push: 2 users' attributes cleared, 1 profiles deleted"
+check_err "#13.1 the counts" "insider-push: 2 users' attributes cleared, 1 profile deleted"
 check_err "#13.1 upserts counted apart" "insider-push: 5 users delivered, 0 rejected by Insider"
 jq -r 'select(.op) | "\(.op) \(.status) \(.first_version) \(.request | tostring)"' j.ndjson | sort >got
 cat >want <<'EOF2'

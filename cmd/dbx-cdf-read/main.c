@@ -15,6 +15,7 @@
 #include "err.h"
 #include "http.h"
 #include "rec.h"
+#include "version.h"
 
 static const char USAGE[] =
 	"dbx-cdf-read [options] CATALOG.SCHEMA.TABLE\n"
@@ -29,14 +30,14 @@ static const char HELP[] =
 	"record per change row (JSON lines, or MessagePack), ordered by _commit_version.\n"
 	"\n"
 	"Range:\n"
-	"  -s, --state FILE         read from the version after FILE's (none: full snapshot);\n"
+	"      --state FILE         read from the version after FILE's (none: full snapshot);\n"
 	"                           writes FILE.pending before the first record, never FILE\n"
 	"  -f, --from-version N     first version to read (beats --state)\n"
 	"      --from-timestamp TS  first version committed at or after TS (YYYY-MM-DD[ HH:MM:SS]\n"
 	"                           [Z|+HH:MM], UTC by default): a backfill from a point in time\n"
 	"  -t, --to-version N       last version to read (default: the latest, pinned at start)\n"
-	"  -S, --snapshot           the whole table at the (pinned) latest version, as inserts\n"
-	"  -c, --change-types LIST  insert,update_postimage,update_preimage,delete,update,all\n"
+	"      --snapshot           the whole table at the (pinned) latest version, as inserts\n"
+	"      --change-types LIST  insert,update_postimage,update_preimage,delete,update,all\n"
 	"                           (default: insert,update_postimage)\n"
 	"      --shard K/N          only the rows whose --shard-key hashes to K of N (0 <= K < N),\n"
 	"                           chosen in the warehouse: split one table across machines\n"
@@ -47,7 +48,7 @@ static const char HELP[] =
 	"      --window-key COLUMN  read a snapshot, or a version over N rows, in windows of rows\n"
 	"                           whose COLUMN hashes alike; the state keeps delivered windows\n"
 	"Other modes:\n"
-	"  -V, --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
+	"      --verify             check credentials, warehouse, table, CDF, SELECT; one line each\n"
 	"  -l, --list               browse catalogs, schemas, tables (Unity Catalog) as records\n"
 	"      --schema             the table's columns and types as one record\n"
 	"      --state-show         print the --state FILE as one JSON line (the one parser of it)\n"
@@ -59,14 +60,18 @@ static const char HELP[] =
 	"      --host HOST          workspace host (DATABRICKS_HOST)\n"
 	"      --http-path PATH     warehouse HTTP Path (DATABRICKS_HTTP_PATH)\n"
 	"  -w, --warehouse-id ID    warehouse id (DATABRICKS_WAREHOUSE_ID)\n"
-	"  -p, --profile NAME       ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE)\n"
+	"      --profile NAME       ~/.databrickscfg profile (DATABRICKS_CONFIG_PROFILE)\n"
 	"      --config-file FILE   config file (DATABRICKS_CONFIG_FILE)\n"
 	"  -T, --timeout SECONDS    how long a statement may stay pending (default 1800)\n"
 	"Output:\n"
-	"  -m, --msgpack            MessagePack instead of JSON lines (also DBXI_WIRE=msgpack)\n"
+	"  -M, --msgpack            MessagePack instead of JSON lines (also DBXI_WIRE=msgpack)\n"
 	"      --rejects FILE       rows over the record size limit (DBXI_MAX_RECORD), without\n"
 	"                           their large values (NDJSON); without it, named on stderr\n"
-	"  -h, --help               this help\n";
+	"  -V, --version            print the version\n"
+	"  -h, --help               this help\n"
+	"(-s, -S, -c, -V, -p, -m of --state, --snapshot, --change-types, --verify, --profile,\n"
+	"--msgpack were removed: docs/cli.md)\n"
+	DBXI_HELP_EXIT;
 
 static volatile sig_atomic_t g_stop;
 
@@ -130,7 +135,7 @@ bad:
 int
 main(int argc, char **argv)
 {
-	enum { O_SCHEMA = 256, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY, O_REJECTS,
+	enum { O_SCHEMA = 256, O_VERIFY, O_HOST, O_HTTP_PATH, O_CONFIG_FILE, O_SHARD, O_SHARD_KEY, O_REJECTS,
 		O_COLUMNS, O_FROM_TS, O_WINDOW_ROWS, O_WINDOW_KEY, O_STATE_SHOW, O_STATE_SETTLE,
 		O_COMPLETE, O_PROGRESS };
 	static const struct option lo[] = {
@@ -150,7 +155,7 @@ main(int argc, char **argv)
 		{ "state-settle", no_argument, NULL, O_STATE_SETTLE },
 		{ "complete", no_argument, NULL, O_COMPLETE },
 		{ "progress", required_argument, NULL, O_PROGRESS },
-		{ "verify", no_argument, NULL, 'V' },
+		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "list", no_argument, NULL, 'l' },
 		{ "schema", no_argument, NULL, O_SCHEMA },
 		{ "host", required_argument, NULL, O_HOST },
@@ -159,7 +164,8 @@ main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "config-file", required_argument, NULL, O_CONFIG_FILE },
 		{ "timeout", required_argument, NULL, 'T' },
-		{ "msgpack", no_argument, NULL, 'm' },
+		{ "msgpack", no_argument, NULL, 'M' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,7 +182,7 @@ main(int argc, char **argv)
 	const char *columns = NULL, *from_ts = NULL;
 	err_init("dbx-cdf-read", argv);
 
-	while ((ch = getopt_long(argc, argv, "s:f:t:Sc:Vlw:p:T:mh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:t:lw:T:MVh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': o.state_file = optarg; break;
 		case 'f': o.from = num_arg("--from-version", optarg); break;
@@ -188,7 +194,7 @@ main(int argc, char **argv)
 				err_usage(USAGE, XIT_USAGE);
 			}
 			break;
-		case 'V': mode = mode && mode != 'V' ? -1 : 'V'; break;
+		case O_VERIFY: mode = mode && mode != 'V' ? -1 : 'V'; break;
 		case 'l': mode = mode && mode != 'l' ? -1 : 'l'; break;
 		case O_SCHEMA: mode = mode && mode != 's' ? -1 : 's'; break;
 		case O_SHARD: {
@@ -237,7 +243,11 @@ main(int argc, char **argv)
 			o.timeout_s = (int)t;
 			break;
 		}
-		case 'm': msgpack = 1; break;
+		case 'M': msgpack = 1; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 'h':
 			printf("usage: %s\n\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -419,12 +429,12 @@ main(int argc, char **argv)
 			err_warn("%s", st.note);
 		if (rc == 0 || st.rows) {
 			if (!st.nothing && st.rejected)
-				err_warn("read versions %lld..%lld: %llu rows (%llu dropped, %llu rejected%s%s)",
-					st.from, st.to, st.rows, st.dropped, st.rejected,
+				err_warn("read versions %lld..%lld: %llu row%s (%llu dropped, %llu rejected%s%s)",
+					st.from, st.to, st.rows, st.rows == 1 ? "" : "s", st.dropped, st.rejected,
 					rejects ? " to " : "", rejects ? rejects : "");
 			else if (!st.nothing)
-				err_warn("read versions %lld..%lld: %llu rows (%llu dropped)", st.from, st.to,
-					st.rows, st.dropped);
+				err_warn("read versions %lld..%lld: %llu row%s (%llu dropped)", st.from, st.to,
+					st.rows, st.rows == 1 ? "" : "s", st.dropped);
 			else
 				err_warn("read versions %lld..%lld: 0 rows (0 dropped)", st.from, st.to);
 		}

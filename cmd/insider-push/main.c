@@ -17,6 +17,8 @@
 #include "ins_meta.h"
 #include "ins_profile.h"
 #include "ins_push.h"
+#include "rec_open.h"
+#include "version.h"
 #include "rec.h"
 
 static const char USAGE[] =
@@ -54,12 +56,16 @@ static const char HELP[] =
 	"      --sample N         with --reconcile: users to check (default 100)\n"
 	"      --exclude FILE     with --reconcile: skip the users of this rejects file\n"
 	"      --fetch-schema     print the account's custom attributes and events (schema file)\n"
+	"  -V, --version          print the version\n"
 	"  -h, --help             this help\n"
 	"\n"
 	"Environment: INSIDER_PARTNER_NAME, INSIDER_API_TOKEN or INSIDER_API_TOKEN_FILE,\n"
 	"INSIDER_API_URL (default https://unification.useinsider.com; http only to loopback).\n"
-	"Exit: 0 done, 64 usage, 65 bad input (--reconcile: a user differs or is missing),\n"
-	"69 unavailable, 75 interrupted, 77 credentials refused, 78 configuration.\n";
+	"Exit status: 0 done, 64 usage, 65 bad input (--reconcile: a user differs or is missing),\n"
+	"69 unavailable, 75 temporary failure (interrupted), 77 credentials refused, 78\n"
+	"configuration refused.\n";
+
+#define PL(n) ((n) == 1 ? "" : "s") /* a plural's s */
 
 static volatile sig_atomic_t stop_flag;
 static int tty_line; /* a progress line is on stderr */
@@ -234,6 +240,7 @@ main(int argc, char **argv)
 		{ "reconcile", no_argument, 0, O_RECONCILE },
 		{ "sample", required_argument, 0, O_SAMPLE },
 		{ "exclude", required_argument, 0, O_EXCLUDE },
+		{ "version", no_argument, 0, 'V' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
@@ -241,7 +248,7 @@ main(int argc, char **argv)
 	ins_push_opts_default(&o);
 	int quiet = 0, verify = 0, schema = 0, c;
 	struct rc_args rc = { 0, -1, NULL, 0 };
-	while ((c = getopt_long(argc, argv, "nqb:c:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nqb:c:Vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.dry_run = 1; break;
 		case 'q': quiet = 1; break;
@@ -275,6 +282,10 @@ main(int argc, char **argv)
 		case O_RECONCILE: rc.on = 1; break;
 		case O_SAMPLE: rc.sample = num_arg("--sample", optarg, 1, 10000000); break;
 		case O_EXCLUDE: rc.exclude = optarg; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 'h':
 			printf("usage: %s\n\n%s", USAGE, HELP);
 			err_close_stdout();
@@ -407,20 +418,22 @@ main(int argc, char **argv)
 	if (o.dry_run) {
 		uint64_t users = st.records - st.rejected;
 		if (quiet)
-			printf("%llu users in %llu requests (%llu bytes), %llu rejected\n",
-				(unsigned long long)users, (unsigned long long)st.requests,
-				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+			printf("%llu user%s in %llu request%s (%llu bytes), %llu rejected\n",
+				(unsigned long long)users, PL(users), (unsigned long long)st.requests,
+				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
 		else
-			fprintf(stderr, "%s: dry run: %llu users in %llu requests (%llu bytes), %llu rejected; nothing sent\n",
-				PROG, (unsigned long long)users, (unsigned long long)st.requests,
-				(unsigned long long)st.bytes, (unsigned long long)st.rejected);
+			fprintf(stderr, "%s: dry run: %llu user%s in %llu request%s (%llu bytes), %llu rejected; nothing sent\n",
+				PROG, (unsigned long long)users, PL(users), (unsigned long long)st.requests,
+				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
 	} else if (!quiet && (r == 0 || st.records > 0 || st.requests > 0)) {
-		fprintf(stderr, "%s: %llu users delivered, %llu rejected by Insider, %llu requests, %llu retries, %.1f s\n",
-			PROG, (unsigned long long)st.delivered, (unsigned long long)st.rejected,
-			(unsigned long long)st.requests, (unsigned long long)st.retries, st.elapsed_s);
+		fprintf(stderr, "%s: %llu user%s delivered, %llu rejected by Insider, %llu request%s, %llu retr%s, %.1f s\n",
+			PROG, (unsigned long long)st.delivered, PL(st.delivered), (unsigned long long)st.rejected,
+			(unsigned long long)st.requests, PL(st.requests), (unsigned long long)st.retries,
+			st.retries == 1 ? "y" : "ies", st.elapsed_s);
 		if (st.cleared || st.deleted)
-			fprintf(stderr, "%s: %llu users' attributes cleared, %llu profiles deleted\n", PROG,
-				(unsigned long long)st.cleared, (unsigned long long)st.deleted);
+			fprintf(stderr, "%s: %llu user%s attributes cleared, %llu profile%s deleted\n", PROG,
+				(unsigned long long)st.cleared, st.cleared == 1 ? "'s" : "s'", (unsigned long long)st.deleted,
+				PL(st.deleted));
 	}
 	if (r < 0) {
 		fflush(stdout);

@@ -9,17 +9,22 @@
 #include <unistd.h>
 #include "err.h"
 #include "rec.h"
+#include "rec_open.h"
+#include "version.h"
 
-#define USAGE "rec-cat [-j | -m | -p] [-c] [-n N] [FILE ...]"
+#define USAGE "rec-cat [-j | -M | -p] [--count] [--record N] [FILE ...]"
 #define HELP \
 	"Reads records (NDJSON or MessagePack, detected per input) and writes them again.\n" \
 	"  -j, --json       write NDJSON (the default; overrides DBXI_WIRE)\n" \
-	"  -m, --msgpack    write MessagePack (also DBXI_WIRE=msgpack)\n" \
+	"  -M, --msgpack    write MessagePack (also DBXI_WIRE=msgpack)\n" \
 	"  -p, --pretty     write indented JSON\n" \
-	"  -c, --count      print only the number of records\n" \
-	"  -n, --record N   write only record N (1 = the first of all inputs)\n" \
+	"      --count      print only the number of records\n" \
+	"      --record N   write only record N (1 = the first of all inputs)\n" \
+	"  -V, --version    print the version\n" \
 	"  -h, --help       this text\n" \
-	"FILE - or none reads standard input.\n"
+	"FILE - or none reads standard input. (-m, -c, -n of --msgpack, --count, --record were\n" \
+	"removed: docs/cli.md.)\n" \
+	DBXI_HELP_EXIT
 
 struct opts {
 	enum rec_form form;
@@ -35,7 +40,7 @@ cat_fd(int fd, const char *name, struct rec_writer *w, const struct opts *o,
 	/* a record too large to pass is skipped and named on stderr; the others go on */
 	struct rej *rj = rej_open(NULL, "rec-cat", e);
 	msgpack_object rec;
-	int got;
+	int got, werr = 0;
 	if (!r || !rj) {
 		rec_reader_free(r);
 		rej_close(rj, e);
@@ -49,7 +54,7 @@ cat_fd(int fd, const char *name, struct rec_writer *w, const struct opts *o,
 		if (o->count || (o->only && *seen != o->only))
 			continue;
 		if (rec_write_or_reject(w, rj, rec_reader_count(r), &rec, e) < 0) {
-			got = -1;
+			got = -1, werr = 1;
 			break;
 		}
 		if (o->only)
@@ -57,10 +62,10 @@ cat_fd(int fd, const char *name, struct rec_writer *w, const struct opts *o,
 	}
 	rec_reader_free(r);
 	rej_close(rj, NULL);
-	if (got < 0 && e->status == XIT_DATAERR) {
+	if (got < 0 && !werr) { /* a read error: name the input */
 		char msg[sizeof e->msg];
 		memcpy(msg, e->msg, sizeof msg);
-		err_set(e, XIT_DATAERR, "%s: %s", name, msg);
+		err_set(e, e->status, "%s: %s", name, msg);
 	}
 	return got < 0 ? -1 : 0;
 }
@@ -70,7 +75,8 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "msgpack", no_argument, NULL, 'm' },
+		{ "msgpack", no_argument, NULL, 'M' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "count", no_argument, NULL, 'c' },
 		{ "record", required_argument, NULL, 'n' },
@@ -84,17 +90,21 @@ main(int argc, char **argv)
 	int c;
 
 	err_init("rec-cat", argv);
-	while ((c = getopt_long(argc, argv, "jmpcn:h", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "jMpVh", longopts, NULL)) != -1)
 		switch (c) {
 		case 'j': o.form = REC_JSON; break;
-		case 'm': o.form = REC_MSGPACK; break;
+		case 'M': o.form = REC_MSGPACK; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 'p': o.form = REC_JSON_PRETTY; break;
 		case 'c': o.count = 1; break;
 		case 'n':
 			errno = 0;
 			o.only = strtoull(optarg, &end, 10);
 			if (errno || *end || o.only == 0 || optarg[0] == '-') {
-				err_warn("-n takes a record number from 1: '%s'", optarg);
+				err_warn("--record takes a record number from 1: '%s'", optarg);
 				err_usage(USAGE, XIT_USAGE);
 			}
 			break;
@@ -118,9 +128,8 @@ main(int argc, char **argv)
 			status = -1;
 	}
 	for (int i = optind; i < argc && status == 0; i++) {
-		int fd = strcmp(argv[i], "-") == 0 ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
+		int fd = rec_open_input(argv[i], &e);
 		if (fd < 0) {
-			err_set(&e, XIT_USAGE, "cannot open %s:", argv[i]);
 			status = -1;
 			break;
 		}

@@ -11,14 +11,17 @@
 #include "err.h"
 #include "map_core.h"
 #include "map_jq.h"
+#include "map_schema.h"
 #include "map_step.h"
 #include "map_suggest.h"
 #include "rec.h"
+#include "rec_open.h"
+#include "version.h"
 
 #define USAGE "row-map [--msgpack] [--rejects FILE] [--nulls skip|clear]\n" \
-	"       [--deletes ignore|profile|attributes] -m MAPPING\n" \
-	"       row-map --check -m MAPPING\n" \
-	"       row-map --suggest [FILE]\n" \
+	"       [--deletes ignore|profile|attributes] -m MAPPING [FILE]\n" \
+	"       row-map --check [--schema FILE] -m MAPPING\n" \
+	"       row-map --suggest [--schema FILE] [FILE]\n" \
 	"       row-map --columns -m MAPPING"
 #define HELP \
 	"Maps change rows (records of dbx-cdf-read) to Insider user objects.\n" \
@@ -31,12 +34,19 @@
 	"      --deletes MODE  a delete row becomes _delete: profile (the profile is deleted)\n" \
 	"                      or attributes (every mapped attribute in _clear); default\n" \
 	"                      ignore: delete rows are rejected\n" \
-	"  -c, --check         check the mapping and exit (78 when it is refused)\n" \
+	"      --check         check the mapping and exit (78 when it is refused)\n" \
 	"      --columns       print the columns the mapping reads, one per line (for\n" \
 	"                      dbx-cdf-read --columns); \"*\" when that cannot be told\n" \
-	"  -s, --suggest       write a starting mapping for the table whose schema line or first\n" \
+	"      --suggest       write a starting mapping for the table whose schema line or first\n" \
 	"                      record is in FILE (or standard input)\n" \
-	"  -h, --help          this text\n"
+	"  -s, --schema FILE   the account's schema (insider-push --fetch-schema): --suggest\n" \
+	"                      makes custom fields only of what the account has, --check\n" \
+	"                      refuses (78) custom fields the account lacks\n" \
+	"  -V, --version       print the version\n" \
+	"  -h, --help          this text\n" \
+	"Records come from FILE, or standard input when it is - or absent. (-c and -s of --check\n" \
+	"and --suggest were removed: docs/cli.md.)\n" \
+	DBXI_HELP_EXIT
 
 static void
 write_all(int fd, const char *p, size_t n)
@@ -51,6 +61,31 @@ write_all(int fd, const char *p, size_t n)
 			err_die(XIT_TEMPFAIL, "write:");
 		}
 		p += w, n -= (size_t)w;
+	}
+}
+
+/* the account's schema file, or NULL without --schema; exits 78 when it cannot be used */
+static struct val_schema *
+schema_load(const char *path)
+{
+	struct err e = ERR_INIT;
+	struct val_schema *s;
+	if (!path)
+		return NULL;
+	if (!(s = val_schema_load(path, &e)))
+		err_exit(&e);
+	return s;
+}
+
+/* writes each line of notes as a warning, prefixed */
+static void
+warn_lines(struct buf *notes, const char *prefix)
+{
+	for (char *p = notes->p, *nl; p && *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n')))
+			break;
+		*nl = 0;
+		err_warn("%s%s", prefix, p);
 	}
 }
 
@@ -72,14 +107,15 @@ jq_limit(void)
 }
 
 static int
-suggest(const char *file)
+suggest(const char *file, const char *schema_path)
 {
 	struct err e = ERR_INIT;
 	struct buf out = BUF_INIT, notes = BUF_INIT;
+	struct val_schema *schema = schema_load(schema_path);
 	int fd = 0;
 	if (file && strcmp(file, "-") != 0 && (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		err_die(XIT_USAGE, "cannot open %s:", file);
-	if (map_suggest(fd, &out, &notes, &e) < 0) {
+	if (map_suggest(fd, schema, schema_path, &out, &notes, &e) < 0) {
 		if (file && e.status == XIT_DATAERR) {
 			char msg[sizeof e.msg];
 			memcpy(msg, e.msg, sizeof msg);
@@ -89,18 +125,15 @@ suggest(const char *file)
 	}
 	if (fd > 0)
 		close(fd);
-	for (char *p = notes.p, *nl; p && *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = 0;
-		err_warn("suggest: %s", p);
-	}
+	val_schema_free(schema);
+	warn_lines(&notes, "suggest: ");
 	write_all(1, out.p, out.len);
 	buf_free(&out);
 	buf_free(&notes);
 	return 0;
 }
+
+enum { O_CHECK = 256, O_SUGGEST };
 
 int
 main(int argc, char **argv)
@@ -109,29 +142,36 @@ main(int argc, char **argv)
 		{"mapping", required_argument, NULL, 'm'},
 		{"msgpack", no_argument, NULL, 'M'},
 		{"rejects", required_argument, NULL, 'r'},
-		{"check", no_argument, NULL, 'c'},
+		{"check", no_argument, NULL, O_CHECK},
 		{"columns", no_argument, NULL, 'C' + 256},
-		{"suggest", no_argument, NULL, 's'},
+		{"suggest", no_argument, NULL, O_SUGGEST},
+		{"schema", required_argument, NULL, 's'},
+		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{"nulls", required_argument, NULL, 'N'},
 		{"deletes", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *mapping = NULL, *rejects = NULL;
+	const char *mapping = NULL, *rejects = NULL, *schema_path = NULL;
 	int msgpack = 0, check = 0, sugg = 0, cols = 0, c, nulls_clear = 0,
 		deletes = MAP_DELETES_IGNORE, step = 0;
 	struct err e = ERR_INIT;
 
 	err_init("row-map", argv);
 	argv[0] = (char *)PROG;
-	while ((c = getopt_long(argc, argv, "m:Mr:csh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "m:Mr:s:Vh", longopts, NULL)) != -1)
 		switch (c) {
 		case 'm': mapping = optarg; break;
 		case 'M': msgpack = 1; break;
 		case 'r': rejects = optarg; break;
-		case 'c': check = 1; break;
+		case O_CHECK: check = 1; break;
 		case 'C' + 256: cols = 1; break;
-		case 's': sugg = 1; break;
+		case O_SUGGEST: sugg = 1; break;
+		case 's': schema_path = optarg; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 'N':
 			step = 1;
 			if (strcmp(optarg, "clear") == 0)
@@ -164,35 +204,43 @@ main(int argc, char **argv)
 		err_exit(&e);
 	if (sugg) {
 		if (check || mapping || rejects || msgpack || step || argc - optind > 1) {
-			err_warn("--suggest takes only an optional FILE");
+			err_warn("--suggest takes only --schema FILE and an optional FILE");
 			err_usage(USAGE, XIT_USAGE);
 		}
-		suggest(optind < argc ? argv[optind] : NULL);
+		suggest(optind < argc ? argv[optind] : NULL, schema_path);
 		err_close_stdout();
 		return 0;
 	}
-	if (optind != argc) {
-		err_warn("unexpected argument '%s' (records come on standard input)", argv[optind]);
+	if (argc - optind > (check ? 0 : 1)) {
+		err_warn("unexpected argument '%s' (%s)", argv[argc - 1],
+			check ? "--check takes -m MAPPING only" : "one input FILE at most");
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (!mapping) {
 		err_warn("a mapping is needed: -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
-	if (cols && (check || rejects || msgpack || step)) {
+	if (cols && (check || rejects || msgpack || step || schema_path)) {
 		err_warn("--columns takes only -m MAPPING");
 		err_usage(USAGE, XIT_USAGE);
 	}
 	if (check && (rejects || msgpack || step)) {
-		err_warn("--check takes only -m MAPPING");
+		err_warn("--check takes only -m MAPPING and --schema FILE");
+		err_usage(USAGE, XIT_USAGE);
+	}
+	if (schema_path && !check) {
+		err_warn("--schema FILE goes with --check or --suggest (validate --schema checks records)");
 		err_usage(USAGE, XIT_USAGE);
 	}
 	/* jq's env and $ENV see this process's environment: no credential in it */
 	map_jq_scrub_env();
 	jq_limit();
+	struct val_schema *schema = schema_load(schema_path); /* (only with --check) */
 	struct map *m = map_load(mapping, &e);
-	if (!m)
+	if (!m) {
+		val_schema_free(schema);
 		err_exit(&e);
+	}
 	if (cols) { /* #11.5 */
 		struct buf o = BUF_INIT, note = BUF_INIT;
 		if (map_columns(m, &o, &note) < 0)
@@ -207,18 +255,47 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (check) {
-		struct buf d = BUF_INIT;
+		struct buf d = BUF_INIT, bad = BUF_INIT, notes = BUF_INIT;
+		int nbad = 0;
+		if (schema && (nbad = map_check_schema(m, schema, schema_path, &bad, &notes)) < 0)
+			err_die(XIT_TEMPFAIL, "out of memory");
+		val_schema_free(schema);
+		if (nbad > 0) {
+			char pre[512];
+			snprintf(pre, sizeof pre, "%s: ", mapping);
+			warn_lines(&bad, pre);
+			buf_free(&bad);
+			buf_free(&notes);
+			map_free(m);
+			err_die(XIT_CONFIG, "%s: %d custom field%s the account does not have: validate would "
+				"reject every record carrying %s (fix the mapping, or create %s in the panel and "
+				"fetch the schema again)", mapping, nbad, nbad == 1 ? "" : "s",
+				nbad == 1 ? "it" : "them", nbad == 1 ? "it" : "them");
+		}
+		warn_lines(&notes, "");
 		if (map_describe(m, &d) < 0)
 			err_die(XIT_TEMPFAIL, "out of memory");
-		printf("%s: ok: %s\n", mapping, d.p);
+		if (schema_path)
+			printf("%s: ok: %s; every custom field is in %s\n", mapping, d.p, schema_path);
+		else
+			printf("%s: ok: %s\n", mapping, d.p);
 		buf_free(&d);
+		buf_free(&bad);
+		buf_free(&notes);
 		map_free(m);
 		err_close_stdout();
 		return 0;
 	}
 	map_set_step(m, nulls_clear, deletes);
 	uint64_t mapped = 0, rejected = 0;
-	int rc = map_run(m, 0, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
+	int in = rec_open_input(optind < argc ? argv[optind] : NULL, &e);
+	if (in < 0) {
+		map_free(m);
+		err_exit(&e);
+	}
+	int rc = map_run(m, in, 1, rec_form_choose(msgpack), rejects, &mapped, &rejected, &e);
+	if (in > 0)
+		close(in);
 	map_free(m);
 	if (rc < 0)
 		err_exit(&e);

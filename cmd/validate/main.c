@@ -12,23 +12,29 @@
 #include "val_iso.h"
 #include "val_run.h"
 #include "val_schema.h"
+#include "rec_open.h"
+#include "version.h"
 
 #define USAGE \
 	"validate [--msgpack] [--schema FILE] [--rejects FILE] [--max-reject-ratio R] " \
-	"[--max-event-age DAYS] [--strict]"
+	"[--max-event-age DAYS] [--strict] [FILE]"
 #define HELP \
 	"Reads Insider user objects (NDJSON or MessagePack) and writes the valid ones unchanged.\n" \
-	"  -m, --msgpack             write MessagePack (also DBXI_WIRE=msgpack)\n" \
+	"  -M, --msgpack             write MessagePack (also DBXI_WIRE=msgpack)\n" \
 	"  -s, --schema FILE         the account's custom attributes and events (JSON)\n" \
 	"  -r, --rejects FILE        append rejected records there (default: reasons on stderr)\n" \
 	"  -R, --max-reject-ratio R  exit 65 when more than R (0 to 1) of the records are rejected\n" \
 	"  -a, --max-event-age DAYS  warn about events older than DAYS (0: never; default:\n" \
 	"                            Insider's retention, 730 days for purchase, 90 for custom)\n" \
 	"  -S, --strict              reject on warnings too (old events, null values)\n" \
+	"  -V, --version             print the version\n" \
 	"  -h, --help                this text\n" \
+	"Records come from FILE, or standard input when it is - or absent. (-m of --msgpack was\n" \
+	"removed: docs/cli.md.)\n" \
 	"Environment: DBXI_NOW (RFC 3339 or epoch seconds) fixes the clock; DBXI_ISO_CODES_DIR\n" \
 	"the iso-codes JSON directory (default " VAL_ISO_DIR_DEFAULT ").\n" \
-	"Rules: docs/insider-rules.md, validate(1).\n"
+	"Rules: docs/insider-rules.md, validate(1).\n" \
+	DBXI_HELP_EXIT
 
 #define WARN_SHOWN 10 /* warnings of one rule shown on stderr; the summary counts all */
 
@@ -74,7 +80,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "msgpack", no_argument, NULL, 'm' },
+		{ "msgpack", no_argument, NULL, 'M' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "schema", required_argument, NULL, 's' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "max-reject-ratio", required_argument, NULL, 'R' },
@@ -100,9 +107,13 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	memset(&ws, 0, sizeof ws);
 	o.cfg.max_event_age = -1;
-	while ((c = getopt_long(argc, argv, "ms:r:R:a:Sh", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "Ms:r:R:a:SVh", longopts, NULL)) != -1)
 		switch (c) {
-		case 'm': msgpack = 1; break;
+		case 'M': msgpack = 1; break;
+		case 'V':
+			printf("%s %s\n", PROG, DBXI_VERSION);
+			err_close_stdout();
+			return 0;
 		case 's': schema_path = optarg; break;
 		case 'r': o.rejects = optarg; break;
 		case 'R':
@@ -132,8 +143,8 @@ main(int argc, char **argv)
 		default:
 			err_usage(USAGE, XIT_USAGE);
 		}
-	if (optind != argc) {
-		err_warn("unexpected argument '%s' (records come on stdin)", argv[optind]);
+	if (argc - optind > 1) {
+		err_warn("unexpected argument '%s' (one input FILE at most)", argv[argc - 1]);
 		err_usage(USAGE, XIT_USAGE);
 	}
 	o.cfg.now = clock_now();
@@ -159,7 +170,8 @@ main(int argc, char **argv)
 					schema_path);
 		}
 	}
-	o.in_fd = 0;
+	if ((o.in_fd = rec_open_input(optind < argc ? argv[optind] : NULL, &e)) < 0)
+		err_exit(&e);
 	o.out_fd = 1;
 	o.form = rec_form_choose(msgpack);
 	o.cfg.iso = iso;

@@ -3,7 +3,7 @@
 J=$BENCH_DATA/cdf.ndjson M=$BENCH_DATA/cdf.msgpack
 jb=$(wc -c <"$J") mb=$(wc -c <"$M")
 table_head "Record layer (rec-cat), $BENCH_ROWS rows, $((jb / 1000000)) MB NDJSON / $((mb / 1000000)) MB MessagePack"
-measure "rec-cat -m (JSON -> MessagePack)" "$BENCH_ROWS" "$jb" "rec-cat -m <'$J' >/dev/null"; a=$LAST_RATE
+measure "rec-cat -M (JSON -> MessagePack)" "$BENCH_ROWS" "$jb" "rec-cat -M <'$J' >/dev/null"; a=$LAST_RATE
 measure "rec-cat (MessagePack -> JSON)" "$BENCH_ROWS" "$mb" "rec-cat <'$M' >/dev/null"
 measure "rec-cat (JSON -> JSON)" "$BENCH_ROWS" "$jb" "rec-cat <'$J' >/dev/null"; c=$LAST_RATE
 measure "jq -c . (JSON -> JSON)" "$BENCH_ROWS" "$jb" "jq -c . <'$J' >/dev/null"; q=$LAST_RATE
@@ -17,4 +17,4 @@ ratio "rec-cat JSON->JSON vs jq -c ." "$c" "$q"
 ratio "rec-cat JSON->JSON vs gojq -c ." "$c" "$g"
 ratio "rec-cat JSON->JSON vs python3" "$c" "$p"
 # exactness: the round trip is byte-identical
-if rec-cat -m <"$J" | rec-cat | cmp -s - "$J"; then echo "round trip JSON -> MessagePack -> JSON: identical"; else echo "round trip: DIFFERS"; fi
+if rec-cat -M <"$J" | rec-cat | cmp -s - "$J"; then echo "round trip JSON -> MessagePack -> JSON: identical"; else echo "round trip: DIFFERS"; fi

@@ -32,7 +32,7 @@ with open(out, "w", encoding="utf-8") as f:
 EOF
 	mv "$U.tmp" "$U"
 fi
-[ -s "$UM" ] || rec-cat -m "$U" >"$UM"
+[ -s "$UM" ] || rec-cat -M "$U" >"$UM"
 printf '{"attributes": {"tier": "string", "ltv": "number"}, "events": {"purchase": {}}}\n' >"$W/schema.json"
 
 # the python3 loop: the same rules as validate for these records (identifiers, default
@@ -167,7 +167,7 @@ echo "targets: MessagePack >= 500000 rows/s (wall: $m), JSON >= 250000 rows/s (w
 ratio "validate JSON vs python3 loop" "$j" "$p"
 [ "$s" -gt 0 ] && ratio "validate JSON vs python3-jsonschema" "$j" "$s"
 # the same records pass everywhere
-a=$(wc -l <"$W/json.out") b=$(wc -l <"$W/py.out") c=$(rec-cat -c "$W/mp.out")
+a=$(wc -l <"$W/json.out") b=$(wc -l <"$W/py.out") c=$(rec-cat --count "$W/mp.out")
 if [ "$a" = "$b" ] && [ "$a" = "$c" ] && cmp -s "$W/json.out" "$W/py.out"; then
 	echo "passed records: $a, identical for validate (JSON and MessagePack) and the python3 loop"
 else

@@ -89,7 +89,7 @@ run "emulator alone (4 curl processes posting the pre-built bodies)" "for k in 0
 rm -rf "$W/b"
 run "insider-push (default --rate 25000/min)" "insider-push -q '$U'"
 run "insider-push --rate 0 (no budget)" "insider-push -q --rate 0 '$U'"
-[ -s "$BENCH_DATA/users.msgpack" ] || rec-cat -m "$U" >"$BENCH_DATA/users.msgpack"
+[ -s "$BENCH_DATA/users.msgpack" ] || rec-cat -M "$U" >"$BENCH_DATA/users.msgpack"
 run "insider-push --rate 0, MessagePack input" "insider-push -q --rate 0 '$BENCH_DATA/users.msgpack'"
 run "shell: split + parallel -j4 (jq -s, curl)" "cd '$W' && rm -f chunk.* && split -l 1000 '$U' chunk. && ls chunk.* | parallel -j4 \"jq -c -s '{users: map(with_entries(select(.key | startswith(\\\"_\\\") | not)))}' {} | curl -sf -o /dev/null -X POST -H @'$W/headers' --data-binary @- '$EMU/api/user/v1/upsert'\" && rm -f chunk.*"
 run "python3 loop (json, 4 threads, http.client)" "python3 - '$U' '$PORT' <<'PY'
