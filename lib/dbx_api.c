@@ -427,11 +427,11 @@ under(const char *url, const char *base)
 	return n && !strncmp(url, base, n) && (url[n] == '/' || url[n] == 0 || url[n] == '?');
 }
 
-/* sleeps ms, cut short by the abort flag: -1 when aborted */
-static int
-nap_ms(long ms)
+/* sleeps secs, cut short by the abort flag: -1 when aborted */
+int
+dbx_nap(double secs)
 {
-	double end = mono() + ms / 1000.0;
+	double end = mono() + secs;
 	for (;;) {
 		if (http_aborted())
 			return -1;
@@ -464,7 +464,7 @@ first_contact(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, 
 			snprintf(why, sizeof why, "HTTP %ld", d->resp.status);
 			if (c->retry.on_retry)
 				c->retry.on_retry(c->retry.arg, 1, wait, d->resp.status, why);
-			if (nap_ms(wait) < 0)
+			if (dbx_nap(wait / 1000.0) < 0)
 				return err_set(e, XIT_TEMPFAIL, "interrupted");
 			return 1;
 		}
@@ -481,7 +481,7 @@ first_contact(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, 
 		long wait = http_backoff_ms(1, -1, c->retry.base_ms, c->retry.cap_ms, http_rand01());
 		if (c->retry.on_retry)
 			c->retry.on_retry(c->retry.arg, attempt, wait, 0, d->resp.error);
-		if (nap_ms(wait) < 0)
+		if (dbx_nap(wait / 1000.0) < 0)
 			return err_set(e, XIT_TEMPFAIL, "interrupted");
 	}
 }

@@ -33,6 +33,8 @@ struct dbx_conn;
 
 struct dbx_conn *dbx_conn_new(const struct dbx_cfg *cfg, struct err *e);
 void dbx_conn_free(struct dbx_conn *c);
+/* sleeps secs, cut short by the abort flag (http_aborted): 0, or -1 when aborted */
+int dbx_nap(double secs);
 const char *dbx_conn_host(const struct dbx_conn *c);
 const char *dbx_conn_warehouse(const struct dbx_conn *c);
 enum dbx_auth_kind dbx_conn_auth(const struct dbx_conn *c);

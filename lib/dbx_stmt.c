@@ -48,24 +48,6 @@ mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* sleep, cut short by the abort flag: -1 when aborted */
-static int
-nap(double secs)
-{
-	double end = mono() + secs;
-	for (;;) {
-		if (http_aborted())
-			return -1;
-		double left = end - mono();
-		if (left <= 0)
-			return 0;
-		if (left > 0.05)
-			left = 0.05;
-		struct timespec ts = { 0, (long)(left * 1e9) };
-		nanosleep(&ts, NULL);
-	}
-}
-
 int
 dbx_error_class(const char *m, size_t n, char *out, size_t outlen)
 {
@@ -447,7 +429,7 @@ dbx_stmt_exec(struct dbx_conn *c, const char *sql, const struct dbx_param *p, si
 					stn, timeout_s);
 				goto fail;
 			}
-			if (nap(delay * (0.75 + 0.5 * http_rand01())) < 0) {
+			if (dbx_nap(delay * (0.75 + 0.5 * http_rand01())) < 0) {
 				cancel(s);
 				err_set(e, XIT_TEMPFAIL, "interrupted: statement cancelled");
 				goto fail;

@@ -279,6 +279,27 @@ reader_reject(struct reader *rd, uint64_t recno, const msgpack_object *rec, cons
 	return 0;
 }
 
+/* hands the open batch over without its last user, who starts the next batch */
+static int
+close_before_last(struct reader *rd, int sh, int kind, struct err *e)
+{
+	struct ins_batch *nb = new_batch(rd, sh, e);
+	if (!nb)
+		return -1;
+	nb->kind = kind;
+	if (ins_batch_move_last(rd->open, nb, e) < 0) {
+		ins_batch_free(nb);
+		free(nb);
+		return -1;
+	}
+	if (reader_push(rd, e) < 0) {
+		reader_keep(rd, nb);
+		return -1;
+	}
+	rd->open = nb;
+	return 0;
+}
+
 /* adds one user (of a request of this kind: ins_ops.h) to the open batch, closing it first
  * when the user cannot share it, and hands full batches over */
 static int
@@ -302,24 +323,10 @@ reader_add(struct reader *rd, const msgpack_object *rec, uint64_t recno,
 	rd->open->kind = kind;
 	if (ins_batch_add(rd->open, rec, recno, info, na, e) < 0)
 		return -1;
-	if (rd->open->dup_last && rd->open->n > 1) {
+	if (rd->open->dup_last && rd->open->n > 1 && close_before_last(rd, sh, kind, e) < 0)
 		/* the user is already in this batch: one user's two changes never share a
 		 * request (docs/delivery.md, order); the batch closes before it */
-		struct ins_batch *nb = new_batch(rd, sh, e);
-		if (!nb)
-			return -1;
-		nb->kind = kind;
-		if (ins_batch_move_last(rd->open, nb, e) < 0) {
-			ins_batch_free(nb);
-			free(nb);
-			return -1;
-		}
-		if (reader_push(rd, e) < 0) {
-			reader_keep(rd, nb);
-			return -1;
-		}
-		rd->open = nb;
-	}
+		return -1;
 	while (ins_batch_size(rd->open) > o->batch_bytes) {
 		if (rd->open->n == 1) {
 			char msg[200];
@@ -331,20 +338,8 @@ reader_add(struct reader *rd, const msgpack_object *rec, uint64_t recno,
 				return -1;
 			break;
 		}
-		struct ins_batch *nb = new_batch(rd, sh, e);
-		if (!nb)
+		if (close_before_last(rd, sh, kind, e) < 0)
 			return -1;
-		nb->kind = kind;
-		if (ins_batch_move_last(rd->open, nb, e) < 0) {
-			ins_batch_free(nb);
-			free(nb);
-			return -1;
-		}
-		if (reader_push(rd, e) < 0) {
-			reader_keep(rd, nb);
-			return -1;
-		}
-		rd->open = nb;
 	}
 	/* a profile delete is one user a request (reference 5.3) */
 	size_t most = kind == INS_KIND_DELETE ? 1 : (size_t)o->batch_users;
