@@ -3,8 +3,9 @@
 # a lost upsert is named).
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 37
-SYNC_EXTRA=RECONCILE_SAMPLE=50
+plan 39
+SYNC_EXTRA="RECONCILE_SAMPLE=50
+METRICS_DIR=$T/metrics"
 sync_start
 
 check "#13.3 --reconcile before any run: 78" 78 dbx-insider-sync --reconcile "$CONF"
@@ -19,6 +20,9 @@ printf '%s\n' '[3,3,0,0,0]' >want
 same want got; ok $? "#13.3 summary.json: 3 users checked, 3 matched"
 tail -n 1 "$SD/runs.log" | jq -c '.reconcile.matched' >got; printf '3\n' >want
 same want got; ok $? "#13.3 runs.log carries the reconcile result"
+python3 "$DATA/sync/prom-check.py" "$T/metrics/dbx_insider_sync_orders.prom" >/dev/null; ok $? "#13.3 the metrics file is valid with the reconcile in it"
+grep -qxF 'dbx_insider_sync_last_reconcile_users{integration="orders",table="main.shop.orders",result="matched"} 3' "$T/metrics/dbx_insider_sync_orders.prom"
+ok $? "#13.3 the metrics carry the reconcile result"
 [ -s "$r/sent.msgpack" ]; ok $? "#13.3 the run keeps what it sent"
 
 check "#13.3 --reconcile on demand" 0 dbx-insider-sync --reconcile --sample 2 "$CONF"
