@@ -880,6 +880,8 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 			if (count_rows(&R, to, &nrows, e) < 0)
 				goto out;
 			B = windows_for(nrows, per);
+			/* the total, for a reader's progress and ETA */
+			note(&R, "snapshot at version %lld: %lld rows to read", to, nrows);
 		}
 		long long sp[1][2] = { { to, B } };
 		if (o->state_file && write_pending(o->state_file, o->table, to, to, 1, key,
@@ -910,6 +912,12 @@ dbx_cdf_read(struct dbx_conn *c, const struct dbx_cdf_opts *o, struct rec_writer
 			}
 			if (history_rows(&R, from, to, est, e) < 0)
 				goto out;
+			long long total = 0;
+			for (long long v = from; v <= to; v++)
+				total += est[v - from];
+			if (total > 0)
+				note(&R, "versions %lld..%lld: %lld rows to read (DESCRIBE HISTORY's count of "
+					"change rows, before dropping preimages)", from, to, total);
 			for (long long v = from; v <= to; v++) {
 				if (resume && !have.wsnap && v == have.wversion) {
 					split[nsplit][0] = v, split[nsplit++][1] = have.wcount;

@@ -4,7 +4,7 @@
 # the windows delivered in the checkpoint, and the next run starts at the first undelivered one.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 12
+plan 13
 mkdir -p "$T/wt"
 python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
 SYNC_TABLE=main.win.users
@@ -31,6 +31,8 @@ wait $sync; st=$?
 [ "$st" -eq 75 ]; ok $? "#11.1 SIGINT: the run exits 75 (got $st)"
 grep -q "checkpoint moved from none to the snapshot at version 4: [2-5] of 5 windows delivered" int.err
 ok $? "#11.1 SIGINT: the last line says how far the snapshot got"
+grep -q "dbx-cdf-read: snapshot at version 4: 50 rows to read" int.err
+ok $? "#12 §3 dbx-cdf-read says how many rows the snapshot holds (the live line's ETA)"
 jq -e '.window.snapshot == true and .window.done >= 2' "$SD/state.json" >/dev/null
 ok $? "#11.1 SIGINT: the checkpoint keeps the windows delivered ($(cat "$SD/state.json" 2>/dev/null))"
 python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], method="DELETE")).read()' "http://127.0.0.1:$IPORT/_emu/fault"
