@@ -63,5 +63,6 @@ t1=$(date +%s)
 r2=$(received)
 printf '\nkill -9 of the sync at %s of %s users received; the rerun (exit %s, %s s): %s\n' "$r1" "$N" "$rc" "$((t1 - t0))" \
 	"$(sed -n 's/.*\(resuming the snapshot at version [0-9]* at window [0-9]* of [0-9]*\).*/\1/p' "$W/k2.err" | head -n 1)"
-printf 'users sent again: %s (a window: %s rows)\n' "$((r2 - N))" "$WR"
+printf 'users sent again: %s (a window: %s rows); results that expired and were read again: %s before the kill, %s in the rerun\n' \
+	"$((r2 - N))" "$WR" "$(grep -c 'expired after' "$W/k1.err")" "$(grep -c 'expired after' "$W/k2.err")"
 [ "$rc" -eq 0 ] || { echo "bench: the rerun failed:" >&2; cat "$W/k1.err" "$W/k2.err" >&2; exit 1; }
