@@ -952,6 +952,10 @@ http_multi_run(struct http_multi *m, long timeout_ms, struct err *e)
 		if (curl_multi_perform(m->m, &running) != CURLM_OK)
 			return err_set(e, XIT_UNAVAILABLE, "libcurl multi interface failed");
 		collect(m);
+		/* the flag may have been raised inside perform, cutting transfers short: they
+		 * are interruptions, never failed responses handed back */
+		if (http_aborted())
+			return err_set(e, XIT_TEMPFAIL, "interrupted");
 		if (m->ndone) {
 			start_queued(m);
 			curl_multi_perform(m->m, &running);

@@ -1229,6 +1229,13 @@ handle_done(struct push *p, struct job *j, struct http_resp *resp)
 			j->state = J_WAIT;
 			return;
 		}
+		/* a transfer cut by the abort flag (SIGINT, SIGTERM) is an interruption, not an
+		 * unavailable service: 75, and the batch stays unacknowledged */
+		if (http_aborted()) {
+			j->state = J_WAIT;
+			fatal(p, XIT_TEMPFAIL, "interrupted");
+			return;
+		}
 		if (http_should_retry(0, resp->curl_code, 1))
 			schedule_retry(p, j, resp, why);
 		else
