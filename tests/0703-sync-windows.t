@@ -7,17 +7,7 @@
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
 plan 29
-mkdir -p "$T/wt"
-python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
-SYNC_TABLE=main.win.users
-SYNC_EXTRA="BATCH_SIZE=2
-CONCURRENCY=1
-WINDOW_ROWS=10"
-DBX_ARGS="--chunk-rows 2 --result-ttl 1"
-sync_start "$T/wt"
-printf '{"identifiers":{"email":"email"},"attributes":{"name":"first_name"}}\n' >"$T/map.json"
-sed -i "s|^MAPPING=.*|MAPPING=$T/map.json|; /^SCHEMA=/d" "$CONF"
-received() { ins_get /_emu/stats | jq .users_received; }
+windows_start "--chunk-rows 2 --result-ttl 1"
 # every chunk and poll is a little slow: reading the whole snapshot takes longer than the
 # result's lifetime (1 s); a window (about 10 rows, 5 chunks) does not
 dbx_post /_emu/fault '{"kind":"slow","seconds":0.1,"count":1000000,"path_prefix":"/api/2.0/sql/statements/"}'
@@ -28,7 +18,7 @@ check "#11.1 without windows the snapshot outlives its result: 75" 75 dbx-inside
 check_err "#11.1 ... saying so" "expired"
 check "#11.1 in windows the same snapshot completes in one run" 0 dbx-insider-sync "$CONF"
 check_err "#11.1 checkpoint at the snapshot's version" "checkpoint 4"
-[ "$(ins_get /_emu/users | jq '[.users[].identifiers.email] | unique | length')" = 50 ]; ok $? "#11.1 Insider holds the 50 users"
+[ "$(unique)" = 50 ]; ok $? "#11.1 Insider holds the 50 users"
 jq -e '.version == 4 and (has("window") | not)' "$SD/state.json" >/dev/null; ok $? "#11.1 the state is the plain checkpoint again"
 
 # kill -9 of everything in the middle of a windowed snapshot
@@ -55,7 +45,7 @@ maxw=$(dbx_post /_emu/reset '{}'; DATABRICKS_HOST=http://127.0.0.1:$DPORT DATABR
 	dbx-cdf-read --snapshot --window-rows 10 --window-key email main.win.users 2>/dev/null | jq -s 'group_by(._window) | map(length) | max')
 resent=$((r2 - r0 - 50))
 [ "$resent" -le "$maxw" ]; ok $? "#11.1 sent again: $resent users, at most one window ($maxw)"
-[ "$(ins_get /_emu/users | jq '[.users[].identifiers.email] | unique | length')" = 50 ]; ok $? "#11.1 nothing missing"
+[ "$(unique)" = 50 ]; ok $? "#11.1 nothing missing"
 jq -e '.version == 4' "$SD2/state.json" >/dev/null; ok $? "#11.1 checkpoint at version 4"
 python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], method="DELETE")).read()' "http://127.0.0.1:$IPORT/_emu/fault"
 dbx_post /_emu/reset '{}'

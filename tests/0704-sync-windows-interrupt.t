@@ -5,18 +5,7 @@
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
 plan 13
-mkdir -p "$T/wt"
-python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
-SYNC_TABLE=main.win.users
-SYNC_EXTRA="BATCH_SIZE=2
-CONCURRENCY=1
-WINDOW_ROWS=10"
-DBX_ARGS="--chunk-rows 2"
-sync_start "$T/wt"
-printf '{"identifiers":{"email":"email"},"attributes":{"name":"first_name"}}\n' >"$T/map.json"
-sed -i "s|^MAPPING=.*|MAPPING=$T/map.json|; /^SCHEMA=/d" "$CONF"
-received() { ins_get /_emu/stats | jq .users_received; }
-unique() { ins_get /_emu/users | jq '[.users[].identifiers.email] | unique | length'; }
+windows_start "--chunk-rows 2"
 
 # SIGINT to the whole process group once two windows are delivered
 ins_post /_emu/fault '{"kind":"slow","seconds":0.15,"count":1000000}'

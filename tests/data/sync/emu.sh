@@ -37,3 +37,19 @@ EOC
 }
 state_version() { jq -r '.version // "none"' "$SD/state.json" 2>/dev/null || echo none; }
 last_run() { ls -1d "$SD"/runs/*/ | tail -n 1; }
+# windows_start DBX-ARGS: the emulators with a 50-row table main.win.users read in windows of
+# about 10 rows (tests 0703, 0704), an email-keyed mapping, received and unique counters
+windows_start() {
+	mkdir -p "$T/wt"
+	python3 "$DATA/windows/make-table.py" main.win.users 40 >"$T/wt/main.win.users.json"
+	SYNC_TABLE=main.win.users
+	SYNC_EXTRA="BATCH_SIZE=2
+CONCURRENCY=1
+WINDOW_ROWS=10"
+	DBX_ARGS=$1
+	sync_start "$T/wt"
+	printf '{"identifiers":{"email":"email"},"attributes":{"name":"first_name"}}\n' >"$T/map.json"
+	sed -i "s|^MAPPING=.*|MAPPING=$T/map.json|; /^SCHEMA=/d" "$CONF"
+}
+received() { ins_get /_emu/stats | jq .users_received; }
+unique() { ins_get /_emu/users | jq '[.users[].identifiers.email] | unique | length'; }
