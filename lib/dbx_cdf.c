@@ -308,10 +308,15 @@ skipped(const struct reader *R, const char *name, long long widx)
 /* the record of a row as MessagePack into ob, the bytes emit_rows' map would give; the
  * columns whose value was not in its type's form in rowbad[0..*nbad). 1 done; 0 the record
  * is over the size limit (ob unused: the caller builds the map); -1 error in e. */
+struct fcol {
+	const struct dbx_col *col;
+	size_t koff, klen; /* its key's MessagePack in kb; klen 0: the column is left out */
+};
+
 static int
 fast_row(struct reader *R, struct dbx_stmt *s, const msgpack_object *row, size_t nkeep,
-	long long widx, msgpack_zone *z, struct buf *ob, size_t *rowbad, size_t *nbad,
-	struct err *e)
+	long long widx, const struct fcol *fc, const struct buf *kb, msgpack_zone *z,
+	struct buf *ob, size_t *rowbad, size_t *nbad, struct err *e)
 {
 	static size_t max;
 	size_t nc = dbx_stmt_ncols(s), n = nkeep + (R->snap ? 3 : 0) + (widx >= 0);
@@ -334,19 +339,16 @@ fast_row(struct reader *R, struct dbx_stmt *s, const msgpack_object *row, size_t
 	if (buf_add(ob, h, hl) < 0)
 		return NOMEM(e);
 	for (size_t i = 0; i < nc; i++) {
-		const struct dbx_col *col = dbx_stmt_col(s, i);
+		const struct dbx_col *col = fc[i].col;
 		size_t mark = ob->len;
 		int k;
-		if (!skipped(R, col->name, widx)) {
-			msgpack_object key = rec_strref(col->name, strlen(col->name));
-			if (dbx_mp_value(ob, &key) < 0)
-				return NOMEM(e);
-		}
+		if (fc[i].klen && buf_add(ob, kb->p + fc[i].koff, fc[i].klen) < 0)
+			return NOMEM(e);
 		if ((k = dbx_conv_mp(ob, col->type, col->type_text, &row->via.array.ptr[i], z, e)) < 0)
 			return -1;
 		if (k > 0)
 			rowbad[(*nbad)++] = i;
-		if (skipped(R, col->name, widx))
+		if (!fc[i].klen)
 			ob->len = mark;
 	}
 	if (R->snap) {
@@ -386,15 +388,34 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 	const char *g = getenv("DBXI_DBX_GENERIC");
 	int fast = rec_writer_form(R->w) == REC_MSGPACK && !(g && *g == '1');
 	size_t *rowbad = calloc(nc ? nc : 1, sizeof *rowbad), nbad = 0, nkeep = 0;
-	struct buf ob = BUF_INIT;
+	struct buf ob = BUF_INIT, kb = BUF_INIT;
+	struct fcol *fc = NULL;
 	R->lastv = -1;
 	R->nrows = 0;
 	if (!bad || !z || !keys || !rowbad) {
 		NOMEM(e);
 		goto out;
 	}
-	for (size_t i = 0; i < nc; i++)
-		nkeep += !skipped(R, dbx_stmt_col(s, i)->name, widx);
+	if (fast) {
+		if (!(fc = calloc(nc ? nc : 1, sizeof *fc))) {
+			NOMEM(e);
+			goto out;
+		}
+		for (size_t i = 0; i < nc; i++) {
+			const char *name = dbx_stmt_col(s, i)->name;
+			msgpack_object key = rec_strref(name, strlen(name));
+			fc[i].col = dbx_stmt_col(s, i);
+			fc[i].koff = kb.len;
+			if (skipped(R, name, widx))
+				continue;
+			if (dbx_mp_value(&kb, &key) < 0) {
+				NOMEM(e);
+				goto out;
+			}
+			fc[i].klen = kb.len - fc[i].koff;
+			nkeep++;
+		}
+	}
 	for (size_t i = 0; i < nc; i++)
 		keys[i] = rec_strref(dbx_stmt_col(s, i)->name, strlen(dbx_stmt_col(s, i)->name));
 	if (!snap && ict < 0) {
@@ -445,7 +466,7 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 		/* MessagePack out: written straight from the row, per column type (#14.2); a row
 		 * over the record size limit takes the ordinary way (its reject) */
 		if (fast) {
-			int k = fast_row(R, s, row, nkeep, widx, z, &ob, rowbad, &nbad, e);
+			int k = fast_row(R, s, row, nkeep, widx, fc, &kb, z, &ob, rowbad, &nbad, e);
 			if (k < 0)
 				goto out;
 			if (k > 0) {
@@ -527,7 +548,9 @@ out:
 	}
 	st->chunks += dbx_stmt_chunks(s) - chunks0;
 	free(rowbad);
+	free(fc);
 	buf_free(&ob);
+	buf_free(&kb);
 	free(bad);
 	free(keys);
 	if (z)

@@ -59,9 +59,8 @@ quote_or_bs(char *p, const char *e)
 	return p;
 }
 
-/* length of a valid UTF-8 sequence at p (2..4), 0 if invalid or cut off by e */
-static int
-utf8_seq(const unsigned char *p, const unsigned char *e)
+int
+dbx_utf8_seq(const unsigned char *p, const unsigned char *e)
 {
 	unsigned c = p[0], lo = 0x80, hi = 0xBF;
 	int n;
@@ -147,7 +146,7 @@ str_check(const char *p, const char *e, int *esc)
 		}
 		if (c < 0x20)
 			return NULL;
-		int k = utf8_seq((const unsigned char *)p, (const unsigned char *)e);
+		int k = dbx_utf8_seq((const unsigned char *)p, (const unsigned char *)e);
 		if (k == 0)
 			return NULL;
 		p += k;

@@ -41,4 +41,6 @@ int dbx_chunk_scan(struct dbx_chunk *c, const char *s, size_t n);
  * Returns how many values the row has. */
 uint32_t dbx_chunk_row(struct dbx_chunk *c, char *s, uint32_t r, msgpack_object *v, uint32_t cap);
 void dbx_chunk_free(struct dbx_chunk *c);
+/* length of a valid UTF-8 sequence at p (2..4), 0 if invalid or cut off by e */
+int dbx_utf8_seq(const unsigned char *p, const unsigned char *e);
 #endif

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include "dbx_chunk.h"
 #include "dbx_fast.h"
 #include "rec.h"
 
@@ -13,12 +14,18 @@ put_be(unsigned char *o, uint64_t v, int n)
 	return o;
 }
 
+static inline int
+room(struct buf *b, size_t n)
+{
+	return b->cap - b->len > n + 1 ? 0 : buf_grow(b, n);
+}
+
 /* the smallest forms, as msgpack-c (and rec_msgpack_append) choose */
 static inline int
 put_str(struct buf *b, const char *s, uint32_t n)
 {
 	unsigned char *o;
-	if (buf_grow(b, (size_t)n + 5) < 0)
+	if (room(b, (size_t)n + 5) < 0)
 		return -1;
 	o = (unsigned char *)b->p + b->len;
 	if (n <= 31)
@@ -42,7 +49,7 @@ static inline int
 put_int(struct buf *b, int64_t i)
 {
 	unsigned char *o;
-	if (buf_grow(b, 9) < 0)
+	if (room(b, 9) < 0)
 		return -1;
 	o = (unsigned char *)b->p + b->len;
 	if (i >= 0) {
@@ -84,7 +91,7 @@ put_int(struct buf *b, int64_t i)
 static inline int
 put_byte(struct buf *b, unsigned char c)
 {
-	if (buf_grow(b, 1) < 0)
+	if (room(b, 1) < 0)
 		return -1;
 	b->p[b->len++] = (char)c;
 	return 0;
@@ -95,7 +102,7 @@ static int
 put_dec(struct buf *b, const char *s, uint32_t n)
 {
 	unsigned char *o;
-	if (buf_grow(b, (size_t)n + 6) < 0)
+	if (room(b, (size_t)n + 6) < 0)
 		return -1;
 	o = (unsigned char *)b->p + b->len;
 	switch (n) {
@@ -203,6 +210,104 @@ dbx_ts_is_utc_form(const char *s, size_t n)
 	return d2(s + 11) <= 23 && d2(s + 14) <= 59 && d2(s + 17) <= 60;
 }
 
+static inline const char *
+jws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* a JSON string without escapes at *pp (its opening quote) as MessagePack; -1 not taken */
+static int
+jstr(struct buf *b, const char **pp, const char *e)
+{
+	const char *st = *pp + 1, *p = st;
+	for (;;) {
+		if (p >= e)
+			return -1;
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			break;
+		if (c == '\\' || c < 0x20)
+			return -1;
+		if (c >= 0x80) {
+			int k = dbx_utf8_seq((const unsigned char *)p, (const unsigned char *)e);
+			if (!k)
+				return -1;
+			p += k;
+		} else
+			p++;
+	}
+	*pp = p + 1;
+	return put_str(b, st, (uint32_t)(p - st)) < 0 ? -2 : 0;
+}
+
+/* the JSON text of an ARRAY/MAP/STRUCT value in the simple forms (a string without escapes;
+ * an array of at most 15 such strings; an object of at most 15 such members) straight to
+ * MessagePack, as rec_json_parse and rec_msgpack_append give it: 0; -1 not taken (b is left
+ * as it was); -2 out of memory */
+static int
+json_simple(struct buf *b, const char *s, size_t n)
+{
+	const char *p = jws(s, s + n), *e = s + n;
+	size_t mark = b->len, hpos;
+	unsigned cnt = 0;
+	int r = -1;
+	if (p >= e)
+		return -1;
+	if (*p == '"') {
+		if ((r = jstr(b, &p, e)) < 0)
+			goto no;
+	} else if (*p == '[' || *p == '{') {
+		int obj = *p == '{';
+		char close = obj ? '}' : ']';
+		if ((r = room(b, 1)) < 0) {
+			r = -2;
+			goto no;
+		}
+		hpos = b->len++;
+		p = jws(p + 1, e);
+		if (p < e && *p == close)
+			p++;
+		else
+			for (;;) {
+				if (p >= e || *p != '"' || (r = jstr(b, &p, e)) < 0)
+					goto no;
+				if (obj) {
+					p = jws(p, e);
+					if (p >= e || *p != ':')
+						goto no;
+					p = jws(p + 1, e);
+					if (p >= e || *p != '"' || (r = jstr(b, &p, e)) < 0)
+						goto no;
+				}
+				if (++cnt > 15)
+					goto no;
+				p = jws(p, e);
+				if (p < e && *p == ',') {
+					p = jws(p + 1, e);
+					continue;
+				}
+				if (p < e && *p == close) {
+					p++;
+					break;
+				}
+				goto no;
+			}
+		b->p[hpos] = (char)((obj ? 0x80 : 0x90) | cnt);
+	} else
+		goto no;
+	if (jws(p, e) != e) {
+		r = -1;
+		goto no;
+	}
+	return 0;
+no:
+	b->len = mark;
+	return r == -2 ? -2 : -1;
+}
+
 static int
 generic(struct buf *b, enum dbx_type t, const char *type_text, const msgpack_object *v,
 	msgpack_zone *z, struct err *e)
@@ -267,6 +372,13 @@ dbx_conv_mp(struct buf *b, enum dbx_type t, const char *type_text, const msgpack
 			if (!dbx_ts_is_utc_form(s, n))
 				return generic(b, t, type_text, v, z, e);
 			r = put_str(b, s, n);
+			break;
+		case DBX_T_JSON:
+			if (type_text && strstr(type_text, "TIMESTAMP"))
+				return generic(b, t, type_text, v, z, e);
+			r = json_simple(b, s, n);
+			if (r == -1)
+				return generic(b, t, type_text, v, z, e);
 			break;
 		default:
 			return generic(b, t, type_text, v, z, e);
