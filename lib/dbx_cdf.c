@@ -310,6 +310,7 @@ skipped(const struct reader *R, const char *name, long long widx)
  * is over the size limit (ob unused: the caller builds the map); -1 error in e. */
 struct fcol {
 	const struct dbx_col *col;
+	const char *tt;    /* its type_text when TIMESTAMPs may be nested in it, else NULL */
 	size_t koff, klen; /* its key's MessagePack in kb; klen 0: the column is left out */
 };
 
@@ -344,7 +345,7 @@ fast_row(struct reader *R, struct dbx_stmt *s, const msgpack_object *row, size_t
 		int k;
 		if (fc[i].klen && buf_add(ob, kb->p + fc[i].koff, fc[i].klen) < 0)
 			return NOMEM(e);
-		if ((k = dbx_conv_mp(ob, col->type, col->type_text, &row->via.array.ptr[i], z, e)) < 0)
+		if ((k = dbx_conv_mp(ob, col->type, fc[i].tt, &row->via.array.ptr[i], z, e)) < 0)
 			return -1;
 		if (k > 0)
 			rowbad[(*nbad)++] = i;
@@ -405,6 +406,9 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 			const char *name = dbx_stmt_col(s, i)->name;
 			msgpack_object key = rec_strref(name, strlen(name));
 			fc[i].col = dbx_stmt_col(s, i);
+			/* dbx_conv reads type_text only for nested TIMESTAMPs (dbx_conv_nested) */
+			fc[i].tt = fc[i].col->type_text && strstr(fc[i].col->type_text, "TIMESTAMP") ?
+				fc[i].col->type_text : NULL;
 			fc[i].koff = kb.len;
 			if (skipped(R, name, widx))
 				continue;

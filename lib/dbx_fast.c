@@ -374,7 +374,7 @@ dbx_conv_mp(struct buf *b, enum dbx_type t, const char *type_text, const msgpack
 			r = put_str(b, s, n);
 			break;
 		case DBX_T_JSON:
-			if (type_text && strstr(type_text, "TIMESTAMP"))
+			if (type_text && strstr(type_text, "TIMESTAMP")) /* dbx_conv_nested */
 				return generic(b, t, type_text, v, z, e);
 			r = json_simple(b, s, n);
 			if (r == -1)
