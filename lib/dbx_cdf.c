@@ -380,6 +380,8 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 	long ict = snap ? -1 : dbx_stmt_col_index(s, "_change_type");
 	long icv = snap ? -1 : dbx_stmt_col_index(s, "_commit_version");
 	int64_t lastv = -1;
+	char lastcv[24];
+	size_t lastcv_n = 0;
 	unsigned long long *bad = calloc(nc ? nc : 1, sizeof *bad);
 	msgpack_object *keys = calloc(nc ? nc : 1, sizeof *keys);
 	msgpack_zone *z = msgpack_zone_new(65536);
@@ -441,6 +443,10 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 				err_set(e, XIT_UNAVAILABLE, "%s: a change row without _commit_version", o->table);
 				goto out;
 			}
+			/* most rows have the version of the row before: checked once */
+			if (cv->via.str.size == lastcv_n && lastv >= 0 &&
+			    !memcmp(cv->via.str.ptr, lastcv, lastcv_n))
+				goto cv_ok;
 			memcpy(tmp, cv->via.str.ptr, cv->via.str.size);
 			tmp[cv->via.str.size] = 0;
 			if (parse_ll(tmp, &vv) < 0 || vv < lastv) {
@@ -450,11 +456,17 @@ emit_rows(struct reader *R, struct dbx_stmt *s, long long widx, struct err *e)
 			}
 			lastv = vv;
 			R->lastv = vv;
+			memcpy(lastcv, tmp, cv->via.str.size);
+			lastcv_n = cv->via.str.size;
 		}
+	cv_ok:
 		if (ict >= 0) {
 			const msgpack_object *ct = &row->via.array.ptr[ict];
 			unsigned bit = 0;
-			if (rec_str_eq(ct, "insert"))
+			if (ct->type == MSGPACK_OBJECT_STR && ct->via.str.size == 6 &&
+			    !memcmp(ct->via.str.ptr, "insert", 6))
+				bit = DBX_CT_INSERT;
+			else if (rec_str_eq(ct, "insert"))
 				bit = DBX_CT_INSERT;
 			else if (rec_str_eq(ct, "update_postimage"))
 				bit = DBX_CT_UPDATE_POSTIMAGE;
