@@ -252,11 +252,14 @@ decode(char *p, uint32_t n)
 	char *o = p, *e = p + n;
 	while (p < e) {
 		char *q = quote_or_bs(p, e);
-		if (q != p) {
+		/* the runs between escapes are short: copied forward (o never passes p) */
+		if (q - p > 64) {
 			memmove(o, p, (size_t)(q - p));
 			o += q - p;
 			p = q;
-		}
+		} else
+			while (p < q)
+				*o++ = *p++;
 		if (p >= e)
 			break;
 		unsigned cp, lo;
