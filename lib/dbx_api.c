@@ -487,7 +487,8 @@ first_contact(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, 
 }
 
 static int
-plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struct err *e)
+plain_do2(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, int parse,
+	struct err *e)
 {
 	int k = 1;
 	dbx_doc_free(d);
@@ -501,7 +502,13 @@ plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struc
 	c->cur_method = c->cur_url = NULL;
 	if (k < 0)
 		return -1;
-	return dbx_doc_parse(d, e);
+	return parse ? dbx_doc_parse(d, e) : 0;
+}
+
+static int
+plain_do(struct dbx_conn *c, const struct http_req *rq, struct dbx_doc *d, struct err *e)
+{
+	return plain_do2(c, rq, d, 1, e);
 }
 
 static int
@@ -662,6 +669,14 @@ dbx_fetch(struct dbx_conn *c, const char *url, const char *const *headers, struc
 {
 	struct http_req rq = { "GET", url, headers, NULL, 0, HTTP_NO_AUTH, 0, 0 };
 	return plain_do(c, &rq, d, e);
+}
+
+int
+dbx_fetch_raw(struct dbx_conn *c, const char *url, const char *const *headers, struct dbx_doc *d,
+	struct err *e)
+{
+	struct http_req rq = { "GET", url, headers, NULL, 0, HTTP_NO_AUTH, 0, 0 };
+	return plain_do2(c, &rq, d, 0, e);
 }
 
 int

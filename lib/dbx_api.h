@@ -94,6 +94,9 @@ void dbx_scrub_clear(void);
  * the given extra headers; retried; body parsed as JSON when it is. 0 when a response arrived. */
 int dbx_fetch(struct dbx_conn *c, const char *url, const char *const *headers, struct dbx_doc *d,
 	struct err *e);
+/* dbx_fetch without parsing the body (d->json 0, d->v NIL): dbx_doc_parse when needed */
+int dbx_fetch_raw(struct dbx_conn *c, const char *url, const char *const *headers,
+	struct dbx_doc *d, struct err *e);
 
 /* dbx_set_abort_flag: the SIGINT/SIGTERM flag (given to lib/http too). dbx_abort_hold(1)
  * hides it while a cancel request is sent; dbx_abort_hold(0) shows it again. */

@@ -102,6 +102,11 @@ int rec_write_same(struct rec_writer *w, const struct rec_reader *r, const msgpa
 /* bytes of v in MessagePack (exact), and in compact JSON (exact; counting stops past stop,
  * then the result is some value > stop) */
 size_t rec_msgpack_size(const msgpack_object *v);
+/* the writer's form; and one record already encoded as MessagePack (the caller checked it
+ * is at most the record size limit, rec_max_record): written as it is, counted, as
+ * rec_write would. -1 (nothing written) for a JSON writer or bytes over the limit. */
+enum rec_form rec_writer_form(const struct rec_writer *w);
+int rec_write_bytes(struct rec_writer *w, const char *p, size_t n, struct err *e);
 size_t rec_json_size(const msgpack_object *v, size_t stop);
 int rec_writer_flush(struct rec_writer *w, struct err *e);
 uint64_t rec_writer_count(const struct rec_writer *w);

@@ -1271,3 +1271,28 @@ rec_writer_close(struct rec_writer *w, struct err *e)
 	free(w);
 	return r;
 }
+
+/* ---- appended for dbx-cdf-read's direct MessagePack writer (#14.2) ---- */
+
+enum rec_form
+rec_writer_form(const struct rec_writer *w)
+{
+	return w->form;
+}
+
+int
+rec_write_bytes(struct rec_writer *w, const char *p, size_t n, struct err *e)
+{
+	if (w->form != REC_MSGPACK || n > w->max) {
+		errno = EINVAL;
+		return err_set(e, XIT_TEMPFAIL, "record %llu: raw bytes for a JSON writer or over the "
+		    "limit", (unsigned long long)w->count + 1);
+	}
+	if (buf_add(&w->b, p, n) < 0)
+		return err_set(e, XIT_TEMPFAIL, "out of memory writing record %llu",
+		    (unsigned long long)w->count + 1);
+	w->count++;
+	if (w->b.len >= OUT_FLUSH)
+		return rec_writer_flush(w, e);
+	return 0;
+}

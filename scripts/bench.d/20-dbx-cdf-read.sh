@@ -21,15 +21,34 @@ DATABRICKS_CLIENT_SECRET=dbxi-test-secret DATABRICKS_WAREHOUSE_ID=abcdef12345678
 HOME=$tmp
 export DATABRICKS_HOST DATABRICKS_CLIENT_ID DATABRICKS_CLIENT_SECRET DATABRICKS_WAREHOUSE_ID HOME
 T=main.bench.events
-# warm-up (the emulator renders its chunk templates) and the output sizes
-dbx-cdf-read --from-version 1 $T 2>/dev/null | wc -c >"$tmp/jb"
-dbx-cdf-read --msgpack --from-version 1 $T 2>/dev/null | wc -c >"$tmp/mb"
-jb=$(cat "$tmp/jb") mb=$(cat "$tmp/mb")
+# warm-up (the emulator renders its chunk templates), the output sizes, and exactness (#14.2):
+# the chunk scanner and the direct MessagePack writer give the bytes of the generic parser and
+# record builder (DBXI_DBX_GENERIC=1), in both forms
+dbx-cdf-read --from-version 1 $T 2>/dev/null | cksum >"$tmp/jb"
+dbx-cdf-read --msgpack --from-version 1 $T 2>/dev/null | cksum >"$tmp/mb"
+DBXI_DBX_GENERIC=1 dbx-cdf-read --from-version 1 $T 2>/dev/null | cksum >"$tmp/jg"
+DBXI_DBX_GENERIC=1 dbx-cdf-read --msgpack --from-version 1 $T 2>/dev/null | cksum >"$tmp/mg"
+for f in j m; do
+	if ! cmp -s "$tmp/${f}b" "$tmp/${f}g"; then
+		echo "bench: dbx-cdf-read: the fast path's output differs from the generic one ($f)" >&2
+		exit 1
+	fi
+done
+jb=$(cut -d' ' -f2 "$tmp/jb") mb=$(cut -d' ' -f2 "$tmp/mb")
 table_head "dbx-cdf-read, $BENCH_ROWS change rows x 23 columns, EXTERNAL_LINKS chunks of 20000 rows (emulator on the other core)"
 measure "dbx-cdf-read (table_changes -> JSON)" "$BENCH_ROWS" "$jb" "dbx-cdf-read --from-version 1 $T >/dev/null 2>&1"
 measure "dbx-cdf-read --msgpack (table_changes -> MessagePack)" "$BENCH_ROWS" "$mb" "dbx-cdf-read --msgpack --from-version 1 $T >/dev/null 2>&1"
 measure "dbx-cdf-read --snapshot (VERSION AS OF -> JSON)" "$BENCH_ROWS" "$jb" "dbx-cdf-read --snapshot $T >/dev/null 2>&1"
+# the tool's own CPU (user+sys, the emulator not counted), the least of three runs
+cpu=$(for i in 1 2 3; do
+	/usr/bin/time -f '%U %S' sh -c "dbx-cdf-read --msgpack --from-version 1 $T >/dev/null 2>/dev/null" 2>&1 |
+		tail -n 1
+done | awk '{ c = $1 + $2; if (NR == 1 || c < m) m = c } END { printf "%.2f", m }')
+cpuline="dbx-cdf-read --msgpack CPU: $cpu s for $BENCH_ROWS rows ($(awk -v c="$cpu" -v r="$BENCH_ROWS" \
+	'BEGIN { printf "%.2f", c * 1000000 / r }') s per million; target <= 1.6)"
 small=$((BENCH_ROWS / 10))
 curl -sf -o /dev/null -X POST --data-binary "{\"rows\":$small}" "$DATABRICKS_HOST/_emu/synthetic"
 dbx-cdf-read --from-version 1 $T >/dev/null 2>&1
 measure "dbx-cdf-read, a tenth of the rows (RSS does not grow with the rows)" "$small" "$((jb / 10))" "dbx-cdf-read --from-version 1 $T >/dev/null 2>&1"
+echo
+echo "$cpuline"
