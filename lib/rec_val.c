@@ -368,6 +368,36 @@ mp_copy(unsigned char *o, const char *s, size_t n)
 	return o + n;
 }
 
+static int mp_append(struct buf *b, const msgpack_object *v);
+
+/* an item of a map or array: the common short strings and small scalars inline, the rest
+ * through mp_append */
+static inline int
+mp_item(struct buf *b, const msgpack_object *v)
+{
+	unsigned char *o;
+	if (v->type == MSGPACK_OBJECT_STR && v->via.str.size <= 31) {
+		uint32_t n = v->via.str.size;
+		if (mp_room(b, (size_t)n + 1) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		*o++ = (unsigned char)(0xa0 | n);
+		o = mp_copy(o, v->via.str.ptr, n);
+		b->len = (size_t)((char *)o - b->p);
+		return 0;
+	}
+	if (v->type == MSGPACK_OBJECT_NIL || v->type == MSGPACK_OBJECT_BOOLEAN ||
+	    (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 < 0x80)) {
+		if (mp_room(b, 1) < 0)
+			return -1;
+		b->p[b->len++] = (char)(v->type == MSGPACK_OBJECT_NIL ? 0xc0
+		    : v->type == MSGPACK_OBJECT_BOOLEAN ? (v->via.boolean ? 0xc3 : 0xc2)
+		    : (unsigned char)v->via.u64);
+		return 0;
+	}
+	return mp_append(b, v);
+}
+
 /* Writes v at b->len without the terminating NUL (rec_msgpack_append adds it). */
 static int
 mp_append(struct buf *b, const msgpack_object *v)
@@ -391,7 +421,7 @@ mp_append(struct buf *b, const msgpack_object *v)
 		o = put_len(o, v->via.map.size, 0x80, 15, 0, 0xde);
 		b->len = (size_t)((char *)o - b->p);
 		for (uint32_t i = 0; i < v->via.map.size; i++)
-			if (mp_append(b, &v->via.map.ptr[i].key) < 0 || mp_append(b, &v->via.map.ptr[i].val) < 0)
+			if (mp_item(b, &v->via.map.ptr[i].key) < 0 || mp_item(b, &v->via.map.ptr[i].val) < 0)
 				return -1;
 		return 0;
 	case MSGPACK_OBJECT_ARRAY:
@@ -401,7 +431,7 @@ mp_append(struct buf *b, const msgpack_object *v)
 		o = put_len(o, v->via.array.size, 0x90, 15, 0, 0xdc);
 		b->len = (size_t)((char *)o - b->p);
 		for (uint32_t i = 0; i < v->via.array.size; i++)
-			if (mp_append(b, &v->via.array.ptr[i]) < 0)
+			if (mp_item(b, &v->via.array.ptr[i]) < 0)
 				return -1;
 		return 0;
 	case MSGPACK_OBJECT_BIN: /* bin has no fix form: bin8 0xc4, bin16 0xc5, bin32 0xc6 */
