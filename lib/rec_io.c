@@ -943,7 +943,27 @@ mpd_map(struct mpd *d, msgpack_object *o, uint32_t n, int depth)
 		int r = mpd_key(d, &kv[i].key, depth + 1);
 		if (r < 0)
 			return r;
-		if ((r = mpd_value(d, &kv[i].val, depth + 1)) < 0)
+		/* the common values inline: short strings, nil, booleans, small integers */
+		unsigned c = d->p < d->end ? *d->p : 0xc1;
+		msgpack_object *v = &kv[i].val;
+		if ((c & 0xe0) == 0xa0) {
+			d->p++;
+			r = mpd_str(d, v, c & 0x1f);
+		} else if (c <= 0x7f) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+			v->via.u64 = c;
+		} else if (c == 0xc0) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_NIL;
+			v->via.u64 = 0;
+		} else if (c == 0xc2 || c == 0xc3) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_BOOLEAN;
+			v->via.boolean = c == 0xc3;
+		} else
+			r = mpd_value(d, v, depth + 1);
+		if (r < 0)
 			return r;
 	}
 	return 0;
