@@ -184,16 +184,18 @@ static int
 value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 {
 	msgpack_object v;
-	if (s->kind == SRC_COLUMN) {
-		const msgpack_object *c = col_get(r->rec, s);
-		if (c && fits(s->type, c)) {
+	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
+	if (c) { /* found once: raw() would look it up again */
+		if (fits(s->type, c)) {
 			*out = *c;
 			return V_SET;
 		}
+		v = *c;
+	} else {
+		int k = raw(r, s, &v);
+		if (k != V_SET)
+			return k;
 	}
-	int k = raw(r, s, &v);
-	if (k != V_SET)
-		return k;
 	if (v.type == MSGPACK_OBJECT_NIL) {
 		*out = v;
 		return keep_null ? V_SET : V_NONE;
