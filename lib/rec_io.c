@@ -854,11 +854,18 @@ static int mpd_value(struct mpd *d, msgpack_object *o, int depth);
 static inline int
 utf8_ok(const unsigned char *s, uint32_t n)
 {
-	uint64_t a, b;
+	uint64_t a, b, c, e;
 	if (n >= 8 && n <= 16) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
 		if (!((a | b) & ASCII8))
+			return 1;
+	} else if (n > 16 && n <= 32) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		memcpy(&c, s + n - 16, 8);
+		memcpy(&e, s + n - 8, 8);
+		if (!((a | b | c | e) & ASCII8))
 			return 1;
 	} else if (n < 8) {
 		unsigned x = 0;

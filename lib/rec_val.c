@@ -355,6 +355,12 @@ mp_copy(unsigned char *o, const char *s, size_t n)
 		memcpy(&z, s + n - 8, 8);
 		memcpy(o, &a, 8);
 		memcpy(o + n - 8, &z, 8);
+	} else if (n > 16 && n <= 32) {
+		unsigned char h[16], t[16];
+		memcpy(h, s, 16);
+		memcpy(t, s + n - 16, 16);
+		memcpy(o, h, 16);
+		memcpy(o + n - 16, t, 16);
 	} else if (n >= 4 && n < 8) {
 		memcpy(&a4, s, 4);
 		memcpy(&z4, s + n - 4, 4);

@@ -5,7 +5,7 @@
 # records, same message with the record number, same exit status). And the writer's short
 # paths (short strings and small scalars inline) must write the smallest encodings.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 30
+plan 32
 unset DBXI_WIRE DBXI_MAX_RECORD
 
 # mp.py NAME: writes NAME.mp, one good record {"a":"x","_m":1} then the case
@@ -27,6 +27,7 @@ cases = {
     'hugearr': bytes([0x81]) + s('a') + b'\xdd\x7f\xff\xff\xff\xc0',
     'utf8short': m(('a', s(b'ab\xffc'))),
     'utf8word': m(('a', s(b'abcdefgh\xc3(xx'))),
+    'utf8mid': m(('a', s(b'a' * 16 + b'\xff' + b'bcd'))),
     'utf8long': m(('a', s(b'a' * 40 + b'\xed\xa0\x80'))),
     'utf8key': bytes([0x81]) + s(b'k\xff') + b'\xc0',
     'bin': m(('a', b'\xc4\x01x')),
@@ -54,6 +55,8 @@ check "#14.2 invalid UTF-8 in a 4-byte string exits 65" 65 rec-cat utf8short.mp
 check_err "#14.2 ... named with its field" "rec-cat: utf8short.mp: record 2: a: invalid UTF-8 in a string"
 check "#14.2 invalid UTF-8 in a 12-byte string (two-word ASCII check) exits 65" 65 rec-cat utf8word.mp
 check_err "#14.2 ... named with its field (12 bytes)" "rec-cat: utf8word.mp: record 2: a: invalid UTF-8 in a string"
+check "#14.2 invalid UTF-8 at byte 17 of a 20-byte string (four-word ASCII check) exits 65" 65 rec-cat utf8mid.mp
+check_err "#14.2 ... named with its field (20 bytes)" "rec-cat: utf8mid.mp: record 2: a: invalid UTF-8 in a string"
 check "#14.2 a surrogate after 40 ASCII bytes exits 65" 65 rec-cat utf8long.mp
 check_err "#14.2 ... named with its field (43 bytes)" "rec-cat: utf8long.mp: record 2: a: invalid UTF-8 in a string"
 check "#14.2 invalid UTF-8 in a key exits 65" 65 rec-cat utf8key.mp
