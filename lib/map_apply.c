@@ -174,7 +174,11 @@ fits(enum map_type t, const msgpack_object *v)
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		return t == MT_NUMBER || t == MT_AUTO || (t == MT_INTEGER && v->via.u64 <= INT64_MAX);
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
-	/* decimals go through map_conv: their range is checked there (1e400) */
+	/* decimals: a plain one is in range; any other goes through map_conv, which checks its
+	 * range (1e400) */
+	case MSGPACK_OBJECT_EXT:
+		return (t == MT_NUMBER || t == MT_AUTO) && v->via.ext.type == REC_EXT_DECIMAL &&
+		    map_plain_decimal(v->via.ext.ptr, v->via.ext.size);
 	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
 	default: return 0;
 	}
@@ -229,7 +233,7 @@ mapb_prealloc(struct rec_mapb *b, msgpack_zone *z, uint32_t cap)
 	return 0;
 }
 
-static int
+static inline int
 put(struct run *r, struct rec_mapb *b, msgpack_object key, msgpack_object val)
 {
 	if (b->n < b->cap) { /* room already made (mapb_prealloc) */

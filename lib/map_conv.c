@@ -129,24 +129,8 @@ in_range(const msgpack_object *v)
 	if (is_float(v))
 		return isfinite(v->via.f64);
 	if (v->type == MSGPACK_OBJECT_EXT) {
-		/* the common decimal, -?D+(.D+)? with at most 300 digits, is far below DBL_MAX:
-		 * told without val_fmt_number_in_range's digit bookkeeping */
-		const char *p = v->via.ext.ptr, *end = p + v->via.ext.size;
-		if (v->via.ext.size <= 300) {
-			if (p < end && *p == '-')
-				p++;
-			const char *d = p;
-			while (p < end && *p >= '0' && *p <= '9')
-				p++;
-			if (p > d && p < end && *p == '.') {
-				const char *f = ++p;
-				while (p < end && *p >= '0' && *p <= '9')
-					p++;
-				if (p == end && p > f)
-					return 1;
-			} else if (p > d && p == end)
-				return 1;
-		}
+		if (map_plain_decimal(v->via.ext.ptr, v->via.ext.size))
+			return 1;
 		return val_fmt_number_in_range(v->via.ext.ptr, v->via.ext.size);
 	}
 	return 1;
