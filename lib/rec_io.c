@@ -976,6 +976,30 @@ mpd_map(struct mpd *d, msgpack_object *o, uint32_t n, int depth)
 	return 0;
 }
 
+/* a plain JSON number, -?(0|[1-9][0-9]*)(.[0-9]+)?: the common decimal, told valid without
+ * rec_number_valid; anything else (exponents, bad text) goes to it */
+static inline int
+plain_number(const unsigned char *p, const unsigned char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return 0;
+	if (*p++ == '0') {
+		if (p < end && *p >= '0' && *p <= '9')
+			return 0;
+	} else
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	if (p == end)
+		return 1;
+	if (*p++ != '.' || p == end)
+		return 0;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p == end;
+}
+
 static int
 mpd_ext(struct mpd *d, msgpack_object *o, uint32_t n)
 {
@@ -984,7 +1008,8 @@ mpd_ext(struct mpd *d, msgpack_object *o, uint32_t n)
 	int8_t type = (int8_t)*d->p++;
 	const char *s = (const char *)d->p;
 	d->p += n;
-	if (type != REC_EXT_DECIMAL || !rec_number_valid(s, n))
+	if (type != REC_EXT_DECIMAL ||
+	    (!plain_number((const unsigned char *)s, d->p) && !rec_number_valid(s, n)))
 		return -1;
 	o->type = MSGPACK_OBJECT_EXT;
 	o->via.ext.type = type;

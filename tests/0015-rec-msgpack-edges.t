@@ -5,7 +5,7 @@
 # records, same message with the record number, same exit status). And the writer's short
 # paths (short strings and small scalars inline) must write the smallest encodings.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 32
+plan 41
 unset DBXI_WIRE DBXI_MAX_RECORD
 
 # mp.py NAME: writes NAME.mp, one good record {"a":"x","_m":1} then the case
@@ -38,6 +38,11 @@ cases = {
                  ('k', b'\xe0'), ('l', b'\xd0\x80'), ('s', s('Zoë')), ('w', s('exactly 31 bytes of ascii text!')),
                  ('x', s('x' * 32)), ('d', b'\xd5\x0112'), ('e', b'\xd6\x011.25'), ('g', b'\xc7\x03\x011.5')),
 }
+def ext(t): return bytes([0xc7, len(t), 1]) + t.encode()
+for i, t in enumerate(['01.5', '1.', '-', '00', '+1', '.5', '1.5x']):
+    cases['badnum%d' % i] = m(('d', ext(t)))
+cases['nums'] = m(('a', ext('-0.5')), ('b', ext('0')), ('c', ext('1e5')), ('d', ext('-12.250')),
+                  ('e', ext('123456789012345678901234567890.125')))
 for k, v in cases.items():
     open(k + '.mp', 'wb').write(good + v)
 PY
@@ -67,6 +72,15 @@ check "#14.2 NaN exits 65" 65 rec-cat nan.mp
 check "#14.2 reserved byte 0xc1 in a value exits 65" 65 rec-cat c1.mp
 check_err "#14.2 ... malformed, record 2" "rec-cat: c1.mp: record 2: malformed MessagePack: reserved type byte 0xc1"
 check "#14.2 an integer key exits 65" 65 rec-cat intkey.mp
+# decimals (ext type 1): plain ones are told valid by a short check, the rest by the full one
+for i in 0 1 2 3 4 5 6; do
+	rec-cat badnum$i.mp >out 2>err; got=$?
+	[ $got -eq 65 ] && grep -qF "rec-cat: badnum$i.mp: record 2: d: decimal extension is not a JSON number" err ||
+	    { diag err; false; }; ok $? "#14.2 decimal text $i that is not a JSON number exits 65 with its field (exit $got)"
+done
+printf '{"a":"x","_m":1}\n{"a":-0.5,"b":0,"c":1e5,"d":-12.250,"e":123456789012345678901234567890.125}\n' >want
+check "#14.2 valid decimal texts pass" 0 rec-cat nums.mp
+check_out "#14.2 ... digit for digit" want
 printf '{"a":"x","_m":1}\n{"n":null,"t":true,"f":false,"i":127,"j":128,"k":-32,"l":-128,"s":"Zoë","w":"exactly 31 bytes of ascii text!","x":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","d":12,"e":1.25,"g":1.5}\n' >want
 check "#14.2 the inline scalar and string paths read" 0 rec-cat scalars.mp
 check_out "#14.2 ... as JSON" want
