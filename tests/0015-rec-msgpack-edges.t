@@ -5,7 +5,7 @@
 # records, same message with the record number, same exit status). And the writer's short
 # paths (short strings and small scalars inline) must write the smallest encodings.
 . "$DBXI_ROOT/tests/lib.sh"
-plan 41
+plan 40
 unset DBXI_WIRE DBXI_MAX_RECORD
 
 # mp.py NAME: writes NAME.mp, one good record {"a":"x","_m":1} then the case
