@@ -38,6 +38,26 @@ ci_eq(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+/* a[0..n) == b[0..n): names of up to 16 bytes by overlapping word loads (no call), reading
+ * nothing outside either */
+static inline int
+name_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t a1, a2, b1, b2;
+	if (n >= 8 && n <= 16) {
+		memcpy(&a1, a, 8), memcpy(&b1, b, 8);
+		memcpy(&a2, a + n - 8, 8), memcpy(&b2, b + n - 8, 8);
+		return ((a1 ^ b1) | (a2 ^ b2)) == 0;
+	}
+	if (n < 8) {
+		unsigned x = 0;
+		for (size_t i = 0; i < n; i++)
+			x |= (unsigned char)a[i] ^ (unsigned char)b[i];
+		return x == 0;
+	}
+	return memcmp(a, b, n) == 0;
+}
+
 /* the column's value in rec, or NULL; exact name first, then ignoring ASCII case (Databricks
  * column names are case-insensitive) */
 static const msgpack_object *
@@ -48,13 +68,13 @@ col_get(const msgpack_object *rec, struct map_src *s)
 	if (s->hint < n) {
 		const msgpack_object *k = &kv[s->hint].key;
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
-		    memcmp(k->via.str.ptr, s->col, s->col_len) == 0)
+		    name_eq(k->via.str.ptr, s->col, s->col_len))
 			return &kv[s->hint].val;
 	}
 	for (i = 0; i < n; i++) {
 		const msgpack_object *k = &kv[i].key;
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
-		    memcmp(k->via.str.ptr, s->col, s->col_len) == 0) {
+		    name_eq(k->via.str.ptr, s->col, s->col_len)) {
 			s->hint = i;
 			return &kv[i].val;
 		}
@@ -154,7 +174,11 @@ fits(enum map_type t, const msgpack_object *v)
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		return t == MT_NUMBER || t == MT_AUTO || (t == MT_INTEGER && v->via.u64 <= INT64_MAX);
 	case MSGPACK_OBJECT_NEGATIVE_INTEGER: return t == MT_NUMBER || t == MT_INTEGER || t == MT_AUTO;
-	/* decimals go through map_conv: their range is checked there (1e400) */
+	/* decimals: a plain one is in range; any other goes through map_conv, which checks its
+	 * range (1e400) */
+	case MSGPACK_OBJECT_EXT:
+		return (t == MT_NUMBER || t == MT_AUTO) && v->via.ext.type == REC_EXT_DECIMAL &&
+		    map_plain_decimal(v->via.ext.ptr, v->via.ext.size);
 	case MSGPACK_OBJECT_BOOLEAN: return t == MT_BOOLEAN || t == MT_AUTO;
 	default: return 0;
 	}
@@ -164,16 +188,18 @@ static int
 value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 {
 	msgpack_object v;
-	if (s->kind == SRC_COLUMN) {
-		const msgpack_object *c = col_get(r->rec, s);
-		if (c && fits(s->type, c)) {
+	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
+	if (c) { /* found once: raw() would look it up again */
+		if (fits(s->type, c)) {
 			*out = *c;
 			return V_SET;
 		}
+		v = *c;
+	} else {
+		int k = raw(r, s, &v);
+		if (k != V_SET)
+			return k;
 	}
-	int k = raw(r, s, &v);
-	if (k != V_SET)
-		return k;
 	if (v.type == MSGPACK_OBJECT_NIL) {
 		*out = v;
 		return keep_null ? V_SET : V_NONE;
@@ -207,7 +233,7 @@ mapb_prealloc(struct rec_mapb *b, msgpack_zone *z, uint32_t cap)
 	return 0;
 }
 
-static int
+static inline int
 put(struct run *r, struct rec_mapb *b, msgpack_object key, msgpack_object val)
 {
 	if (b->n < b->cap) { /* room already made (mapb_prealloc) */

@@ -128,8 +128,11 @@ in_range(const msgpack_object *v)
 {
 	if (is_float(v))
 		return isfinite(v->via.f64);
-	if (v->type == MSGPACK_OBJECT_EXT)
+	if (v->type == MSGPACK_OBJECT_EXT) {
+		if (map_plain_decimal(v->via.ext.ptr, v->via.ext.size))
+			return 1;
 		return val_fmt_number_in_range(v->via.ext.ptr, v->via.ext.size);
+	}
 	return 1;
 }
 
@@ -428,6 +431,11 @@ map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 	}
 	if (date_only)
 		return put_dt(out, y, mo, d, 0, 0, 0, NULL, 0);
+	if (sign == 0) { /* UTC already (Z, or no offset): the same date and time, no day arithmetic */
+		while (nfrac > 0 && frac[nfrac - 1] == '0')
+			nfrac--;
+		return put_dt(out, y, mo, d, h, mi, se, frac, nfrac);
+	}
 	int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
 	t -= (int64_t)sign * (oh * 3600 + om * 60);
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);

@@ -38,4 +38,29 @@ int map_conv(enum map_type t, const msgpack_object *in, msgpack_zone *z, msgpack
  * the date as written and sets the time to midnight. Returns the length, or -1 with a reason
  * in why. */
 int map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why);
+/* is s[0..n) a plain decimal, -?D+(.D+)? with at most 300 characters? Such a number is far
+ * below DBL_MAX: in range without val_fmt_number_in_range's digit bookkeeping (the hot path
+ * of decimal columns) */
+static inline int
+map_plain_decimal(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	if (n > 300)
+		return 0;
+	if (p < end && *p == '-')
+		p++;
+	const char *d = p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p == d)
+		return 0;
+	if (p == end)
+		return 1;
+	if (*p != '.')
+		return 0;
+	const char *f = ++p;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p == end && p > f;
+}
 #endif

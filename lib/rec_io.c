@@ -821,13 +821,17 @@ mp_scan(const unsigned char *p, size_t n, const char **why)
 	}
 }
 
-/* Decodes one MessagePack value that mp_scan found complete, into zone z, checking as it goes
- * what the record format refuses (invalid UTF-8, keys that are not strings, bin, other ext
- * types, decimals that are not numbers, NaN). One pass, no allocation but the containers:
- * strings and decimals point into the input. 0: done; -1: refused (the caller then finds the
- * path and the words through rec_check); -2: out of memory. */
+/* Decodes one MessagePack value into zone z, checking as it goes what the record format
+ * refuses (invalid UTF-8, keys that are not strings, bin, other ext types, decimals that are
+ * not numbers, NaN). One pass, no allocation but the containers: strings and decimals point
+ * into the input. Every read is checked against end, and a container may announce no more
+ * entries than there are bytes left, so that it is safe on bytes mp_scan has not seen (a cut
+ * or malformed record, a header announcing billions of entries: refused before any
+ * allocation). 0: done; -1: refused (the caller then finds out why the slow way, through
+ * mp_scan and rec_check); -2: out of memory; -3: past the decode budget; -4: cut off by end,
+ * or nested deeper than REC_MAX_DEPTH (mp_scan tells which). */
 struct mpd {
-	const unsigned char *p;
+	const unsigned char *p, *end;
 	msgpack_zone *z;
 	size_t used, budget; /* the decode budget: -3 past it */
 };
@@ -841,29 +845,63 @@ be(const unsigned char *p, int n)
 	return v;
 }
 
-static int mpd_value(struct mpd *d, msgpack_object *o);
+static int mpd_value(struct mpd *d, msgpack_object *o, int depth);
 
-static int
+#define ASCII8 0x8080808080808080ull
+
+/* valid UTF-8: a short ASCII string (most keys and values) is told by one or two 8-byte
+ * loads that read nothing outside s[0..n); anything else goes to rec_utf8_valid */
+static inline int
+utf8_ok(const unsigned char *s, uint32_t n)
+{
+	uint64_t a, b, c, e;
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		if (!((a | b) & ASCII8))
+			return 1;
+	} else if (n > 16 && n <= 32) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		memcpy(&c, s + n - 16, 8);
+		memcpy(&e, s + n - 8, 8);
+		if (!((a | b | c | e) & ASCII8))
+			return 1;
+	} else if (n < 8) {
+		unsigned x = 0;
+		for (uint32_t i = 0; i < n; i++)
+			x |= s[i];
+		if (x < 0x80)
+			return 1;
+	}
+	return rec_utf8_valid((const char *)s, n);
+}
+
+static inline int
 mpd_str(struct mpd *d, msgpack_object *o, uint32_t n)
 {
-	const char *s = (const char *)d->p;
+	const unsigned char *s = d->p;
+	if ((size_t)(d->end - s) < n)
+		return -4;
 	d->p += n;
-	if (!rec_utf8_valid(s, n))
+	if (!utf8_ok(s, n))
 		return -1;
 	o->type = MSGPACK_OBJECT_STR;
-	o->via.str.ptr = s;
+	o->via.str.ptr = (const char *)s;
 	o->via.str.size = n;
 	return 0;
 }
 
 static int
-mpd_array(struct mpd *d, msgpack_object *o, uint32_t n)
+mpd_array(struct mpd *d, msgpack_object *o, uint32_t n, int depth)
 {
 	o->type = MSGPACK_OBJECT_ARRAY;
 	o->via.array.size = n;
 	o->via.array.ptr = NULL;
 	if (!n)
 		return 0;
+	if (depth >= REC_MAX_DEPTH || (size_t)(d->end - d->p) < n)
+		return -4;
 	if ((d->used += (size_t)n * sizeof(msgpack_object)) > d->budget)
 		return -3;
 	msgpack_object *a = msgpack_zone_malloc(d->z, (size_t)n * sizeof *a);
@@ -871,21 +909,37 @@ mpd_array(struct mpd *d, msgpack_object *o, uint32_t n)
 		return -2;
 	o->via.array.ptr = a;
 	for (uint32_t i = 0; i < n; i++) {
-		int r = mpd_value(d, &a[i]);
+		int r = mpd_value(d, &a[i], depth + 1);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* a key: a string, most often a fixstr (decoded here without the general path) */
+static inline int
+mpd_key(struct mpd *d, msgpack_object *o, int depth)
+{
+	if (d->p < d->end && (*d->p & 0xe0) == 0xa0) {
+		uint32_t n = *d->p++ & 0x1f;
+		return mpd_str(d, o, n);
+	}
+	int r = mpd_value(d, o, depth);
+	if (r < 0)
+		return r;
+	return o->type == MSGPACK_OBJECT_STR ? 0 : -1;
+}
+
 static int
-mpd_map(struct mpd *d, msgpack_object *o, uint32_t n)
+mpd_map(struct mpd *d, msgpack_object *o, uint32_t n, int depth)
 {
 	o->type = MSGPACK_OBJECT_MAP;
 	o->via.map.size = n;
 	o->via.map.ptr = NULL;
 	if (!n)
 		return 0;
+	if (depth >= REC_MAX_DEPTH || (size_t)(d->end - d->p) / 2 < n)
+		return -4;
 	if ((d->used += (size_t)n * sizeof(msgpack_object_kv)) > d->budget)
 		return -3;
 	msgpack_object_kv *kv = msgpack_zone_malloc(d->z, (size_t)n * sizeof *kv);
@@ -893,24 +947,69 @@ mpd_map(struct mpd *d, msgpack_object *o, uint32_t n)
 		return -2;
 	o->via.map.ptr = kv;
 	for (uint32_t i = 0; i < n; i++) {
-		int r = mpd_value(d, &kv[i].key);
+		int r = mpd_key(d, &kv[i].key, depth + 1);
 		if (r < 0)
 			return r;
-		if (kv[i].key.type != MSGPACK_OBJECT_STR)
-			return -1;
-		if ((r = mpd_value(d, &kv[i].val)) < 0)
+		/* the common values inline: short strings, nil, booleans, small integers */
+		unsigned c = d->p < d->end ? *d->p : 0xc1;
+		msgpack_object *v = &kv[i].val;
+		if ((c & 0xe0) == 0xa0) {
+			d->p++;
+			r = mpd_str(d, v, c & 0x1f);
+		} else if (c <= 0x7f) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+			v->via.u64 = c;
+		} else if (c == 0xc0) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_NIL;
+			v->via.u64 = 0;
+		} else if (c == 0xc2 || c == 0xc3) {
+			d->p++;
+			v->type = MSGPACK_OBJECT_BOOLEAN;
+			v->via.boolean = c == 0xc3;
+		} else
+			r = mpd_value(d, v, depth + 1);
+		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+/* a plain JSON number, -?(0|[1-9][0-9]*)(.[0-9]+)?: the common decimal, told valid without
+ * rec_number_valid; anything else (exponents, bad text) goes to it */
+static inline int
+plain_number(const unsigned char *p, const unsigned char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return 0;
+	if (*p++ == '0') {
+		if (p < end && *p >= '0' && *p <= '9')
+			return 0;
+	} else
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	if (p == end)
+		return 1;
+	if (*p++ != '.' || p == end)
+		return 0;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p == end;
+}
+
 static int
 mpd_ext(struct mpd *d, msgpack_object *o, uint32_t n)
 {
+	if ((size_t)(d->end - d->p) < (size_t)n + 1)
+		return -4;
 	int8_t type = (int8_t)*d->p++;
 	const char *s = (const char *)d->p;
 	d->p += n;
-	if (type != REC_EXT_DECIMAL || !rec_number_valid(s, n))
+	if (type != REC_EXT_DECIMAL ||
+	    (!plain_number((const unsigned char *)s, d->p) && !rec_number_valid(s, n)))
 		return -1;
 	o->type = MSGPACK_OBJECT_EXT;
 	o->via.ext.type = type;
@@ -919,7 +1018,7 @@ mpd_ext(struct mpd *d, msgpack_object *o, uint32_t n)
 	return 0;
 }
 
-static int
+static inline int
 mpd_int(msgpack_object *o, int64_t i)
 {
 	if (i < 0) {
@@ -932,20 +1031,25 @@ mpd_int(msgpack_object *o, int64_t i)
 	return 0;
 }
 
+/* the k bytes after the type byte, big-endian; -4 when they are not all there */
+#define MPD_BE(k) do { if (d->end - d->p < (k)) return -4; v = be(d->p, (k)); d->p += (k); } while (0)
+
 static int
-mpd_value(struct mpd *d, msgpack_object *o)
+mpd_value(struct mpd *d, msgpack_object *o, int depth)
 {
+	if (d->p >= d->end)
+		return -4;
 	unsigned c = *d->p++;
 	if (c <= 0x7f)
 		return mpd_int(o, c);
 	if (c >= 0xe0)
 		return mpd_int(o, (int8_t)c);
-	if (c <= 0x8f)
-		return mpd_map(d, o, c & 0x0f);
-	if (c <= 0x9f)
-		return mpd_array(d, o, c & 0x0f);
-	if (c <= 0xbf)
+	if (c >= 0xa0 && c <= 0xbf)
 		return mpd_str(d, o, c & 0x1f);
+	if (c <= 0x8f)
+		return mpd_map(d, o, c & 0x0f, depth);
+	if (c <= 0x9f)
+		return mpd_array(d, o, c & 0x0f, depth);
 	uint64_t v;
 	switch (c) {
 	case 0xc0:
@@ -958,57 +1062,72 @@ mpd_value(struct mpd *d, msgpack_object *o)
 		o->via.boolean = c == 0xc3;
 		return 0;
 	case 0xca: {
-		uint32_t u = (uint32_t)be(d->p, 4);
+		MPD_BE(4);
+		uint32_t u = (uint32_t)v;
 		float f;
 		memcpy(&f, &u, 4);
-		d->p += 4;
 		o->type = MSGPACK_OBJECT_FLOAT32;
 		o->via.f64 = f;
 		return o->via.f64 - o->via.f64 == 0 ? 0 : -1;
 	}
 	case 0xcb:
-		v = be(d->p, 8);
-		d->p += 8;
+		MPD_BE(8);
 		o->type = MSGPACK_OBJECT_FLOAT64;
 		memcpy(&o->via.f64, &v, 8);
 		return o->via.f64 - o->via.f64 == 0 ? 0 : -1;
-	case 0xcc: v = be(d->p, 1); d->p += 1; goto uint;
-	case 0xcd: v = be(d->p, 2); d->p += 2; goto uint;
-	case 0xce: v = be(d->p, 4); d->p += 4; goto uint;
-	case 0xcf: v = be(d->p, 8); d->p += 8;
+	case 0xcc: MPD_BE(1); goto uint;
+	case 0xcd: MPD_BE(2); goto uint;
+	case 0xce: MPD_BE(4); goto uint;
+	case 0xcf: MPD_BE(8);
 	uint:
 		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
 		o->via.u64 = v;
 		return 0;
-	case 0xd0: v = be(d->p, 1); d->p += 1; return mpd_int(o, (int8_t)v);
-	case 0xd1: v = be(d->p, 2); d->p += 2; return mpd_int(o, (int16_t)v);
-	case 0xd2: v = be(d->p, 4); d->p += 4; return mpd_int(o, (int32_t)v);
-	case 0xd3: v = be(d->p, 8); d->p += 8; return mpd_int(o, (int64_t)v);
+	case 0xd0: MPD_BE(1); return mpd_int(o, (int8_t)v);
+	case 0xd1: MPD_BE(2); return mpd_int(o, (int16_t)v);
+	case 0xd2: MPD_BE(4); return mpd_int(o, (int32_t)v);
+	case 0xd3: MPD_BE(8); return mpd_int(o, (int64_t)v);
 	case 0xd4: return mpd_ext(d, o, 1);
 	case 0xd5: return mpd_ext(d, o, 2);
 	case 0xd6: return mpd_ext(d, o, 4);
 	case 0xd7: return mpd_ext(d, o, 8);
 	case 0xd8: return mpd_ext(d, o, 16);
-	case 0xc7: v = be(d->p, 1); d->p += 1; return mpd_ext(d, o, (uint32_t)v);
-	case 0xc8: v = be(d->p, 2); d->p += 2; return mpd_ext(d, o, (uint32_t)v);
-	case 0xc9: v = be(d->p, 4); d->p += 4; return mpd_ext(d, o, (uint32_t)v);
-	case 0xd9: v = be(d->p, 1); d->p += 1; return mpd_str(d, o, (uint32_t)v);
-	case 0xda: v = be(d->p, 2); d->p += 2; return mpd_str(d, o, (uint32_t)v);
-	case 0xdb: v = be(d->p, 4); d->p += 4; return mpd_str(d, o, (uint32_t)v);
-	case 0xdc: v = be(d->p, 2); d->p += 2; return mpd_array(d, o, (uint32_t)v);
-	case 0xdd: v = be(d->p, 4); d->p += 4; return mpd_array(d, o, (uint32_t)v);
-	case 0xde: v = be(d->p, 2); d->p += 2; return mpd_map(d, o, (uint32_t)v);
-	case 0xdf: v = be(d->p, 4); d->p += 4; return mpd_map(d, o, (uint32_t)v);
-	default: /* bin (0xc4-0xc6), and 0xc1 which mp_scan already refused */
+	case 0xc7: MPD_BE(1); return mpd_ext(d, o, (uint32_t)v);
+	case 0xc8: MPD_BE(2); return mpd_ext(d, o, (uint32_t)v);
+	case 0xc9: MPD_BE(4); return mpd_ext(d, o, (uint32_t)v);
+	case 0xd9: MPD_BE(1); return mpd_str(d, o, (uint32_t)v);
+	case 0xda: MPD_BE(2); return mpd_str(d, o, (uint32_t)v);
+	case 0xdb: MPD_BE(4); return mpd_str(d, o, (uint32_t)v);
+	case 0xdc: MPD_BE(2); return mpd_array(d, o, (uint32_t)v, depth);
+	case 0xdd: MPD_BE(4); return mpd_array(d, o, (uint32_t)v, depth);
+	case 0xde: MPD_BE(2); return mpd_map(d, o, (uint32_t)v, depth);
+	case 0xdf: MPD_BE(4); return mpd_map(d, o, (uint32_t)v, depth);
+	default: /* bin (0xc4-0xc6), and 0xc1 (mp_scan names it) */
 		return -1;
 	}
 }
+#undef MPD_BE
 
 static int
 read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 {
 	for (;;) {
 		size_t have = r->len - r->off;
+		/* The common case in one pass: a whole record in the buffer, within the limits,
+		 * valid. Anything else (cut off, malformed, too large, refused) is decided by the
+		 * two passes below, exactly as before this fast path was added. */
+		if (have) {
+			const unsigned char *p = (const unsigned char *)r->buf + r->off;
+			msgpack_zone_clear(r->zone);
+			struct mpd d = { p, p + have, r->zone, 0, r->budget };
+			if (mpd_value(&d, out, 0) == 0 && out->type == MSGPACK_OBJECT_MAP &&
+			    (size_t)(d.p - p) <= r->max) {
+				r->raw_off = r->off, r->raw_n = (size_t)(d.p - p);
+				r->off += r->raw_n;
+				r->count++;
+				return 1;
+			}
+		}
 		const char *why = NULL;
 		long n = have ? mp_scan((const unsigned char *)r->buf + r->off, have, &why) : 0;
 		if (n < 0)
@@ -1034,8 +1153,9 @@ read_msgpack(struct rec_reader *r, msgpack_object *out, struct err *e)
 			return set_aside(r, out, 0, e);
 		/* into the reader's zone, cleared per record: no zone allocated per record */
 		msgpack_zone_clear(r->zone);
-		struct mpd d = { (const unsigned char *)r->buf + r->off, r->zone, 0, r->budget };
-		int dr = mpd_value(&d, out);
+		const unsigned char *p = (const unsigned char *)r->buf + r->off;
+		struct mpd d = { p, p + n, r->zone, 0, r->budget };
+		int dr = mpd_value(&d, out, 0);
 		if (dr == -3)
 			return set_aside(r, out, 1, e);
 		if (dr == -2)

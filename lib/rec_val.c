@@ -317,7 +317,7 @@ put_be(unsigned char *o, uint64_t v, int n)
 	return o + n;
 }
 
-static unsigned char *
+static inline unsigned char *
 put_len(unsigned char *o, uint32_t n, unsigned fix, uint32_t fixmax, unsigned c8, unsigned c16)
 {
 	if (n <= fixmax)
@@ -335,12 +335,155 @@ put_len(unsigned char *o, uint32_t n, unsigned fix, uint32_t fixmax, unsigned c8
 	return o;
 }
 
+/* room for need more bytes (and the NUL buf keeps): a compare inline, buf_grow (which
+ * keeps the ceiling b->max) only when the buffer is full */
+static inline int
+mp_room(struct buf *b, size_t need)
+{
+	return b->cap - b->len > need ? 0 : buf_grow(b, need);
+}
+
+/* copies n bytes that are known to fit: short strings (most keys and values) without a call,
+ * by two overlapping loads and stores that read no byte outside s[0..n) */
+static inline unsigned char *
+mp_copy(unsigned char *o, const char *s, size_t n)
+{
+	uint64_t a, z;
+	uint32_t a4, z4;
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&z, s + n - 8, 8);
+		memcpy(o, &a, 8);
+		memcpy(o + n - 8, &z, 8);
+	} else if (n > 16 && n <= 32) {
+		unsigned char h[16], t[16];
+		memcpy(h, s, 16);
+		memcpy(t, s + n - 16, 16);
+		memcpy(o, h, 16);
+		memcpy(o + n - 16, t, 16);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&a4, s, 4);
+		memcpy(&z4, s + n - 4, 4);
+		memcpy(o, &a4, 4);
+		memcpy(o + n - 4, &z4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			o[i] = (unsigned char)s[i];
+	} else
+		memcpy(o, s, n);
+	return o + n;
+}
+
+static int mp_append(struct buf *b, const msgpack_object *v);
+
+/* an item of a map or array: the common short strings and small scalars inline, the rest
+ * through mp_append */
+static inline int
+mp_item(struct buf *b, const msgpack_object *v)
+{
+	unsigned char *o;
+	if (v->type == MSGPACK_OBJECT_STR && v->via.str.size <= 31) {
+		uint32_t n = v->via.str.size;
+		if (mp_room(b, (size_t)n + 1) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		*o++ = (unsigned char)(0xa0 | n);
+		o = mp_copy(o, v->via.str.ptr, n);
+		b->len = (size_t)((char *)o - b->p);
+		return 0;
+	}
+	if (v->type == MSGPACK_OBJECT_NIL || v->type == MSGPACK_OBJECT_BOOLEAN ||
+	    (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 < 0x80)) {
+		if (mp_room(b, 1) < 0)
+			return -1;
+		b->p[b->len++] = (char)(v->type == MSGPACK_OBJECT_NIL ? 0xc0
+		    : v->type == MSGPACK_OBJECT_BOOLEAN ? (v->via.boolean ? 0xc3 : 0xc2)
+		    : (unsigned char)v->via.u64);
+		return 0;
+	}
+	return mp_append(b, v);
+}
+
+/* Writes v at b->len without the terminating NUL (rec_msgpack_append adds it). */
 static int
 mp_append(struct buf *b, const msgpack_object *v)
 {
 	unsigned char *o;
 	uint32_t n;
-	if (buf_grow(b, 16) < 0)
+	switch (v->type) {
+	case MSGPACK_OBJECT_STR:
+		n = v->via.str.size;
+		if (mp_room(b, (size_t)n + 5) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		o = put_len(o, n, 0xa0, 31, 0xd9, 0xda);
+		o = mp_copy(o, v->via.str.ptr, n);
+		b->len = (size_t)((char *)o - b->p);
+		return 0;
+	case MSGPACK_OBJECT_MAP:
+		if (mp_room(b, 5) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		o = put_len(o, v->via.map.size, 0x80, 15, 0, 0xde);
+		b->len = (size_t)((char *)o - b->p);
+		for (uint32_t i = 0; i < v->via.map.size; i++)
+			if (mp_item(b, &v->via.map.ptr[i].key) < 0 || mp_item(b, &v->via.map.ptr[i].val) < 0)
+				return -1;
+		return 0;
+	case MSGPACK_OBJECT_ARRAY:
+		if (mp_room(b, 5) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		o = put_len(o, v->via.array.size, 0x90, 15, 0, 0xdc);
+		b->len = (size_t)((char *)o - b->p);
+		for (uint32_t i = 0; i < v->via.array.size; i++)
+			if (mp_item(b, &v->via.array.ptr[i]) < 0)
+				return -1;
+		return 0;
+	case MSGPACK_OBJECT_BIN: /* bin has no fix form: bin8 0xc4, bin16 0xc5, bin32 0xc6 */
+		n = v->via.bin.size;
+		if (mp_room(b, (size_t)n + 5) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		if (n <= 0xff) {
+			*o++ = 0xc4;
+			*o++ = (unsigned char)n;
+		} else
+			o = put_len(o, n, 0, 0, 0, 0xc5);
+		o = mp_copy(o, v->via.bin.ptr, n);
+		b->len = (size_t)((char *)o - b->p);
+		return 0;
+	case MSGPACK_OBJECT_EXT:
+		n = v->via.ext.size;
+		if (mp_room(b, (size_t)n + 6) < 0)
+			return -1;
+		o = (unsigned char *)b->p + b->len;
+		switch (n) {
+		case 1: *o++ = 0xd4; break;
+		case 2: *o++ = 0xd5; break;
+		case 4: *o++ = 0xd6; break;
+		case 8: *o++ = 0xd7; break;
+		case 16: *o++ = 0xd8; break;
+		default:
+			if (n <= 0xff) {
+				*o++ = 0xc7;
+				*o++ = (unsigned char)n;
+			} else if (n <= 0xffff) {
+				*o++ = 0xc8;
+				o = put_be(o, n, 2);
+			} else {
+				*o++ = 0xc9;
+				o = put_be(o, n, 4);
+			}
+		}
+		*o++ = (unsigned char)v->via.ext.type;
+		o = mp_copy(o, v->via.ext.ptr, n);
+		b->len = (size_t)((char *)o - b->p);
+		return 0;
+	default:
+		break;
+	}
+	if (mp_room(b, 9) < 0)
 		return -1;
 	o = (unsigned char *)b->p + b->len;
 	switch (v->type) {
@@ -403,57 +546,6 @@ mp_append(struct buf *b, const msgpack_object *v)
 		o = put_be(o, u, 8);
 		break;
 	}
-	case MSGPACK_OBJECT_STR:
-		n = v->via.str.size;
-		o = put_len(o, n, 0xa0, 31, 0xd9, 0xda);
-		b->len = (size_t)((char *)o - b->p);
-		return buf_add(b, v->via.str.ptr, n);
-	case MSGPACK_OBJECT_BIN: /* bin has no fix form: bin8 0xc4, bin16 0xc5, bin32 0xc6 */
-		n = v->via.bin.size;
-		if (n <= 0xff) {
-			*o++ = 0xc4;
-			*o++ = (unsigned char)n;
-		} else
-			o = put_len(o, n, 0, 0, 0, 0xc5);
-		b->len = (size_t)((char *)o - b->p);
-		return buf_add(b, v->via.bin.ptr, n);
-	case MSGPACK_OBJECT_EXT:
-		n = v->via.ext.size;
-		switch (n) {
-		case 1: *o++ = 0xd4; break;
-		case 2: *o++ = 0xd5; break;
-		case 4: *o++ = 0xd6; break;
-		case 8: *o++ = 0xd7; break;
-		case 16: *o++ = 0xd8; break;
-		default:
-			if (n <= 0xff) {
-				*o++ = 0xc7;
-				*o++ = (unsigned char)n;
-			} else if (n <= 0xffff) {
-				*o++ = 0xc8;
-				o = put_be(o, n, 2);
-			} else {
-				*o++ = 0xc9;
-				o = put_be(o, n, 4);
-			}
-		}
-		*o++ = (unsigned char)v->via.ext.type;
-		b->len = (size_t)((char *)o - b->p);
-		return buf_add(b, v->via.ext.ptr, n);
-	case MSGPACK_OBJECT_ARRAY:
-		o = put_len(o, v->via.array.size, 0x90, 15, 0, 0xdc);
-		b->len = (size_t)((char *)o - b->p);
-		for (uint32_t i = 0; i < v->via.array.size; i++)
-			if (mp_append(b, &v->via.array.ptr[i]) < 0)
-				return -1;
-		return 0;
-	case MSGPACK_OBJECT_MAP:
-		o = put_len(o, v->via.map.size, 0x80, 15, 0, 0xde);
-		b->len = (size_t)((char *)o - b->p);
-		for (uint32_t i = 0; i < v->via.map.size; i++)
-			if (mp_append(b, &v->via.map.ptr[i].key) < 0 || mp_append(b, &v->via.map.ptr[i].val) < 0)
-				return -1;
-		return 0;
 	default:
 		errno = EINVAL;
 		return -1;

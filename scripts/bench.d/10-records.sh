@@ -18,3 +18,13 @@ ratio "rec-cat JSON->JSON vs gojq -c ." "$c" "$g"
 ratio "rec-cat JSON->JSON vs python3" "$c" "$p"
 # exactness: the round trip is byte-identical
 if rec-cat -M <"$J" | rec-cat | cmp -s - "$J"; then echo "round trip JSON -> MessagePack -> JSON: identical"; else echo "round trip: DIFFERS"; fi
+if rec-cat -M <"$M" | cmp -s - "$M"; then echo "MessagePack -> MessagePack: identical"; else echo "MessagePack -> MessagePack: DIFFERS"; fi
+# with BENCH_REF (a folder holding a reference build's rec-cat): the same bytes as it writes
+if [ -n "${BENCH_REF:-}" ]; then
+	if rec-cat -M <"$J" | cmp -s - "$M" && "$BENCH_REF/rec-cat" -M <"$J" | cmp -s - "$M" &&
+	    rec-cat <"$M" | cmp -s - "$J" && "$BENCH_REF/rec-cat" <"$M" | cmp -s - "$J"; then
+		echo "rec-cat vs $BENCH_REF/rec-cat (JSON -> MessagePack, MessagePack -> JSON): identical"
+	else
+		echo "rec-cat vs $BENCH_REF/rec-cat: DIFFERS"
+	fi
+fi

@@ -114,6 +114,23 @@ ratio "row-map JSON vs python3" "$rj" "$p"
 echo "targets (one core): 500000 rows/s MessagePack (got $rm_), 250000 rows/s JSON (got $rj)"
 echo
 rec-cat "$W/out.mp" >"$W/out.mp.json"
+# exactness, byte for byte (issue 14: every stage's output byte-identical to before): the two
+# modes write the same records, and with BENCH_REF (a folder holding a reference build's
+# row-map, e.g. of main before a change) both outputs are the reference's
+if cmp -s "$W/out.mp.json" "$W/out.rowmap" && rec-cat -M "$W/out.rowmap" | cmp -s - "$W/out.mp"; then
+	echo "output check, --msgpack vs JSON mode, byte for byte: identical"
+else
+	echo "output check, --msgpack vs JSON mode, byte for byte: DIFFERS"
+fi
+if [ -n "${BENCH_REF:-}" ]; then
+	"$BENCH_REF/row-map" --msgpack -m "$W/map.json" <"$M" >"$W/ref.mp"
+	"$BENCH_REF/row-map" -m "$W/map.json" <"$J" >"$W/ref.json"
+	if cmp -s "$W/ref.mp" "$W/out.mp" && cmp -s "$W/ref.json" "$W/out.rowmap"; then
+		echo "output check, row-map vs $BENCH_REF/row-map (both modes), byte for byte: identical"
+	else
+		echo "output check, row-map vs $BENCH_REF/row-map, byte for byte: DIFFERS"
+	fi
+fi
 printf 'output check, --msgpack vs JSON mode: %s\n' "$(python3 "$W/same.py" "$W/out.rowmap" "$W/out.mp.json")"
 printf 'output check, row-map vs gojq -c: %s\n' "$(python3 "$W/same.py" "$W/out.rowmap" "$W/out.gojq")"
 printf 'output check, row-map vs python3: %s\n' "$(python3 "$W/same.py" "$W/out.rowmap" "$W/out.py")"

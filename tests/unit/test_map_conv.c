@@ -169,6 +169,40 @@ main(void)
 			"long values are shortened in reasons");
 		buf_free(&why);
 	}
+	/* #14.2: plain decimals pass without the range bookkeeping; any other goes through it */
+	{
+		static const struct { const char *s; int want; } pd[] = {
+			{"1.5", 1}, {"-12", 1}, {"0.000", 1}, {"1e3", 0}, {"1.", 0}, {".5", 0}, {"-", 0},
+			{"", 0}, {"1.2.3", 0}, {"--1", 0}, {"12a", 0},
+		};
+		for (size_t i = 0; i < sizeof pd / sizeof pd[0]; i++)
+			is_int(map_plain_decimal(pd[i].s, strlen(pd[i].s)), pd[i].want, "#14.2 plain decimal \"%s\"", pd[i].s);
+		char big[420];
+		memset(big, '9', 301);
+		is_int(map_plain_decimal(big, 300), 1, "#14.2 300 digits are a plain decimal");
+		is_int(map_plain_decimal(big, 301), 0, "#14.2 301 digits are left to the range check");
+		/* 1e308 and 2e308 written out: the range check decides (in range; beyond a double) */
+		static const char *const edge[] = {"1", "2"};
+		for (int k = 0; k < 2; k++) {
+			struct buf why = BUF_INIT, got = BUF_INIT;
+			struct err e = ERR_INIT;
+			msgpack_object in, out;
+			big[0] = edge[k][0];
+			memset(big + 1, '0', 308);
+			memcpy(big + 309, ".5", 3);
+			int pr = rec_json_parse(big, 311, z, &in, &e);
+			int r = pr == 0 ? map_conv(MT_NUMBER, &in, z, &out, &why) : -9;
+			if (k == 0)
+				ok(pr == 0 && in.type == MSGPACK_OBJECT_EXT && r == 0 && rec_json_append(&got, &out) == 0 &&
+				    got.len == 311 && memcmp(got.p, big, 311) == 0, "#14.2 1e308 written out (311 characters) is a number");
+			else
+				ok(pr == 0 && r == -1 && strstr(why.p, "is beyond the range of a double"),
+				    "#14.2 2e308 written out (311 characters) is beyond a double");
+			buf_free(&why);
+			buf_free(&got);
+			msgpack_zone_clear(z);
+		}
+	}
 	msgpack_zone_free(z);
 	return tap_done();
 }
