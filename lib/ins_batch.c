@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ins_batch.h"
+#include "ins_merge.h"
 #include "rec.h"
 
 static const char OPEN_PLAIN[] = "{\"users\":[";
@@ -96,6 +97,10 @@ ins_batch_free(struct ins_batch *b)
 		return;
 	buf_free(&b->body);
 	buf_free(&b->meta);
+	buf_free(&b->orig);
+	free(b->parts);
+	b->parts = NULL;
+	b->nparts = b->partscap = 0;
 	free(b->u);
 	free(b->ids);
 	free(b->set);
@@ -330,6 +335,7 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	u->off = b->body.len;
 	u->meta_off = b->meta.len;
 	u->added = 0;
+	u->nparts = 0;
 	if (buf_addc(&b->body, '{') < 0)
 		goto fail;
 	int first = 1, mfirst = 1;
@@ -369,6 +375,7 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	}
 	note_version(b, info->version);
 	b->n++;
+	b->nrec++;
 	return 0;
 fail:
 	b->body.len = body0;
@@ -388,8 +395,40 @@ recompute_versions(struct ins_batch *b)
 {
 	b->vmin = b->vmax = INS_NO_VERSION;
 	b->unversioned = 0;
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		note_version(b, b->u[i].version);
+		if (b->u[i].nparts)
+			for (size_t k = b->u[i].part_head; k != SIZE_MAX; k = b->parts[k].next)
+				note_version(b, b->parts[k].version);
+	}
+}
+
+/* a new part (the record's JSON appended to orig by the caller from off) linked to user u */
+static int
+part_push(struct ins_batch *b, struct ins_user *u, uint64_t recno, int64_t version, size_t off)
+{
+	if (b->nparts == b->partscap) {
+		size_t cap = b->partscap ? b->partscap * 2 : 64;
+		struct ins_part *t = realloc(b->parts, cap * sizeof *t);
+		if (!t)
+			return -1;
+		b->parts = t;
+		b->partscap = cap;
+	}
+	struct ins_part *pt = &b->parts[b->nparts];
+	pt->recno = recno;
+	pt->version = version;
+	pt->off = off;
+	pt->len = b->orig.len - off;
+	pt->next = SIZE_MAX;
+	if (u->nparts == 0)
+		u->part_head = b->nparts;
+	else
+		b->parts[u->part_tail].next = b->nparts;
+	u->part_tail = b->nparts;
+	u->nparts++;
+	b->nparts++;
+	return 0;
 }
 
 /* appends user i of src to dst (an unfinished batch) */
@@ -415,7 +454,18 @@ copy_user(struct ins_batch *dst, const struct ins_batch *src, size_t i, struct e
 	if (note_ids(dst, u) < 0)
 		return nomem(e);
 	note_version(dst, s->version);
+	u->nparts = 0;
+	for (size_t k = s->nparts ? s->part_head : SIZE_MAX; k != SIZE_MAX; k = src->parts[k].next) {
+		const struct ins_part *pt = &src->parts[k];
+		size_t off = dst->orig.len;
+		if (buf_add(&dst->orig, src->orig.p + pt->off, pt->len) < 0
+		    || part_push(dst, u, pt->recno, pt->version, off) < 0)
+			return nomem(e);
+		note_version(dst, pt->version);
+	}
 	dst->n++;
+	dst->nrec += ins_batch_nrecs(src, i);
+	dst->merged += ins_batch_nrecs(src, i) - 1;
 	return 0;
 }
 
@@ -434,6 +484,8 @@ ins_batch_drop_last(struct ins_batch *b)
 	if (b->meta.p)
 		b->meta.p[b->meta.len] = 0;
 	b->nids = u->ids_off;
+	b->nrec -= ins_batch_nrecs(b, b->n - 1);
+	b->merged -= ins_batch_nrecs(b, b->n - 1) - 1;
 	b->n--;
 	recompute_versions(b);
 	/* the set again without the user's values (on ENOMEM a set too large: a batch closed
@@ -541,4 +593,205 @@ ins_batch_record(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_o
 			return nomem(e);
 	*out = rec_mapb_done(&m);
 	return 0;
+}
+
+/* ---- merging one user's records (ins_merge.h) ---- */
+
+unsigned
+ins_batch_nrecs(const struct ins_batch *b, size_t i)
+{
+	return b->u[i].nparts ? b->u[i].nparts : 1;
+}
+
+void
+ins_batch_recnos(const struct ins_batch *b, uint64_t *lo, uint64_t *hi)
+{
+	*lo = b->n ? b->u[0].recno : 0;
+	*hi = b->n ? b->u[b->n - 1].recno : 0;
+	if (!b->merged)
+		return;
+	for (size_t k = 0; k < b->nparts; k++) {
+		if (b->parts[k].recno < *lo)
+			*lo = b->parts[k].recno;
+		if (b->parts[k].recno > *hi)
+			*hi = b->parts[k].recno;
+	}
+}
+
+int
+ins_batch_rec_part(const struct ins_batch *b, size_t i, unsigned k, msgpack_zone *z,
+	msgpack_object *out, uint64_t *recno, struct err *e)
+{
+	if (i >= b->n || k >= ins_batch_nrecs(b, i))
+		return err_set(e, XIT_TEMPFAIL, "internal: no record %u of user %zu in batch", k, i);
+	const struct ins_user *u = &b->u[i];
+	if (!u->nparts) {
+		*recno = u->recno;
+		return ins_batch_record(b, i, z, out, e);
+	}
+	size_t p = u->part_head;
+	while (k-- > 0)
+		p = b->parts[p].next;
+	*recno = b->parts[p].recno;
+	return rec_json_parse(b->orig.p + b->parts[p].off, b->parts[p].len, z, out, e);
+}
+
+/* user i's object as sent, without an added not_append */
+static int
+user_object(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object *out,
+	struct err *e)
+{
+	const struct ins_user *u = &b->u[i];
+	const char *p = b->body.p + u->off;
+	size_t len = u->len;
+	if (u->added) {
+		char *t = msgpack_zone_malloc(z, len + 1);
+		if (!t)
+			return nomem(e);
+		size_t keep = len - 1 - u->added;
+		memcpy(t, p, keep);
+		t[keep] = '}';
+		t[keep + 1] = 0;
+		p = t;
+		len = keep + 1;
+	}
+	return rec_json_parse(p, len, z, out, e);
+}
+
+/* 1 when users i and j share an identifier value */
+static int
+users_share(const struct ins_batch *b, size_t i, size_t j)
+{
+	const struct ins_user *x = &b->u[i], *y = &b->u[j];
+	for (unsigned a = 0; a < x->ids_n; a++)
+		for (unsigned c = 0; c < y->ids_n; c++)
+			if (b->ids[x->ids_off + a] == b->ids[y->ids_off + c])
+				return 1;
+	return 0;
+}
+
+/* the original record of user i appended to orig as a part of user i */
+static int
+keep_record(struct ins_batch *b, size_t i, msgpack_zone *z, uint64_t recno, int64_t version,
+	struct err *e)
+{
+	msgpack_object o;
+	if (ins_batch_record(b, i, z, &o, e) < 0)
+		return -1;
+	size_t off = b->orig.len;
+	if (rec_json_append(&b->orig, &o) < 0 || part_push(b, &b->u[i], recno, version, off) < 0)
+		return nomem(e);
+	return 0;
+}
+
+int
+ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_bytes,
+	struct err *e)
+{
+	if (!b->dup_last || b->n < 2 || b->finished)
+		return 0;
+	size_t last = b->n - 1, hit = SIZE_MAX;
+	int hits = 0;
+	for (size_t i = 0; i < last; i++)
+		if (users_share(b, i, last)) {
+			hit = i;
+			hits++;
+		}
+	struct ins_user *L = &b->u[last], *U = &b->u[hit < last ? hit : 0];
+	if (hits != 1 || (U->added != 0) != (L->added != 0))
+		return 0;
+	msgpack_zone *z = msgpack_zone_new(8192);
+	if (!z)
+		return nomem(e);
+	struct buf t = BUF_INIT;
+	size_t orig0 = b->orig.len, nparts0 = b->nparts, tail0 = U->part_tail;
+	unsigned np0 = U->nparts;
+	int r;
+	msgpack_object old, merged;
+	const char *why;
+	if ((r = user_object(b, hit, z, &old, e)) < 0)
+		goto out;
+	if ((r = ins_merge_users(&old, rec, U->added != 0, z, &merged, &why)) < 0) {
+		r = nomem(e);
+		goto out;
+	}
+	if (r == 0)
+		goto out;
+	/* the merged user's text: its keys, then the added not_append as before */
+	unsigned added = 0;
+	if (rec_json_append(&t, &merged) < 0) {
+		r = err_set(e, XIT_TEMPFAIL, "record %llu: cannot be written as JSON",
+			(unsigned long long)L->recno);
+		goto out;
+	}
+	if (U->added) {
+		t.len--; /* the '}' */
+		size_t before = t.len;
+		if ((merged.via.map.size > 0 && buf_addc(&t, ',') < 0)
+		    || buf_add(&t, NOT_APPEND, sizeof NOT_APPEND - 1) < 0 || buf_addc(&t, '}') < 0) {
+			r = nomem(e);
+			goto out;
+		}
+		added = (unsigned)(t.len - 1 - before);
+	}
+	/* both records kept whole, for the rejects */
+	if ((U->nparts == 0 && keep_record(b, hit, z, U->recno, U->version, e) < 0)
+	    || keep_record(b, last, z, L->recno, L->version, e) < 0) {
+		r = -1;
+		goto undo;
+	}
+	/* the last part went to user `last`: move it to user hit's chain */
+	{
+		struct ins_user *LL = &b->u[last];
+		size_t k = LL->part_head;
+		LL->nparts = 0;
+		b->parts[k].next = SIZE_MAX;
+		if (U->nparts == 0)
+			U->part_head = k;
+		else
+			b->parts[U->part_tail].next = k;
+		U->part_tail = k;
+		U->nparts++;
+	}
+	size_t body_after = L->off - 1 - U->len + t.len + 2; /* "]}" */
+	if (body_after > max_bytes || b->orig.len > max_bytes) {
+		r = 0;
+		goto undo;
+	}
+	if (t.len > U->len && buf_grow(&b->body, t.len - U->len) < 0) {
+		r = nomem(e);
+		goto undo;
+	}
+	/* forget the last user (its identifiers are U's: the set is unchanged) */
+	b->body.len = L->off - 1;
+	b->meta.len = L->meta_off;
+	b->nids = L->ids_off;
+	b->n--;
+	b->merged++;
+	/* the merged text in place of U's */
+	size_t end = U->off + U->len;
+	memmove(b->body.p + U->off + t.len, b->body.p + end, b->body.len - end);
+	memcpy(b->body.p + U->off, t.p, t.len);
+	b->body.len = b->body.len - U->len + t.len;
+	b->body.p[b->body.len] = 0;
+	if (b->meta.p)
+		b->meta.p[b->meta.len] = 0;
+	for (size_t j = hit + 1; j < b->n; j++)
+		b->u[j].off = b->u[j].off - U->len + t.len;
+	U->len = t.len;
+	U->added = added;
+	r = 1;
+	goto out;
+undo:
+	b->orig.len = orig0;
+	b->nparts = nparts0;
+	U->nparts = np0;
+	U->part_tail = tail0;
+	if (np0)
+		b->parts[tail0].next = SIZE_MAX;
+	b->u[last].nparts = 0;
+out:
+	buf_free(&t);
+	msgpack_zone_free(z);
+	return r;
 }
