@@ -104,6 +104,10 @@ ins_batch_free(struct ins_batch *b)
 	free(b->u);
 	free(b->ids);
 	free(b->set);
+	free(b->setu);
+	b->setu = NULL;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->u[i].mt);
 	b->u = NULL;
 	b->ids = b->set = NULL;
 	b->n = b->cap = b->nids = b->idscap = b->setcap = b->setn = 0;
@@ -156,13 +160,17 @@ id_hash(const msgpack_object *v)
 }
 
 static int
-set_put(struct ins_batch *b, uint64_t h)
+set_put(struct ins_batch *b, uint64_t h, uint32_t user)
 {
 	if ((b->setn + 1) * 2 > b->setcap) {
 		size_t cap = b->setcap ? b->setcap * 2 : 1024;
 		uint64_t *t = calloc(cap, sizeof *t);
-		if (!t)
+		uint32_t *tu = malloc(cap * sizeof *tu);
+		if (!t || !tu) {
+			free(t);
+			free(tu);
 			return -1;
+		}
 		for (size_t i = 0; i < b->setcap; i++) {
 			uint64_t x = b->set[i];
 			if (!x)
@@ -171,9 +179,12 @@ set_put(struct ins_batch *b, uint64_t h)
 			while (t[k])
 				k = (k + 1) & (cap - 1);
 			t[k] = x;
+			tu[k] = b->setu[i];
 		}
 		free(b->set);
+		free(b->setu);
 		b->set = t;
+		b->setu = tu;
 		b->setcap = cap;
 	}
 	size_t k = (size_t)h & (b->setcap - 1);
@@ -183,8 +194,24 @@ set_put(struct ins_batch *b, uint64_t h)
 		k = (k + 1) & (b->setcap - 1);
 	}
 	b->set[k] = h;
+	b->setu[k] = user;
 	b->setn++;
 	return 0;
+}
+
+/* the user that holds value h, or -1 */
+static long
+set_user(const struct ins_batch *b, uint64_t h)
+{
+	if (!b->setcap)
+		return -1;
+	size_t k = (size_t)h & (b->setcap - 1);
+	while (b->set[k]) {
+		if (b->set[k] == h)
+			return (long)b->setu[k];
+		k = (k + 1) & (b->setcap - 1);
+	}
+	return -1;
 }
 
 static int
@@ -261,7 +288,7 @@ note_ids(struct ins_batch *b, const struct ins_user *u)
 		if (set_has(b, b->ids[i]))
 			b->dup_last = 1;
 	for (size_t i = u->ids_off; i < u->ids_off + u->ids_n; i++)
-		if (set_put(b, b->ids[i]) < 0)
+		if (set_put(b, b->ids[i], (uint32_t)(u - b->u)) < 0)
 			return -1;
 	return 0;
 }
@@ -283,7 +310,15 @@ ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b)
 size_t
 ins_batch_size(const struct ins_batch *b)
 {
-	return b->finished ? b->body.len : b->body.len + sizeof CLOSE - 1;
+	return b->finished ? b->body.len : (size_t)((int64_t)b->body.len + b->mdelta)
+		+ sizeof CLOSE - 1;
+}
+
+/* user u's JSON text (u->len bytes): a merged user's own until the batch is finished */
+static const char *
+utext(const struct ins_batch *b, const struct ins_user *u)
+{
+	return u->mt ? u->mt : b->body.p + u->off;
 }
 
 static struct ins_user *
@@ -336,6 +371,7 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	u->meta_off = b->meta.len;
 	u->added = 0;
 	u->nparts = 0;
+	u->mt = NULL;
 	if (buf_addc(&b->body, '{') < 0)
 		goto fail;
 	int first = 1, mfirst = 1;
@@ -442,9 +478,10 @@ copy_user(struct ins_batch *dst, const struct ins_batch *src, size_t i, struct e
 	if (dst->n > 0 && buf_addc(&dst->body, ',') < 0)
 		return nomem(e);
 	*u = *s;
+	u->mt = NULL;
 	u->off = dst->body.len;
 	u->meta_off = dst->meta.len;
-	if (buf_add(&dst->body, src->body.p + s->off, s->len) < 0
+	if (buf_add(&dst->body, utext(src, s), s->len) < 0
 	    || (s->meta_len && buf_add(&dst->meta, src->meta.p + s->meta_off, s->meta_len) < 0))
 		return nomem(e);
 	u->ids_off = dst->nids;
@@ -474,8 +511,13 @@ ins_batch_drop_last(struct ins_batch *b)
 {
 	if (b->n == 0 || b->finished)
 		return;
-	const struct ins_user *u = &b->u[b->n - 1];
+	struct ins_user *u = &b->u[b->n - 1];
 	size_t cut = u->off;
+	if (u->mt) {
+		b->mdelta -= (int64_t)u->len - (int64_t)u->slot_len;
+		free(u->mt);
+		u->mt = NULL;
+	}
 	if (b->n > 1)
 		cut--; /* the comma before it */
 	b->body.len = cut;
@@ -493,8 +535,9 @@ ins_batch_drop_last(struct ins_batch *b)
 	if (b->set)
 		memset(b->set, 0, b->setcap * sizeof *b->set);
 	b->setn = 0;
-	for (size_t i = 0; i < b->nids; i++)
-		(void)set_put(b, b->ids[i]);
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = b->u[i].ids_off; k < b->u[i].ids_off + b->u[i].ids_n; k++)
+			(void)set_put(b, b->ids[k], (uint32_t)i);
 }
 
 int
@@ -513,6 +556,31 @@ ins_batch_finish(struct ins_batch *b, struct err *e)
 {
 	if (b->finished)
 		return 0;
+	if (b->merged && b->n > 0) {
+		/* the merged users' texts into their places: the body built again once */
+		struct buf nb = BUF_INIT;
+		if (buf_grow(&nb, (size_t)((int64_t)b->body.len + b->mdelta) + sizeof CLOSE) < 0
+		    || buf_add(&nb, b->body.p, b->u[0].off) < 0) {
+			buf_free(&nb);
+			return nomem(e);
+		}
+		for (size_t i = 0; i < b->n; i++) {
+			struct ins_user *u = &b->u[i];
+			size_t off = nb.len + (i > 0);
+			if ((i > 0 && buf_addc(&nb, ',') < 0) || buf_add(&nb, utext(b, u), u->len) < 0) {
+				buf_free(&nb);
+				return nomem(e);
+			}
+			u->off = off;
+		}
+		for (size_t i = 0; i < b->n; i++) {
+			free(b->u[i].mt);
+			b->u[i].mt = NULL;
+		}
+		buf_free(&b->body);
+		b->body = nb;
+		b->mdelta = 0;
+	}
 	if (buf_add(&b->body, CLOSE, sizeof CLOSE - 1) < 0)
 		return nomem(e);
 	b->finished = 1;
@@ -561,7 +629,7 @@ ins_batch_record(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_o
 		return err_set(e, XIT_TEMPFAIL, "internal: no user %zu in batch", i);
 	const struct ins_user *u = &b->u[i];
 	msgpack_object user, meta;
-	const char *p = b->body.p + u->off;
+	const char *p = utext(b, u);
 	size_t len = u->len;
 	if (u->added) {
 		/* the user's text without the added not_append: copy, then cut it out */
@@ -642,7 +710,7 @@ user_object(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object
 	struct err *e)
 {
 	const struct ins_user *u = &b->u[i];
-	const char *p = b->body.p + u->off;
+	const char *p = utext(b, u);
 	size_t len = u->len;
 	if (u->added) {
 		char *t = msgpack_zone_malloc(z, len + 1);
@@ -658,28 +726,20 @@ user_object(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object
 	return rec_json_parse(p, len, z, out, e);
 }
 
-/* 1 when users i and j share an identifier value */
+/* the original record of user i (one record: its text in the body, the added not_append
+ * left out, then its metadata keys) appended to orig as a part of user i */
 static int
-users_share(const struct ins_batch *b, size_t i, size_t j)
+keep_record(struct ins_batch *b, size_t i, uint64_t recno, int64_t version, struct err *e)
 {
-	const struct ins_user *x = &b->u[i], *y = &b->u[j];
-	for (unsigned a = 0; a < x->ids_n; a++)
-		for (unsigned c = 0; c < y->ids_n; c++)
-			if (b->ids[x->ids_off + a] == b->ids[y->ids_off + c])
-				return 1;
-	return 0;
-}
-
-/* the original record of user i appended to orig as a part of user i */
-static int
-keep_record(struct ins_batch *b, size_t i, msgpack_zone *z, uint64_t recno, int64_t version,
-	struct err *e)
-{
-	msgpack_object o;
-	if (ins_batch_record(b, i, z, &o, e) < 0)
-		return -1;
-	size_t off = b->orig.len;
-	if (rec_json_append(&b->orig, &o) < 0 || part_push(b, &b->u[i], recno, version, off) < 0)
+	const struct ins_user *u = &b->u[i];
+	size_t off = b->orig.len, keep = u->len - 1 - u->added; /* without the '}' */
+	int r = buf_add(&b->orig, utext(b, u), keep);
+	if (r == 0 && u->meta_len > 1) /* "{...}": its keys after the user's */
+		r = (keep > 1 ? buf_addc(&b->orig, ',') : 0)
+			| buf_add(&b->orig, b->meta.p + u->meta_off + 1, u->meta_len - 1);
+	else if (r == 0)
+		r = buf_addc(&b->orig, '}');
+	if (r != 0 || part_push(b, &b->u[i], recno, version, off) < 0)
 		return nomem(e);
 	return 0;
 }
@@ -690,15 +750,20 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 {
 	if (!b->dup_last || b->n < 2 || b->finished)
 		return 0;
-	size_t last = b->n - 1, hit = SIZE_MAX;
-	int hits = 0;
-	for (size_t i = 0; i < last; i++)
-		if (users_share(b, i, last)) {
-			hit = i;
-			hits++;
-		}
-	struct ins_user *L = &b->u[last], *U = &b->u[hit < last ? hit : 0];
-	if (hits != 1 || (U->added != 0) != (L->added != 0))
+	size_t last = b->n - 1;
+	struct ins_user *L = &b->u[last];
+	/* every identifier value of the last user held by one same earlier user */
+	long hit = -1;
+	for (size_t k = L->ids_off; k < L->ids_off + L->ids_n; k++) {
+		long h = set_user(b, b->ids[k]);
+		if (h < 0 || (size_t)h >= last || (hit >= 0 && h != hit))
+			return 0;
+		hit = h;
+	}
+	if (hit < 0)
+		return 0;
+	struct ins_user *U = &b->u[hit];
+	if (U->ids_n != L->ids_n || (U->added != 0) != (L->added != 0))
 		return 0;
 	msgpack_zone *z = msgpack_zone_new(8192);
 	if (!z)
@@ -709,7 +774,7 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 	int r;
 	msgpack_object old, merged;
 	const char *why;
-	if ((r = user_object(b, hit, z, &old, e)) < 0)
+	if ((r = user_object(b, (size_t)hit, z, &old, e)) < 0)
 		goto out;
 	if ((r = ins_merge_users(&old, rec, U->added != 0, z, &merged, &why)) < 0) {
 		r = nomem(e);
@@ -735,8 +800,8 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 		added = (unsigned)(t.len - 1 - before);
 	}
 	/* both records kept whole, for the rejects */
-	if ((U->nparts == 0 && keep_record(b, hit, z, U->recno, U->version, e) < 0)
-	    || keep_record(b, last, z, L->recno, L->version, e) < 0) {
+	if ((U->nparts == 0 && keep_record(b, (size_t)hit, U->recno, U->version, e) < 0)
+	    || keep_record(b, last, L->recno, L->version, e) < 0) {
 		r = -1;
 		goto undo;
 	}
@@ -753,31 +818,32 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 		U->part_tail = k;
 		U->nparts++;
 	}
-	size_t body_after = L->off - 1 - U->len + t.len + 2; /* "]}" */
+	int64_t grow = (int64_t)t.len - (int64_t)U->len;
+	size_t body_after = (size_t)((int64_t)L->off - 1 + b->mdelta + grow) + 2; /* "]}" */
 	if (body_after > max_bytes || b->orig.len > max_bytes) {
 		r = 0;
 		goto undo;
 	}
-	if (t.len > U->len && buf_grow(&b->body, t.len - U->len) < 0) {
+	/* the merged text: the user's own until the batch is finished (no body moved) */
+	char *mt = realloc(U->mt, t.len);
+	if (!mt) {
 		r = nomem(e);
 		goto undo;
 	}
+	if (!U->mt)
+		U->slot_len = U->len;
+	memcpy(mt, t.p, t.len);
+	U->mt = mt;
+	b->mdelta += grow;
 	/* forget the last user (its identifiers are U's: the set is unchanged) */
 	b->body.len = L->off - 1;
+	b->body.p[b->body.len] = 0;
 	b->meta.len = L->meta_off;
+	if (b->meta.p)
+		b->meta.p[b->meta.len] = 0;
 	b->nids = L->ids_off;
 	b->n--;
 	b->merged++;
-	/* the merged text in place of U's */
-	size_t end = U->off + U->len;
-	memmove(b->body.p + U->off + t.len, b->body.p + end, b->body.len - end);
-	memcpy(b->body.p + U->off, t.p, t.len);
-	b->body.len = b->body.len - U->len + t.len;
-	b->body.p[b->body.len] = 0;
-	if (b->meta.p)
-		b->meta.p[b->meta.len] = 0;
-	for (size_t j = hit + 1; j < b->n; j++)
-		b->u[j].off = b->u[j].off - U->len + t.len;
 	U->len = t.len;
 	U->added = added;
 	r = 1;

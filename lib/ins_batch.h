@@ -55,6 +55,10 @@ struct ins_user {
 	 * of ins_batch.parts; nparts 0 = the user is one record (the usual case) */
 	unsigned nparts;
 	size_t part_head, part_tail;
+	/* a merged user's current text, until ins_batch_finish puts it in the body: then
+	 * off/len above are its slot in the body, slot_len the slot's length, len the text's */
+	char *mt;
+	size_t slot_len;
 };
 
 /* one record merged into a user: kept whole (user keys then metadata keys, as JSON in
@@ -86,6 +90,7 @@ struct ins_batch {
 	uint64_t *ids;
 	size_t nids, idscap;
 	uint64_t *set;
+	uint32_t *setu;     /* beside set: the user (index) that put the value first */
 	size_t setcap, setn;
 	int dup_last;       /* the last user added shares an identifier value with an earlier one */
 	/* merging (docs/delivery.md, "Merging"): the records merged users hold */
@@ -94,6 +99,7 @@ struct ins_batch {
 	size_t nparts, partscap;
 	uint64_t nrec;      /* records the users hold (n plus the records merged in) */
 	uint64_t merged;    /* records merged into an earlier user of this batch */
+	int64_t mdelta;     /* bytes the merged users' texts add to the body once finished */
 };
 
 /* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */
