@@ -98,16 +98,20 @@ ins_batch_free(struct ins_batch *b)
 	buf_free(&b->body);
 	buf_free(&b->meta);
 	buf_free(&b->orig);
+	buf_free(&b->mtmp);
+	if (b->mz)
+		msgpack_zone_free(b->mz);
+	b->mz = NULL;
 	free(b->parts);
 	b->parts = NULL;
 	b->nparts = b->partscap = 0;
+	for (size_t i = 0; i < b->n; i++)
+		free(b->u[i].mt);
 	free(b->u);
 	free(b->ids);
 	free(b->set);
 	free(b->setu);
 	b->setu = NULL;
-	for (size_t i = 0; i < b->n; i++)
-		free(b->u[i].mt);
 	b->u = NULL;
 	b->ids = b->set = NULL;
 	b->n = b->cap = b->nids = b->idscap = b->setcap = b->setn = 0;
@@ -372,6 +376,7 @@ ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	u->added = 0;
 	u->nparts = 0;
 	u->mt = NULL;
+	u->mo = NULL;
 	if (buf_addc(&b->body, '{') < 0)
 		goto fail;
 	int first = 1, mfirst = 1;
@@ -479,6 +484,7 @@ copy_user(struct ins_batch *dst, const struct ins_batch *src, size_t i, struct e
 		return nomem(e);
 	*u = *s;
 	u->mt = NULL;
+	u->mo = NULL;
 	u->off = dst->body.len;
 	u->meta_off = dst->meta.len;
 	if (buf_add(&dst->body, utext(src, s), s->len) < 0
@@ -518,6 +524,7 @@ ins_batch_drop_last(struct ins_batch *b)
 		free(u->mt);
 		u->mt = NULL;
 	}
+	u->mo = NULL;
 	if (b->n > 1)
 		cut--; /* the comma before it */
 	b->body.len = cut;
@@ -576,7 +583,12 @@ ins_batch_finish(struct ins_batch *b, struct err *e)
 		for (size_t i = 0; i < b->n; i++) {
 			free(b->u[i].mt);
 			b->u[i].mt = NULL;
+			b->u[i].mo = NULL;
 		}
+		buf_free(&b->mtmp);
+		if (b->mz)
+			msgpack_zone_free(b->mz);
+		b->mz = NULL;
 		buf_free(&b->body);
 		b->body = nb;
 		b->mdelta = 0;
@@ -710,20 +722,15 @@ user_object(const struct ins_batch *b, size_t i, msgpack_zone *z, msgpack_object
 	struct err *e)
 {
 	const struct ins_user *u = &b->u[i];
-	const char *p = utext(b, u);
-	size_t len = u->len;
-	if (u->added) {
-		char *t = msgpack_zone_malloc(z, len + 1);
-		if (!t)
-			return nomem(e);
-		size_t keep = len - 1 - u->added;
-		memcpy(t, p, keep);
-		t[keep] = '}';
-		t[keep + 1] = 0;
-		p = t;
-		len = keep + 1;
-	}
-	return rec_json_parse(p, len, z, out, e);
+	size_t keep = u->len - 1 - u->added;
+	/* a copy in z: the object points into it, and the body moves as it grows */
+	char *t = msgpack_zone_malloc(z, keep + 2);
+	if (!t)
+		return nomem(e);
+	memcpy(t, utext(b, u), keep);
+	t[keep] = '}';
+	t[keep + 1] = 0;
+	return rec_json_parse(t, keep + 1, z, out, e);
 }
 
 /* the original record of user i (one record: its text in the body, the added not_append
@@ -765,18 +772,26 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 	struct ins_user *U = &b->u[hit];
 	if (U->ids_n != L->ids_n || (U->added != 0) != (L->added != 0))
 		return 0;
-	msgpack_zone *z = msgpack_zone_new(8192);
-	if (!z)
+	if (!b->mz && !(b->mz = msgpack_zone_new(65536)))
 		return nomem(e);
-	struct buf t = BUF_INIT;
+	msgpack_zone *z = b->mz;
+	struct buf t = b->mtmp;
+	t.len = 0;
 	size_t orig0 = b->orig.len, nparts0 = b->nparts, tail0 = U->part_tail;
 	unsigned np0 = U->nparts;
 	int r;
-	msgpack_object old, merged;
+	msgpack_object old, merged, nu;
 	const char *why;
-	if ((r = user_object(b, (size_t)hit, z, &old, e)) < 0)
+	if (U->mo)
+		old = *U->mo;
+	else if ((r = user_object(b, (size_t)hit, z, &old, e)) < 0)
 		goto out;
-	if ((r = ins_merge_users(&old, rec, U->added != 0, z, &merged, &why)) < 0) {
+	/* the record's values outlive it in the merged object */
+	if (rec_copy(z, rec, &nu) < 0) {
+		r = nomem(e);
+		goto out;
+	}
+	if ((r = ins_merge_users(&old, &nu, U->added != 0, z, &merged, &why)) < 0) {
 		r = nomem(e);
 		goto out;
 	}
@@ -834,6 +849,12 @@ ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_
 		U->slot_len = U->len;
 	memcpy(mt, t.p, t.len);
 	U->mt = mt;
+	if (!U->mo && !(U->mo = msgpack_zone_malloc(z, sizeof *U->mo))) {
+		/* after the point of no return: the next merge of U parses its text again */
+		errno = ENOMEM;
+	} else {
+		*U->mo = merged;
+	}
 	b->mdelta += grow;
 	/* forget the last user (its identifiers are U's: the set is unchanged) */
 	b->body.len = L->off - 1;
@@ -857,7 +878,6 @@ undo:
 		b->parts[tail0].next = SIZE_MAX;
 	b->u[last].nparts = 0;
 out:
-	buf_free(&t);
-	msgpack_zone_free(z);
+	b->mtmp = t; /* kept for the next merge */
 	return r;
 }

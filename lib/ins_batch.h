@@ -59,6 +59,7 @@ struct ins_user {
 	 * off/len above are its slot in the body, slot_len the slot's length, len the text's */
 	char *mt;
 	size_t slot_len;
+	msgpack_object *mo; /* a merged user's object (in ins_batch.mz), for the next merge */
 };
 
 /* one record merged into a user: kept whole (user keys then metadata keys, as JSON in
@@ -100,6 +101,9 @@ struct ins_batch {
 	uint64_t nrec;      /* records the users hold (n plus the records merged in) */
 	uint64_t merged;    /* records merged into an earlier user of this batch */
 	int64_t mdelta;     /* bytes the merged users' texts add to the body once finished */
+	msgpack_zone *mz;   /* merged users' objects and the records merged into them, until
+	                       the batch is finished (about 2 x orig) */
+	struct buf mtmp;    /* a merged user's text being written */
 };
 
 /* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */

@@ -48,12 +48,45 @@ split_user(const msgpack_object *u, struct uparts *p)
 	return 1;
 }
 
+/* 1 when a and b are the same value of the same type (0 may still be the same JSON) */
+static int
+obj_eq(const msgpack_object *a, const msgpack_object *b)
+{
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case MSGPACK_OBJECT_NIL:
+		return 1;
+	case MSGPACK_OBJECT_BOOLEAN:
+		return a->via.boolean == b->via.boolean;
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return a->via.u64 == b->via.u64;
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return a->via.i64 == b->via.i64;
+	case MSGPACK_OBJECT_STR:
+		return a->via.str.size == b->via.str.size
+			&& memcmp(a->via.str.ptr, b->via.str.ptr, a->via.str.size) == 0;
+	case MSGPACK_OBJECT_MAP:
+		if (a->via.map.size != b->via.map.size)
+			return 0;
+		for (uint32_t i = 0; i < a->via.map.size; i++)
+			if (!obj_eq(&a->via.map.ptr[i].key, &b->via.map.ptr[i].key)
+			    || !obj_eq(&a->via.map.ptr[i].val, &b->via.map.ptr[i].val))
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* 1 when a and b are both absent, or both present with the same JSON; -1 on ENOMEM */
 static int
 same_json(const msgpack_object *a, const msgpack_object *b)
 {
 	if (!a || !b)
 		return !a && !b;
+	if (obj_eq(a, b))
+		return 1;
 	struct buf x = BUF_INIT, y = BUF_INIT;
 	int r = -1;
 	if (rec_json_append(&x, a) == 0 && rec_json_append(&y, b) == 0)
