@@ -5,7 +5,7 @@
 # every record it holds; --no-merge gives one user object per record.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 36
+plan 39
 emu_start
 users() { curl -sf "$EMU/_emu/users" | jq -S -c '[.users[] | {id: .identifiers.uuid, a: .attributes, e: [.events[].event_name]}]'; }
 ev() { printf '{"event_name":"%s","timestamp":"2026-11-2%sT10:00:00Z"}' "$1" "$2"; }
@@ -141,6 +141,23 @@ jq -c .record r.ndjson >replay.ndjson
 check "#14.3 replay of the rejects" 0 insider-push -n replay.ndjson
 echo '{"users":[{"identifiers":{"uuid":"bad"},"attributes":{"age":2,"name":"B"},"events":[{"event_name":"x","timestamp":"2026-11-21T10:00:00Z"}]}]}' >want
 check_out "#14.3 the replay holds every change" want
+
+# Insider refuses a merged user in a 200 answer (fail.errors): every record it holds is a
+# reject with Insider's message, the other users are delivered
+emu_reset
+cat >f200.ndjson <<'X'
+{"identifiers":{"email":"not-an-email"},"attributes":{"name":"B1"},"_commit_version":1}
+{"identifiers":{"email":"ok@example.com"},"attributes":{"name":"G"},"_commit_version":1}
+{"identifiers":{"email":"not-an-email"},"attributes":{"name":"B2"},"_commit_version":2}
+X
+check "#14.3 a merged user in fail.errors" 0 insider-push --rejects r2.ndjson f200.ndjson
+jq -c '[.record_number, .rule, .message, .record.attributes.name]' r2.ndjson >got
+cat >want <<'X'
+[1,"regexp(^.+@.+\\..+$)","Insider: not a valid email address: not-an-email","B1"]
+[3,"regexp(^.+@.+\\..+$)","Insider: not a valid email address: not-an-email","B2"]
+X
+same want got; ok $? "#14.3 both records of the refused user rejected with Insider's message"
+check_err "#14.3 counted per record" "insider-push: 1 user delivered, 2 rejected by Insider, 1 request, 0 retries, 1 user merged, "
 
 # progress with a merged user that is not acknowledged: it holds versions 1 and 3
 emu_reset
