@@ -51,6 +51,24 @@ struct ins_user {
 	size_t off, len;           /* the user's JSON: body.p[off .. off+len) */
 	size_t meta_off, meta_len; /* its metadata keys as a JSON object in meta; len 0 = none */
 	unsigned added;            /* bytes added before the user's closing '}' (not_append) */
+	/* a merged user (ins_batch_merge_last): the records it holds, first to last, as a chain
+	 * of ins_batch.parts; nparts 0 = the user is one record (the usual case) */
+	unsigned nparts;
+	size_t part_head, part_tail;
+	/* a merged user's current text, until ins_batch_finish puts it in the body: then
+	 * off/len above are its slot in the body, slot_len the slot's length, len the text's */
+	char *mt;
+	size_t slot_len;
+	msgpack_object *mo; /* a merged user's object (in ins_batch.mz), for the next merge */
+};
+
+/* one record merged into a user: kept whole (user keys then metadata keys, as JSON in
+ * ins_batch.orig) so that a reject writes every original record */
+struct ins_part {
+	uint64_t recno;
+	int64_t version;
+	size_t off, len;  /* orig.p[off .. off+len) */
+	size_t next;      /* the next part of the same user, or SIZE_MAX */
 };
 
 struct ins_batch {
@@ -73,8 +91,19 @@ struct ins_batch {
 	uint64_t *ids;
 	size_t nids, idscap;
 	uint64_t *set;
+	uint32_t *setu;     /* beside set: the user (index) that put the value first */
 	size_t setcap, setn;
 	int dup_last;       /* the last user added shares an identifier value with an earlier one */
+	/* merging (docs/delivery.md, "Merging"): the records merged users hold */
+	struct buf orig;
+	struct ins_part *parts;
+	size_t nparts, partscap;
+	uint64_t nrec;      /* records the users hold (n plus the records merged in) */
+	uint64_t merged;    /* records merged into an earlier user of this batch */
+	int64_t mdelta;     /* bytes the merged users' texts add to the body once finished */
+	msgpack_zone *mz;   /* merged users' objects and the records merged into them, until
+	                       the batch is finished (about 2 x orig) */
+	struct buf mtmp;    /* a merged user's text being written */
 };
 
 /* ins_batch_init: an empty batch (the body's opening written). -1 with e on ENOMEM. */
@@ -89,6 +118,22 @@ size_t ins_batch_size(const struct ins_batch *b);
  * -1 with e (XIT_TEMPFAIL) on ENOMEM or when a value cannot be written. */
 int ins_batch_add(struct ins_batch *b, const msgpack_object *rec, uint64_t recno,
 	const struct ins_rec_info *info, int not_append, struct err *e);
+/* ins_batch_merge_last: when the last user added (b->dup_last) is exactly one earlier user
+ * of b (same identifiers) and ins_merge_users can merge them, merges it into that user's
+ * object (in place; the body stays one user per identity) and forgets it as a user of its
+ * own: 1. 0 when not merged (b unchanged: the caller closes the batch before it), also when
+ * the merged body would be larger than max_bytes or the kept records would take more than
+ * max_bytes. -1 with e on ENOMEM. rec is the last user's record as given to ins_batch_add. */
+int ins_batch_merge_last(struct ins_batch *b, const msgpack_object *rec, size_t max_bytes,
+	struct err *e);
+/* the number of input records user i holds (1 unless merged) */
+unsigned ins_batch_nrecs(const struct ins_batch *b, size_t i);
+/* ins_batch_rec_part: record k (0 .. ins_batch_nrecs-1) of user i as read, and its number:
+ * for a user of one record, ins_batch_record. */
+int ins_batch_rec_part(const struct ins_batch *b, size_t i, unsigned k, msgpack_zone *z,
+	msgpack_object *out, uint64_t *recno, struct err *e);
+/* the lowest and highest record numbers in b (b->n > 0) */
+void ins_batch_recnos(const struct ins_batch *b, uint64_t *lo, uint64_t *hi);
 /* ins_batch_conflicts: 1 when a user of a and a user of b share an identifier value, else 0. */
 int ins_batch_conflicts(const struct ins_batch *a, const struct ins_batch *b);
 /* ins_batch_move_last: moves the last user of b into the empty batch to (same skip_hook):

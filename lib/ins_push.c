@@ -144,6 +144,7 @@ struct reader {
 	/* shared counters (atomic: read by main any time) */
 	_Atomic uint64_t records;
 	_Atomic uint64_t rejected;
+	_Atomic uint64_t merged; /* records merged into an earlier user of their batch */
 	_Atomic int unversioned; /* a record without _commit_version */
 	_Atomic int unordered;   /* _commit_version went down */
 	_Atomic int64_t maxv;    /* the highest _commit_version read, INS_NO_VERSION if none */
@@ -323,10 +324,19 @@ reader_add(struct reader *rd, const msgpack_object *rec, uint64_t recno,
 	rd->open->kind = kind;
 	if (ins_batch_add(rd->open, rec, recno, info, na, e) < 0)
 		return -1;
-	if (rd->open->dup_last && rd->open->n > 1 && close_before_last(rd, sh, kind, e) < 0)
-		/* the user is already in this batch: one user's two changes never share a
-		 * request (docs/delivery.md, order); the batch closes before it */
-		return -1;
+	if (rd->open->dup_last && rd->open->n > 1) {
+		/* the user is already in this batch: its change is merged into that user's object
+		 * when that means the same (ins_merge.h), else the batch closes before it: one
+		 * user's two objects never share a request (docs/delivery.md, order) */
+		int m = 0;
+		if (!o->no_merge && kind == INS_KIND_UPSERT
+		    && (m = ins_batch_merge_last(rd->open, rec, o->batch_bytes, e)) < 0)
+			return -1;
+		if (m)
+			atomic_fetch_add(&rd->merged, 1);
+		else if (close_before_last(rd, sh, kind, e) < 0)
+			return -1;
+	}
 	while (ins_batch_size(rd->open) > o->batch_bytes) {
 		if (rd->open->n == 1) {
 			char msg[200];
@@ -611,8 +621,12 @@ journal(struct push *p, const struct job *j, const char *status, long http, uint
 		r |= buf_printf(&l, ",\"http\":%ld", http);
 	r |= buf_printf(&l, ",\"users\":%zu,\"bytes\":%zu,\"attempts\":%d", b->n, b->body.len,
 		j->sent);
+	if (b->merged)
+		r |= buf_printf(&l, ",\"records\":%llu,\"merged\":%llu",
+			(unsigned long long)b->nrec, (unsigned long long)b->merged);
 	if (b->n) {
-		uint64_t lo = b->u[0].recno, hi = b->u[b->n - 1].recno;
+		uint64_t lo, hi;
+		ins_batch_recnos(b, &lo, &hi);
 		r |= buf_printf(&l, ",\"first_record\":%llu,\"last_record\":%llu",
 			(unsigned long long)lo, (unsigned long long)hi);
 	}
@@ -794,6 +808,7 @@ stats_update(struct push *p)
 {
 	p->st->records = atomic_load(&p->rd.records);
 	p->st->rejected = p->nrej + atomic_load(&p->rd.rejected);
+	p->st->merged = atomic_load(&p->rd.merged);
 	p->st->inflight = p->sending;
 	p->st->elapsed_s = (double)(mono_us() - p->t0) / 1e6;
 }
@@ -808,18 +823,28 @@ acked(struct push *p, struct job *j)
 	p->progress_dirty = 1;
 }
 
-/* rejects one user of j's batch with reasons already added to p->rej */
+/* rejects one user of j's batch: every record it holds (a merged user holds several), each
+ * with the reasons reasons() adds to p->rej; the records rejected in *nrec */
 static int
-reject_user(struct push *p, const struct job *j, size_t i, msgpack_zone *z)
+reject_user(struct push *p, const struct job *j, size_t i, msgpack_zone *z,
+	int (*reasons)(struct push *, const void *), const void *arg, uint64_t *nrec)
 {
 	struct err e = ERR_INIT;
-	msgpack_object rec;
-	if (ins_batch_record(&j->b, i, z, &rec, &e) < 0
-	    || rej_commit(p->rej, j->b.u[i].recno, &rec, &e) < 0) {
-		fatal(p, e.status ? e.status : XIT_TEMPFAIL, "rejects: %s", e.msg);
-		return -1;
+	unsigned n = ins_batch_nrecs(&j->b, i);
+	for (unsigned k = 0; k < n; k++) {
+		msgpack_object rec;
+		uint64_t recno;
+		if (reasons(p, arg) < 0)
+			return -1;
+		msgpack_zone_clear(z);
+		if (ins_batch_rec_part(&j->b, i, k, z, &rec, &recno, &e) < 0
+		    || rej_commit(p->rej, recno, &rec, &e) < 0) {
+			fatal(p, e.status ? e.status : XIT_TEMPFAIL, "rejects: %s", e.msg);
+			return -1;
+		}
+		p->nrej++;
+		(*nrec)++;
 	}
-	p->nrej++;
 	return 0;
 }
 
@@ -938,6 +963,36 @@ handle_delete_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	release_held(p);
 }
 
+/* the reasons Insider gave for user i of its answer (fail.errors) */
+struct fail_arg {
+	const struct ins_resp *r;
+	long user;
+};
+
+static int
+fail_reasons(struct push *p, const void *arg)
+{
+	const struct fail_arg *fa = arg;
+	for (size_t f = 0; f < fa->r->nfails; f++) {
+		const struct ins_fail *fl = &fa->r->fails[f];
+		if (fl->user != fa->user)
+			continue;
+		for (size_t m = 0; m < fl->nmsgs; m++) {
+			char msg[1100];
+			snprintf(msg, sizeof msg, "Insider: %s", fl->msgs[m]);
+			if (reject_reason(p, fl->field, fl->rule, msg) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+held_reason(struct push *p, const void *arg)
+{
+	return reject_reason(p, "", "http-400", (const char *)arg);
+}
+
 static void
 handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 {
@@ -997,23 +1052,11 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 		for (size_t i = 0; i < b->n && !failed; i++) {
 			if (!mark[i])
 				continue;
-			for (size_t f = 0; f < r.nfails && !failed; f++) {
-				const struct ins_fail *fl = &r.fails[f];
-				if (fl->user != (long)i)
-					continue;
-				for (size_t m = 0; m < fl->nmsgs && !failed; m++) {
-					char msg[1100];
-					snprintf(msg, sizeof msg, "Insider: %s", fl->msgs[m]);
-					if (reject_reason(p, fl->field, fl->rule, msg) < 0)
-						failed = 1;
-				}
-			}
-			msgpack_zone_clear(z);
-			if (failed || reject_user(p, j, i, z) < 0) {
+			struct fail_arg fa = { &r, (long)i };
+			if (reject_user(p, j, i, z, fail_reasons, &fa, &nrej) < 0) {
 				failed = 1;
 				break;
 			}
-			nrej++;
 		}
 		if (z)
 			msgpack_zone_free(z);
@@ -1025,12 +1068,12 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 		j->state = J_WAIT;
 		return;
 	}
-	uint64_t ok = b->n - nrej;
+	uint64_t ok = b->nrec - nrej; /* records: a merged user counts every record it holds */
 	if (b->kind == INS_KIND_CLEAR)
 		p->st->cleared += ok;
 	else
 		p->st->delivered += ok;
-	p->users_answered += b->n;
+	p->users_answered += b->nrec;
 	p->users_refused += nrej;
 	p->any_ok = 1;
 	/* a batch whose journal line could not be written stays unacknowledged: the progress
@@ -1044,7 +1087,7 @@ handle_ok(struct push *p, struct job *j, const struct http_resp *resp)
 	release_held(p);
 }
 
-/* a one-user 400 becomes that user's reject */
+/* a one-user 400 becomes that user's reject: every record of a merged user */
 static int
 reject_held(struct push *p, struct job *j)
 {
@@ -1052,21 +1095,20 @@ reject_held(struct push *p, struct job *j)
 	char m[400];
 	snprintf(m, sizeof m, "Insider refused the request holding only this user (HTTP %ld): %s",
 		j->held_status, j->held_msg[0] ? j->held_msg : "(no message)");
-	if (!z || reject_reason(p, "", "http-400", m) < 0) {
-		if (z)
-			msgpack_zone_free(z);
+	if (!z) {
 		fatal(p, XIT_TEMPFAIL, "out of memory");
 		return -1;
 	}
 	j->state = J_WAIT; /* no longer held (unacknowledged until acked below) */
 	p->nheld--;
-	int r = reject_user(p, j, 0, z);
+	uint64_t nrej = 0;
+	int r = reject_user(p, j, 0, z, held_reason, m, &nrej);
 	msgpack_zone_free(z);
 	if (r < 0)
 		return -1;
-	p->users_answered++;
-	p->users_refused++;
-	if (journal(p, j, "rejected", j->held_status, 0, 1, j->held_msg, NULL) < 0)
+	p->users_answered += nrej;
+	p->users_refused += nrej;
+	if (journal(p, j, "rejected", j->held_status, 0, nrej, j->held_msg, NULL) < 0)
 		j->state = J_TRIPPED;
 	else if (!ratio_trips(p, j))
 		acked(p, j);

@@ -34,6 +34,8 @@ struct ins_stats {
 	uint64_t splits;     /* batches cut in two after a 400 */
 	uint64_t bytes;      /* request body bytes sent */
 	uint64_t inflight;   /* requests in flight now */
+	uint64_t merged;     /* records merged into an earlier record's user object (ins_merge.h);
+	                        delivered and rejected count records, merged or not */
 	double elapsed_s;
 	int has_through;     /* through_version below is set */
 	int64_t through_version;
@@ -59,6 +61,8 @@ struct ins_push_opts {
 	long timeout_ms;        /* per request */
 	int skip_hook;          /* defaults for records whose _insider does not say */
 	int not_append;
+	int no_merge;           /* one user object per record: close the batch before a user it
+	                           holds (docs/delivery.md, "Merging") */
 	int dry_run;            /* bodies go to dry_body; nothing is sent */
 	const char *rejects;    /* NULL: reasons on stderr (rej.h) */
 	const char *journal;    /* NULL: none */

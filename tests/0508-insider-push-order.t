@@ -61,7 +61,9 @@ check "#10.7 split batch" 0 insider-push -b 2 -c 4 --rejects r.ndjson in3.ndjson
 is "#10.7 the later version wins after the split" "$(ages)" "a=2 d=9"
 is "#10.7 the bad user rejected at its position" "$(python3 -c 'import json; print([json.loads(l)["record_number"] for l in open("r.ndjson")])')" "[2]"
 
-# two records of one user never share a request (Insider does not promise the order inside one)
+# two records of one user never share a request as two user objects (Insider does not promise
+# the order inside one): with --no-merge the batch closes before the second (merged by default:
+# tests/0512-insider-push-merge.t)
 emu_reset
 cat >in4.ndjson <<'X'
 {"identifiers":{"uuid":"a"},"attributes":{"age":1},"_commit_version":1}
@@ -69,7 +71,7 @@ cat >in4.ndjson <<'X'
 {"identifiers":{"uuid":"a"},"attributes":{"age":2},"_commit_version":2}
 {"identifiers":{"uuid":"y"},"attributes":{"age":4},"_commit_version":2}
 X
-check "#10.7 same user twice in a batch window" 0 insider-push -b 10 -c 4 --journal j.ndjson in4.ndjson
+check "#10.7 same user twice in a batch window" 0 insider-push -b 10 -c 4 --no-merge --journal j.ndjson in4.ndjson
 is "#10.7 two requests: the batch closed before the second record of a" "$(emu_stat requests)" 2
 is "#10.7 batches of 2 users each" "$(grep -o '"users":[0-9]*' j.ndjson | tr '\n' ' ')" '"users":2 "users":2 '
 is "#10.7 final ages" "$(ages)" "a=2 x=3 y=4"

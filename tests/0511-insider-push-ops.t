@@ -34,14 +34,14 @@ curl -sf "$EMU/_emu/requests" | jq -r '.requests[] | "\(.path) \(.status)"' | so
 cat >want <<'EOF2'
 1 /api/user/v1/attribute/delete 200
 1 /api/user/v1/delete 200
-3 /api/user/v1/upsert 200
+2 /api/user/v1/upsert 200
 EOF2
-same want got; ok $? "#13.1 one attribute-delete request for both users, one profile delete, three upserts"
+same want got; ok $? "#13.1 one attribute-delete request for both users, one profile delete, two upserts (#14.3: u1's second upsert merged into its first)"
 
 # dry run: the exact bodies, nothing sent
 emu_reset
 check "#13.2 dry run" 0 insider-push --dry-run in.ndjson
-grep -c . out >n; [ "$(cat n)" = 5 ]; ok $? "#13.2 dry run: one body per request"
+grep -c . out >n; [ "$(cat n)" = 4 ]; ok $? "#13.2 dry run: one body per request"
 grep -qxF '{"identifiers":{"uuid":"u3"}}' out; ok $? "#13.2 dry run: the profile delete's exact body"
 grep -qxF '{"users":[{"identifiers":{"uuid":"u1"},"whole":["phone_number"],"custom":{"whole":["tier"]}},{"identifiers":{"uuid":"u2"},"whole":["phone_number"]}]}' out
 ok $? "#13.1 dry run: the attribute delete's exact body"

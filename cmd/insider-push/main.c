@@ -23,9 +23,10 @@
 
 static const char USAGE[] =
 	"insider-push [--dry-run] [--quiet] [--batch-size N] [--batch-bytes N]\n"
-	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--rejects FILE]\n"
-	"       [--journal FILE] [--progress FILE] [--max-attempts N] [--retry-time SECONDS]\n"
-	"       [--backoff MS] [--timeout SECONDS] [--max-reject-ratio R] [FILE]\n"
+	"       [--concurrency N] [--rate N] [--skip-hook] [--not-append] [--no-merge]\n"
+	"       [--rejects FILE] [--journal FILE] [--progress FILE] [--max-attempts N]\n"
+	"       [--retry-time SECONDS] [--backoff MS] [--timeout SECONDS]\n"
+	"       [--max-reject-ratio R] [FILE]\n"
 	"       insider-push --reconcile [--sample N] [--exclude FILE] [--rate N] [FILE]\n"
 	"       insider-push --verify\n"
 	"       insider-push --fetch-schema";
@@ -41,6 +42,8 @@ static const char HELP[] =
 	"      --rate N           requests per minute, retries included (default 25000; 0: none)\n"
 	"      --skip-hook        send skip_hook (no journeys triggered) unless a record says\n"
 	"      --not-append       overwrite array attributes unless a record says\n"
+	"      --no-merge         one user object per record (default: a user's records in one\n"
+	"                         request are merged into one object when that means the same)\n"
 	"      --rejects FILE     users Insider refused, with its messages (NDJSON)\n"
 	"      --journal FILE     one NDJSON line per request batch\n"
 	"      --progress FILE    checkpoint progress (through_version), rewritten atomically\n"
@@ -66,6 +69,15 @@ static const char HELP[] =
 	"configuration refused.\n";
 
 #define PL(n) ((n) == 1 ? "" : "s") /* a plural's s */
+
+/* "N users merged": records merged into an earlier record's user object (docs/delivery.md) */
+static const char *
+merged_txt(const struct ins_stats *st)
+{
+	static char t[64];
+	snprintf(t, sizeof t, "%llu user%s merged", (unsigned long long)st->merged, PL(st->merged));
+	return t;
+}
 
 static volatile sig_atomic_t stop_flag;
 static int tty_line; /* a progress line is on stderr */
@@ -215,7 +227,7 @@ int
 main(int argc, char **argv)
 {
 	err_init("insider-push", argv);
-	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
+	enum { O_BYTES = 256, O_RATE, O_SKIP, O_NOTAPP, O_NOMERGE, O_REJ, O_JOURNAL, O_PROGRESS, O_ATTEMPTS,
 		O_RTIME, O_TIMEOUT, O_BACKOFF, O_VERIFY, O_SCHEMA, O_RATIO, O_RECONCILE, O_SAMPLE,
 		O_EXCLUDE };
 	static const struct option lo[] = {
@@ -227,6 +239,7 @@ main(int argc, char **argv)
 		{ "rate", required_argument, 0, O_RATE },
 		{ "skip-hook", no_argument, 0, O_SKIP },
 		{ "not-append", no_argument, 0, O_NOTAPP },
+		{ "no-merge", no_argument, 0, O_NOMERGE },
 		{ "rejects", required_argument, 0, O_REJ },
 		{ "journal", required_argument, 0, O_JOURNAL },
 		{ "progress", required_argument, 0, O_PROGRESS },
@@ -258,6 +271,7 @@ main(int argc, char **argv)
 		case O_RATE: o.rate = (double)num_arg("--rate", optarg, 0, 100000000); rc.rate_set = 1; break;
 		case O_SKIP: o.skip_hook = 1; break;
 		case O_NOTAPP: o.not_append = 1; break;
+		case O_NOMERGE: o.no_merge = 1; break;
 		case O_REJ: o.rejects = optarg; break;
 		case O_JOURNAL: o.journal = optarg; break;
 		case O_PROGRESS: o.progress = optarg; break;
@@ -422,14 +436,16 @@ main(int argc, char **argv)
 				(unsigned long long)users, PL(users), (unsigned long long)st.requests,
 				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
 		else
-			fprintf(stderr, "%s: dry run: %llu user%s in %llu request%s (%llu bytes), %llu rejected; nothing sent\n",
+			fprintf(stderr, "%s: dry run: %llu user%s in %llu request%s (%llu bytes), %llu rejected%s%s; nothing sent\n",
 				PROG, (unsigned long long)users, PL(users), (unsigned long long)st.requests,
-				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected);
+				PL(st.requests), (unsigned long long)st.bytes, (unsigned long long)st.rejected,
+				st.merged ? ", " : "", st.merged ? merged_txt(&st) : "");
 	} else if (!quiet && (r == 0 || st.records > 0 || st.requests > 0)) {
-		fprintf(stderr, "%s: %llu user%s delivered, %llu rejected by Insider, %llu request%s, %llu retr%s, %.1f s\n",
+		fprintf(stderr, "%s: %llu user%s delivered, %llu rejected by Insider, %llu request%s, %llu retr%s, %s%s%.1f s\n",
 			PROG, (unsigned long long)st.delivered, PL(st.delivered), (unsigned long long)st.rejected,
 			(unsigned long long)st.requests, PL(st.requests), (unsigned long long)st.retries,
-			st.retries == 1 ? "y" : "ies", st.elapsed_s);
+			st.retries == 1 ? "y" : "ies", o.no_merge ? "" : merged_txt(&st),
+			o.no_merge ? "" : ", ", st.elapsed_s);
 		if (st.cleared || st.deleted)
 			fprintf(stderr, "%s: %llu user%s attributes cleared, %llu profile%s deleted\n", PROG,
 				(unsigned long long)st.cleared, st.cleared == 1 ? "'s" : "s'", (unsigned long long)st.deleted,
