@@ -154,6 +154,7 @@ struct reader {
 	struct rej *rej;
 	struct ins_batch *open;
 	int64_t lastv;
+	size_t body_hint;        /* the last full batch's body size: the next one's first room */
 	/* batches read but never handed over (the run stopped): main journals them "unsent" */
 	struct ins_batch *kept[4];
 	int nkept;
@@ -215,10 +216,12 @@ new_batch(struct reader *rd, int skip_hook, struct err *e)
 	}
 	/* room for typical users at once (a body grows past it when needed) */
 	size_t want = (size_t)rd->o->batch_users * 256;
+	if (want < rd->body_hint + rd->body_hint / 8)
+		want = rd->body_hint + rd->body_hint / 8;
 	if (want > rd->o->batch_bytes)
 		want = rd->o->batch_bytes;
-	if (want > (1u << 20))
-		want = 1u << 20;
+	if (want > (4u << 20))
+		want = 4u << 20;
 	if (buf_grow(&b->body, want) < 0) {
 		ins_batch_free(b);
 		free(b);
@@ -242,6 +245,8 @@ reader_push(struct reader *rd, struct err *e)
 		reader_keep(rd, b);
 		return -1;
 	}
+	if (b->n >= (size_t)rd->o->batch_users)
+		rd->body_hint = b->body.len;
 	pthread_mutex_lock(&rd->mu);
 	while (rd->q && !rd->stop)
 		pthread_cond_wait(&rd->cv_space, &rd->mu);

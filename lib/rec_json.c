@@ -643,8 +643,97 @@ rec_json_parse(const char *s, size_t n, msgpack_zone *z, msgpack_object *out, st
 
 static const char hexd[] = "0123456789abcdef";
 
-int
-rec_json_str_append(struct buf *b, const char *s, size_t n)
+/* nonzero when one of the 8 bytes of x is '"', '\\' or below 0x20 (exact as a yes/no) */
+static inline uint64_t
+esc8(uint64_t x)
+{
+	uint64_t qq = x ^ (ONES * '"'), bs = x ^ (ONES * '\\');
+	return (((qq - ONES) & ~qq) | ((bs - ONES) & ~bs) | ((x - ONES * 0x20) & ~x)) & HIGH;
+}
+
+#ifdef __SSE2__
+/* nonzero when a byte of x is '"', '\\' or below 0x20 */
+static inline unsigned
+esc16(__m128i x)
+{
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), c1f = _mm_set1_epi8(0x1f);
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
+	    _mm_cmpeq_epi8(x, bs)), _mm_cmpeq_epi8(_mm_max_epu8(x, c1f), c1f)));
+}
+#endif
+
+/* short strings (the keys and most values of a record): up to 32 bytes with nothing to
+ * escape are told so and copied by overlapping loads and stores, with no call. 1 = written,
+ * 0 = not this case (nothing written but perhaps o[0..n+2]). The caller made room for n + 2
+ * bytes and the NUL. */
+static inline int
+str_short(char *o, const char *s, size_t n)
+{
+	uint64_t a, d;
+	uint32_t x, y;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&d, s + n - 8, 8);
+		if (n <= 16) {
+#ifdef __SSE2__
+			if (esc16(_mm_set_epi64x((long long)d, (long long)a)))
+				return 0;
+#else
+			if (esc8(a) | esc8(d))
+				return 0;
+#endif
+			o[0] = '"';
+			memcpy(o + 1, &a, 8);
+			memcpy(o + 1 + n - 8, &d, 8);
+		} else {
+			if (n > 32)
+				return 0;
+#ifdef __SSE2__
+			__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)s);
+			__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+			if (esc16(lo) | esc16(hi))
+				return 0;
+			o[0] = '"';
+			_mm_storeu_si128((__m128i *)(void *)(o + 1), lo);
+			_mm_storeu_si128((__m128i *)(void *)(o + 1 + n - 16), hi);
+#else
+			uint64_t b, c;
+			memcpy(&b, s + 8, 8);
+			memcpy(&c, s + n - 16, 8);
+			if (esc8(a) | esc8(b) | esc8(c) | esc8(d))
+				return 0;
+			o[0] = '"';
+			memcpy(o + 1, &a, 8);
+			memcpy(o + 9, &b, 8);
+			memcpy(o + 1 + n - 16, &c, 8);
+			memcpy(o + 1 + n - 8, &d, 8);
+#endif
+		}
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		if (esc8((uint64_t)x | (uint64_t)y << 32))
+			return 0;
+		o[0] = '"';
+		memcpy(o + 1, &x, 4);
+		memcpy(o + 1 + n - 4, &y, 4);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			if (ch < 0x20 || ch == '"' || ch == '\\')
+				return 0;
+			o[1 + i] = (char)ch;
+		}
+		o[0] = '"';
+	}
+	o[n + 1] = '"';
+	o[n + 2] = 0;
+	return 1;
+}
+
+/* the general case: any length, escapes */
+static int
+str_long(struct buf *b, const char *s, size_t n)
 {
 	/* worst case 6 bytes per byte + quotes */
 	if (b->cap - b->len <= n * 6 + 2 && buf_grow(b, n * 6 + 2) < 0)
@@ -657,9 +746,7 @@ rec_json_str_append(struct buf *b, const char *s, size_t n)
 		while (end - q >= 8) {
 			uint64_t x;
 			memcpy(&x, q, 8);
-			uint64_t qq = x ^ (ONES * '"'), bs = x ^ (ONES * '\\');
-			uint64_t t = ((qq - ONES) & ~qq) | ((bs - ONES) & ~bs) | ((x - ONES * 0x20) & ~x);
-			if (t & HIGH)
+			if (esc8(x))
 				break;
 			q += 8;
 		}
@@ -689,6 +776,22 @@ rec_json_str_append(struct buf *b, const char *s, size_t n)
 	b->len = (size_t)(o - b->p);
 	b->p[b->len] = 0;
 	return 0;
+}
+
+static inline int
+str_append(struct buf *b, const char *s, size_t n)
+{
+	if (n <= 32 && b->cap - b->len > 35 && str_short(b->p + b->len, s, n)) {
+		b->len += n + 2;
+		return 0;
+	}
+	return str_long(b, s, n);
+}
+
+int
+rec_json_str_append(struct buf *b, const char *s, size_t n)
+{
+	return str_append(b, s, n);
 }
 
 static int
@@ -755,7 +858,7 @@ append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
 	case MSGPACK_OBJECT_BOOLEAN:
 		return v->via.boolean ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
 	case MSGPACK_OBJECT_STR:
-		return rec_json_str_append(b, v->via.str.ptr, v->via.str.size);
+		return str_append(b, v->via.str.ptr, v->via.str.size);
 	case MSGPACK_OBJECT_ARRAY:
 		if (buf_addc(b, '[') < 0)
 			return -1;
@@ -783,7 +886,7 @@ append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
 				errno = EINVAL;
 				return -1;
 			}
-			if (rec_json_str_append(b, kv->key.via.str.ptr, kv->key.via.str.size) < 0 ||
+			if (str_append(b, kv->key.via.str.ptr, kv->key.via.str.size) < 0 ||
 			    (pretty ? buf_add(b, ": ", 2) : buf_addc(b, ':')) < 0 ||
 			    append_json(b, &kv->val, pretty, level + 1) < 0)
 				return -1;
@@ -803,10 +906,77 @@ append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
 	}
 }
 
+/* compact JSON, the hot path of every JSON writer (insider-push's bodies above all): one room
+ * check covers a separator, a short key's text and its colon */
+static int
+compact(struct buf *b, const msgpack_object *v)
+{
+	switch (v->type) {
+	case MSGPACK_OBJECT_STR:
+		return str_append(b, v->via.str.ptr, v->via.str.size);
+	case MSGPACK_OBJECT_MAP:
+		if (buf_addc(b, '{') < 0)
+			return -1;
+		for (uint32_t i = 0; i < v->via.map.size; i++) {
+			const msgpack_object_kv *kv = &v->via.map.ptr[i];
+			if (kv->key.type != MSGPACK_OBJECT_STR) {
+				errno = EINVAL;
+				return -1;
+			}
+			const char *k = kv->key.via.str.ptr;
+			size_t kn = kv->key.via.str.size;
+			if (kn <= 32 && b->cap - b->len > 37) {
+				char *o = b->p + b->len;
+				size_t sep = i != 0;
+				if (sep)
+					o[0] = ',';
+				if (str_short(o + sep, k, kn)) {
+					o[sep + kn + 2] = ':';
+					o[sep + kn + 3] = 0;
+					b->len += sep + kn + 3;
+					goto val;
+				}
+				b->p[b->len] = 0;
+			}
+			if ((i && buf_addc(b, ',') < 0) || str_long(b, k, kn) < 0 || buf_addc(b, ':') < 0)
+				return -1;
+		val:
+			if (compact(b, &kv->val) < 0)
+				return -1;
+		}
+		return buf_addc(b, '}');
+	case MSGPACK_OBJECT_ARRAY:
+		if (buf_addc(b, '[') < 0)
+			return -1;
+		for (uint32_t i = 0; i < v->via.array.size; i++)
+			if ((i && buf_addc(b, ',') < 0) || compact(b, &v->via.array.ptr[i]) < 0)
+				return -1;
+		return buf_addc(b, ']');
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		if (v->via.u64 < 10 && b->len + 1 < b->cap) {
+			b->p[b->len++] = (char)('0' + v->via.u64);
+			b->p[b->len] = 0;
+			return 0;
+		}
+		return append_u64(b, v->via.u64, 0);
+	case MSGPACK_OBJECT_NIL:
+		return buf_add(b, "null", 4);
+	case MSGPACK_OBJECT_BOOLEAN:
+		return v->via.boolean ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+	case MSGPACK_OBJECT_EXT:
+		if (v->via.ext.type == REC_EXT_DECIMAL)
+			return buf_add(b, v->via.ext.ptr, v->via.ext.size);
+		errno = EINVAL;
+		return -1;
+	default:
+		return append_json(b, v, 0, 0);
+	}
+}
+
 int
 rec_json_append(struct buf *b, const msgpack_object *v)
 {
-	return append_json(b, v, 0, 0);
+	return compact(b, v);
 }
 
 int

@@ -30,6 +30,81 @@ roundtrip(msgpack_zone *z, const char *json)
 	return b.p;
 }
 
+/* the JSON text of a string, byte by byte: what rec_json_str_append must write */
+static void
+ref_str(struct buf *b, const char *s, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	buf_reset(b);
+	if (buf_addc(b, '"') < 0)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char t[8];
+		size_t k = 0;
+		if (c == '"' || c == '\\') {
+			t[k++] = '\\';
+			t[k++] = (char)c;
+		} else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+			t[k++] = '\\';
+			t[k++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+		} else if (c < 0x20) {
+			memcpy(t, "\\u00", 4);
+			k = 4;
+			t[k++] = hx[c >> 4];
+			t[k++] = hx[c & 15];
+		} else
+			t[k++] = (char)c;
+		if (buf_add(b, t, k) < 0)
+			abort();
+	}
+	if (buf_addc(b, '"') < 0)
+		abort();
+}
+
+/* #14.2: the short-string paths (up to 32 bytes, overlapping loads) against the reference:
+ * every length 0..40, a byte to escape (or a high byte, or DEL) at every position, and the
+ * output buffer at every fill level around the fast path's room check */
+static void
+str_lengths(void)
+{
+	static const unsigned char specials[] = { '"', '\\', 0x00, 0x01, 0x0a, 0x1f, 0x20, 0x7f,
+		0x80, 0xc3, 0xff, '/' };
+	struct buf got = BUF_INIT, want = BUF_INIT;
+	char s[48];
+	size_t bad = 0, cases = 0;
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (size_t k = 0; k < sizeof specials; k++) {
+				for (size_t i = 0; i < n; i++)
+					s[i] = (char)('a' + i % 26);
+				if (at < n)
+					s[at] = (char)specials[k];
+				else if (k)
+					continue; /* the plain string once */
+				ref_str(&want, s, n);
+				for (size_t fill = 0; fill < 48; fill += 7) {
+					buf_free(&got);
+					if (buf_grow(&got, 40) < 0)
+						abort();
+					while (got.len + 1 < got.cap - fill && got.len < got.cap - 1)
+						got.p[got.len++] = 'x';
+					got.p[got.len] = 0;
+					size_t pre = got.len;
+					cases++;
+					if (rec_json_str_append(&got, s, n) < 0 || got.len - pre != want.len ||
+					    memcmp(got.p + pre, want.p, want.len) != 0 || got.p[got.len] != 0) {
+						if (!bad++)
+							printf("#   length %zu, byte 0x%02x at %zu, fill %zu: got '%s'\n",
+							    n, specials[k], at, fill, got.p + pre);
+					}
+				}
+			}
+	ok(bad == 0, "#14.2 rec_json_str_append: %zu cases of strings of 0..40 bytes match the byte-by-byte reference", cases);
+	buf_free(&got);
+	buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -37,15 +112,23 @@ main(void)
 	struct err e = ERR_INIT;
 	msgpack_object o;
 
+	str_lengths();
+
 	static const char *same[] = {
 		"9007199254740993", "-9223372036854775808", "18446744073709551615",
 		"12.50", "1e-7", "-0", "123456789012345678901234567890", "true", "null",
 		"\"h\\u00e9\"", "[1,[2,[3]],{}]", "{\"a\":{\"b\":[]}}", "\"\\u0000\"", "0.0",
+		/* #14.2: keys on the short path and off it, with and without escapes */
+		"{\"\":1,\"a\\\"b\":[true,false,null],\"0123456789abcdef0123456789abcde\\\\\":-3,\"k\\n\":{}}",
+		"{\"0123456789abcdef0123456789abcdefX\":\"0123456789abcdef0123456789abcdef\\t\",\"x\":7}",
 	};
 	static const char *want[] = {
 		"9007199254740993", "-9223372036854775808", "18446744073709551615",
 		"12.50", "1e-7", "-0", "123456789012345678901234567890", "true", "null",
 		"\"h\xc3\xa9\"", "[1,[2,[3]],{}]", "{\"a\":{\"b\":[]}}", "\"\\u0000\"", "0.0",
+		/* #14.2: keys on the short path and off it, with and without escapes */
+		"{\"\":1,\"a\\\"b\":[true,false,null],\"0123456789abcdef0123456789abcde\\\\\":-3,\"k\\n\":{}}",
+		"{\"0123456789abcdef0123456789abcdefX\":\"0123456789abcdef0123456789abcdef\\t\",\"x\":7}",
 	};
 	for (size_t i = 0; i < sizeof same / sizeof *same; i++)
 		is_str(roundtrip(z, same[i]), want[i], "round trip of %s", same[i]);
