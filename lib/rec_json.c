@@ -941,16 +941,23 @@ compact(struct buf *b, const msgpack_object *v)
 			if ((i && buf_addc(b, ',') < 0) || str_long(b, k, kn) < 0 || buf_addc(b, ':') < 0)
 				return -1;
 		val:
-			if (compact(b, &kv->val) < 0)
+			if (kv->val.type == MSGPACK_OBJECT_STR) {
+				/* most values: no call */
+				if (str_append(b, kv->val.via.str.ptr, kv->val.via.str.size) < 0)
+					return -1;
+			} else if (compact(b, &kv->val) < 0)
 				return -1;
 		}
 		return buf_addc(b, '}');
 	case MSGPACK_OBJECT_ARRAY:
 		if (buf_addc(b, '[') < 0)
 			return -1;
-		for (uint32_t i = 0; i < v->via.array.size; i++)
-			if ((i && buf_addc(b, ',') < 0) || compact(b, &v->via.array.ptr[i]) < 0)
+		for (uint32_t i = 0; i < v->via.array.size; i++) {
+			const msgpack_object *x = &v->via.array.ptr[i];
+			if ((i && buf_addc(b, ',') < 0) || (x->type == MSGPACK_OBJECT_STR
+			    ? str_append(b, x->via.str.ptr, x->via.str.size) : compact(b, x)) < 0)
 				return -1;
+		}
 		return buf_addc(b, ']');
 	case MSGPACK_OBJECT_POSITIVE_INTEGER:
 		if (v->via.u64 < 10 && b->len + 1 < b->cap) {
