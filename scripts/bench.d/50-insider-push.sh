@@ -76,6 +76,17 @@ echo "|---|---:|---:|---:|---:|---:|---:|---|"
 
 # the bodies, built once, for measuring the emulator alone
 insider-push -n "$U" >"$W/bodies" 2>/dev/null
+# exactness (#14.2): with BENCH_REF (a folder holding a reference build's insider-push, e.g.
+# main's build/bin copied before a change) the request bodies are the reference's, byte for byte
+if [ -n "${BENCH_REF:-}" ]; then
+	"$BENCH_REF/insider-push" -n "$U" >"$W/ref.bodies" 2>/dev/null
+	if cmp -s "$W/ref.bodies" "$W/bodies"; then
+		echo "output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: identical"
+	else
+		echo "output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: DIFFERS"
+	fi
+	rm -f "$W/ref.bodies"
+fi
 run "dry run: insider-push -n >/dev/null (no network: the hot path)" "insider-push -n -q '$U' >/dev/null"
 # emulator alone: the pre-built bodies posted by 4 curl processes (keep-alive, no JSON work)
 mkdir -p "$W/b" && (cd "$W/b" && split -l 1 -a 6 "$W/bodies" body.)
