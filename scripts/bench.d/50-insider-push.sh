@@ -74,6 +74,7 @@ printf '\n### insider-push: %s users (%d MB NDJSON) to the Insider emulator, bat
 echo "| command | seconds | users/s | requests/s | CPU s | users per CPU s | peak RSS (MB) | each user exactly once |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|"
 
+refcheck=
 # the bodies, built once, for measuring the emulator alone
 insider-push -n "$U" >"$W/bodies" 2>/dev/null
 # exactness (#14.2): with BENCH_REF (a folder holding a reference build's insider-push, e.g.
@@ -81,9 +82,9 @@ insider-push -n "$U" >"$W/bodies" 2>/dev/null
 if [ -n "${BENCH_REF:-}" ]; then
 	"$BENCH_REF/insider-push" -n "$U" >"$W/ref.bodies" 2>/dev/null
 	if cmp -s "$W/ref.bodies" "$W/bodies"; then
-		echo "output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: identical"
+		refcheck="output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: identical"
 	else
-		echo "output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: DIFFERS"
+		refcheck="output check, insider-push -n vs $BENCH_REF/insider-push, byte for byte: DIFFERS"
 	fi
 	rm -f "$W/ref.bodies"
 fi
@@ -134,3 +135,4 @@ echo "CPU s counts every process of the row (for the shell row: split, jq, curl,
 echo "emulator runs apart and is not counted. Wall-clock rows are bounded by the one python"
 echo "emulator process: compare them with the 'emulator alone' row. The default --rate of"
 echo "25,000 requests a minute caps any client at 416,666 users/s (1,000 users a request)."
+[ -z "$refcheck" ] || { echo; echo "$refcheck"; }
