@@ -849,14 +849,29 @@ rec_number_text(struct buf *b, const msgpack_object *v)
 	}
 }
 
-static int
-append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
+/* null, booleans, numbers; anything else (a container, a string) is not its case */
+static inline int
+scalar(struct buf *b, const msgpack_object *v)
 {
 	switch (v->type) {
 	case MSGPACK_OBJECT_NIL:
 		return buf_add(b, "null", 4);
 	case MSGPACK_OBJECT_BOOLEAN:
 		return v->via.boolean ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+	case MSGPACK_OBJECT_EXT:
+		if (v->via.ext.type == REC_EXT_DECIMAL)
+			return buf_add(b, v->via.ext.ptr, v->via.ext.size);
+		errno = EINVAL;
+		return -1;
+	default:
+		return rec_number_text(b, v);
+	}
+}
+
+static int
+append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
+{
+	switch (v->type) {
 	case MSGPACK_OBJECT_STR:
 		return str_append(b, v->via.str.ptr, v->via.str.size);
 	case MSGPACK_OBJECT_ARRAY:
@@ -894,15 +909,8 @@ append_json(struct buf *b, const msgpack_object *v, int pretty, int level)
 		if (pretty && v->via.map.size && buf_printf(b, "\n%*s", 2 * level, "") < 0)
 			return -1;
 		return buf_addc(b, '}');
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-	case MSGPACK_OBJECT_EXT:
-		return rec_number_text(b, v);
 	default:
-		errno = EINVAL;
-		return -1;
+		return scalar(b, v);
 	}
 }
 
@@ -966,17 +974,8 @@ compact(struct buf *b, const msgpack_object *v)
 			return 0;
 		}
 		return append_u64(b, v->via.u64, 0);
-	case MSGPACK_OBJECT_NIL:
-		return buf_add(b, "null", 4);
-	case MSGPACK_OBJECT_BOOLEAN:
-		return v->via.boolean ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
-	case MSGPACK_OBJECT_EXT:
-		if (v->via.ext.type == REC_EXT_DECIMAL)
-			return buf_add(b, v->via.ext.ptr, v->via.ext.size);
-		errno = EINVAL;
-		return -1;
 	default:
-		return append_json(b, v, 0, 0);
+		return scalar(b, v);
 	}
 }
 
