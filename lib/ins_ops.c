@@ -18,7 +18,18 @@ nonempty(const msgpack_object *v)
 int
 ins_ops_has(const msgpack_object *rec)
 {
-	return rec->type == MSGPACK_OBJECT_MAP && (rec_get(rec, "_clear") || rec_get(rec, "_delete"));
+	if (rec->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	/* one pass over the keys, most of which do not start with '_' (every record comes here) */
+	for (uint32_t i = 0; i < rec->via.map.size; i++) {
+		const msgpack_object *k = &rec->via.map.ptr[i].key;
+		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size < 6 || k->via.str.ptr[0] != '_')
+			continue;
+		if ((k->via.str.size == 6 && memcmp(k->via.str.ptr, "_clear", 6) == 0)
+		    || (k->via.str.size == 7 && memcmp(k->via.str.ptr, "_delete", 7) == 0))
+			return 1;
+	}
+	return 0;
 }
 
 int
