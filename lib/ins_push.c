@@ -762,7 +762,7 @@ write_atomic(const char *path, const char *data, size_t len)
 static void
 progress_write(struct push *p, int force)
 {
-	if (!p->o->progress || p->o->dry_run)
+	if (!p->o->progress)
 		return;
 	int64_t now = mono_us();
 	if (!force && (!p->progress_dirty
@@ -774,7 +774,14 @@ progress_write(struct push *p, int force)
 	stats_update(p);
 	uint64_t delivered = p->st->delivered, rejected = p->st->rejected;
 	uint64_t records = p->st->records;
-	if (through(p, &x)) {
+	if (p->o->dry_run) {
+		/* what a dry run has written, for a live line: no delivery, no checkpoint */
+		n = snprintf(line, sizeof line,
+			"{\"dry_run\":true,\"would_send\":%llu,\"requests\":%llu,\"rejected\":%llu,"
+			"\"records\":%llu}\n", (unsigned long long)p->st->would_send,
+			(unsigned long long)p->st->requests, (unsigned long long)rejected,
+			(unsigned long long)records);
+	} else if (through(p, &x)) {
 		/* x is a place (ins_batch.h): a whole version, or windows 0..w of the next one */
 		int64_t tv = INS_POS_VERSION(x), w = INS_POS_WINDOW(x);
 		if (w != INS_POS_WINDOW(-1)) {
@@ -1547,9 +1554,12 @@ run_dry(struct push *p)
 			}
 			p->st->requests++;
 			p->st->bytes += j->b.body.len;
+			p->st->would_send += j->b.nrec;
 			journal(p, j, "dry-run", -1, 0, 0, NULL, NULL);
 			list_remove(p, j);
 			job_free(j);
+			p->progress_dirty = 1;
+			progress_write(p, 0);
 			status_tick(p, 0);
 			continue;
 		}
@@ -1708,7 +1718,7 @@ ins_push_run(const struct ins_push_opts *o, struct ins_stats *st, struct err *e)
 		ret = -1;
 		goto out;
 	}
-	if (o->progress && !o->dry_run) {
+	if (o->progress) {
 		/* written at once: a path that cannot be written is found before anything is sent,
 		 * and a run killed before its first batch leaves no stale through_version */
 		progress_write(p, 1);

@@ -36,6 +36,7 @@ struct ins_stats {
 	uint64_t inflight;   /* requests in flight now */
 	uint64_t merged;     /* records merged into an earlier record's user object (ins_merge.h);
 	                        delivered and rejected count records, merged or not */
+	uint64_t would_send; /* a dry run: records written into request bodies */
 	double elapsed_s;
 	int has_through;     /* through_version below is set */
 	int64_t through_version;

@@ -3,7 +3,7 @@
 # progress file, secret hygiene.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/insider-push/emu.sh"
-plan 33
+plan 36
 D=$DATA/insider-push
 EMU_TOKEN=tok-S3CRET-4711-ff
 emu_start
@@ -72,6 +72,14 @@ is "three requests of at most 1000" "$(emu_stat requests)/$(emu_stat max_users_i
 is "2500 distinct users" "$(emu_stat distinct_users)/$(emu_stat duplicate_users)" 2500/0
 echo '{"through_version":2,"delivered":2500,"rejected":0,"records":2500}' >want
 same want pm.json; ok $? "progress after 2500"
+
+# a dry run's progress file says what it would send, never a delivery or a through_version
+# (the wrapper's live line reads it)
+emu_reset
+check "dry run with --progress" 0 insider-push -n --progress pd.json many.ndjson
+echo '{"dry_run":true,"would_send":2500,"requests":3,"rejected":0,"records":2500}' >want
+same want pd.json; ok $? "dry run progress: would_send and requests, no through_version"
+is "dry run with --progress: nothing sent" "$(emu_stat requests)" 0
 
 # concurrency: slow answers, several requests in flight
 emu_reset

@@ -5,15 +5,17 @@
 # progress and keeps dry-run rejects apart.
 . "$DBXI_ROOT/tests/lib.sh"
 . "$DATA/sync/emu.sh"
-plan 30
+plan 31
 sync_start
 
 # on a terminal: the live line (cleared and redrawn with \r ESC[K), the stage lines over it
 script -qefc "dbx-insider-sync --dry-run $CONF" /dev/null </dev/null >tty.out 2>&1; st=$?
 [ $st -eq 0 ]; ok $? "#12 §3 a dry run on a terminal (script) exits 0 ($st)"
 tr -d '\n' <tty.out | tr '\r' '\n' >tty.lines
-grep -a -q '^.\[Kdbx-insider-sync: [0-9]*s: [0-9?]* rows read, .* mapped, .* passed, [0-9]* at insider-push, [0-9]* delivered, [0-9]* rejected' tty.lines
-ok $? "#12 §3 on a terminal: one live status line for the whole pipeline"
+grep -a -q '^.\[Kdbx-insider-sync: [0-9]*s: [0-9?]* rows read, .* mapped, .* passed, [0-9]* at insider-push, [0-9]* would be sent (dry run), [0-9]* rejected' tty.lines
+ok $? "#12 §3 on a terminal: one live status line for the whole pipeline (a dry run: what would be sent)"
+jq -e '.dry_run == true and .would_send == 4 and .records == 4 and (has("delivered") | not)' "$(last_run)/progress.json" >/dev/null
+ok $? "#12 §3 a dry run's live line counts from insider-push's dry-run progress file (4 would be sent)"
 grep -a -q '^.\[Kdbx-cdf-read: read versions 2..2: 6 rows' tty.lines; ok $? "#12 §3 on a terminal: a stage's line clears the live line first"
 grep -a -q 'dbx-insider-sync: run .* dry-run: versions 2..2, 6 rows read' tty.lines; ok $? "#12 §3 on a terminal: the run's last line"
 # a slow Insider: the live line counts deliveries and, once the rows read are known, an ETA
