@@ -12,7 +12,8 @@
  * only followed to its end (bracket kinds are checked where the scan reads the structure:
  * the users array, each user object, a skipped value's own closing bracket).
  *
- * Skipping looks at 64 bytes at a time (SSE2 where the compiler has it): bit masks of the
+ * Skipping looks at 64 bytes at a time (AVX2 compares where the CPU has them, after
+ * ins_scan_init; else SSE2 where the compiler has it; else plain C): bit masks of the
  * quotes, backslashes and brackets, the escaped bytes from the backslashes, the inside of
  * strings from a prefix XOR of the unescaped quotes, and the nesting depth from the counts of
  * the brackets outside strings; a block whose closing brackets cannot reach depth 0 is not
@@ -27,6 +28,21 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(INS_NO_AVX2)
+#include <immintrin.h>
+#define INS_AVX2 1
+#endif
+
+/* 1: skip with 32-byte AVX2 compares (ins_scan_init, where the CPU has them) */
+static int ins_avx2;
+
+static void ins_scan_init(void)
+{
+#ifdef INS_AVX2
+	__builtin_cpu_init();
+	ins_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+}
 
 /* the users' hashes of one body, in order */
 struct ins_hvec {
@@ -134,16 +150,50 @@ static inline long ins_bits(uint64_t x)
 #endif
 }
 
-/* p at '{' or '[' outside a string: the end of the value (after its closing bracket), or
+#ifdef INS_AVX2
+/* ins_block with two 32-byte loads */
+__attribute__((target("avx2"))) static inline void
+ins_block_avx2(const char *p, const char *e, struct ins_blk *k)
+{
+	unsigned char tmp[64];
+	const unsigned char *s = (const unsigned char *)p;
+	size_t n = (size_t)(e - p);
+	if (n < 64) {
+		memcpy(tmp, p, n);
+		memset(tmp + n, 0, 64 - n);
+		s = tmp;
+	}
+	const __m256i Q = _mm256_set1_epi8('"'), B = _mm256_set1_epi8('\\'), O = _mm256_set1_epi8('{'),
+		      C = _mm256_set1_epi8('}'), X = _mm256_set1_epi8(0x20);
+	uint64_t q = 0, bs = 0, op = 0, cl = 0;
+	for (int i = 0; i < 2; i++) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32 * i));
+		__m256i w = _mm256_or_si256(v, X);
+		q |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, Q)) << (32 * i);
+		bs |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, B)) << (32 * i);
+		op |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, O)) << (32 * i);
+		cl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(w, C)) << (32 * i);
+	}
+	k->q = q, k->bs = bs, k->op = op, k->cl = cl;
+}
+#endif
+
+/* (ins_skip_nest) p at '{' or '[' outside a string: the end of the value (after its closing bracket), or
  * NULL when it does not end within the body or has a backslash outside a string */
-static const char *ins_skip_nest(const char *p, const char *e)
+static inline __attribute__((always_inline)) const char *
+ins_nest(const char *p, const char *e, int avx2)
 {
 	uint64_t in_str = 0;  /* all ones when the block starts inside a string */
 	uint64_t esc_in = 0;  /* 1 when the block's first byte is escaped */
 	long depth = 0;
 	for (; p < e; p += 64) {
 		struct ins_blk k;
-		ins_block(p, e, &k);
+#ifdef INS_AVX2
+		if (avx2)
+			ins_block_avx2(p, e, &k);
+		else
+#endif
+			ins_block(p, e, &k);
 		uint64_t esc = 0;
 		if (k.bs | esc_in) { /* rare: each backslash escapes the next byte */
 			uint64_t m = k.bs & ~esc_in;
@@ -188,6 +238,27 @@ static const char *ins_skip_nest(const char *p, const char *e)
 			return NULL;
 	}
 	return NULL;
+}
+
+static const char *ins_skip_nest_plain(const char *p, const char *e)
+{
+	return ins_nest(p, e, 0);
+}
+
+#ifdef INS_AVX2
+__attribute__((target("avx2"))) static const char *ins_skip_nest_avx2(const char *p, const char *e)
+{
+	return ins_nest(p, e, 1);
+}
+#endif
+
+static const char *ins_skip_nest(const char *p, const char *e)
+{
+#ifdef INS_AVX2
+	if (ins_avx2)
+		return ins_skip_nest_avx2(p, e);
+#endif
+	return ins_skip_nest_plain(p, e);
 }
 
 /* p at '"': the end of the string (after its closing quote), or NULL */
