@@ -38,6 +38,7 @@ static int ins_avx2;
 
 static void ins_scan_init(void)
 {
+	ins_avx2 = 0;
 #ifdef INS_AVX2
 	__builtin_cpu_init();
 	ins_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
@@ -188,6 +189,7 @@ ins_nest(const char *p, const char *e, int avx2)
 	long depth = 0;
 	for (; p < e; p += 64) {
 		struct ins_blk k;
+		(void)avx2;
 #ifdef INS_AVX2
 		if (avx2)
 			ins_block_avx2(p, e, &k);
