@@ -63,7 +63,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(LIBA)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBA) $(LDFLAGS) $(LDLIBS)
 
 # The benchmarks' Insider sink (issue 14: cheaper than the python emulator's fast mode)
-$(BUILD)/tests/ins_sink: tests/sink/ins_sink.c
+$(BUILD)/tests/ins_sink: tests/sink/ins_sink.c tests/sink/ins_scan.h
+$(BUILD)/tests/test_ins_scan: tests/sink/ins_scan.h
+$(BUILD)/tests/ins_sink:
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -lpthread
 

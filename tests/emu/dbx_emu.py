@@ -716,7 +716,7 @@ def project(result, cols):
 
 
 class SyntheticTable(Table):
-    def __init__(self, nrows, chunk_rows):
+    def __init__(self, nrows, chunk_rows, cache_mb=1024):
         super().__init__({
             "name": "main.bench.events", "table_type": "MANAGED", "format": "delta", "cdf": True,
             "columns": [{"name": n, "type": t} for n, t in SYN_COLS],
@@ -726,6 +726,10 @@ class SyntheticTable(Table):
         self.nrows = nrows
         self.chunk_rows = max(1, min(chunk_rows, 999999))
         self.templates = {}
+        self.pieces = {}          # template split at MARK: a chunk body is its number joined in
+        self.bodies = {}          # (rows, cdf, chunk) -> the rendered body, within cache_bytes
+        self.cached = 0
+        self.cache_bytes = cache_mb << 20
         self.lock = threading.Lock()
 
     def snapshot(self, v):
@@ -762,7 +766,24 @@ class SyntheticTable(Table):
                                    separators=(",", ":")) for r in range(nrows)]
                 t = ("[" + ",".join(rows) + "]").encode()
                 self.templates[key] = t
+                self.pieces[key] = t.split(MARK.encode())
             return t
+
+    def render(self, nrows, cdf, c):
+        # the body of chunk c (nrows rows): the template with c in place of each MARK, rendered
+        # once and kept while the bodies kept stay within cache_bytes (a bench reads each chunk
+        # twice: its warm-up read renders, the measured read is served the same bytes)
+        key = (nrows, cdf, c)
+        body = self.bodies.get(key)
+        if body is not None:
+            return body
+        self.template(nrows, cdf)
+        body = (b"%06d" % c).join(self.pieces[(nrows, cdf)])
+        with self.lock:
+            if key not in self.bodies and self.cached + len(body) <= self.cache_bytes:
+                self.bodies[key] = body
+                self.cached += len(body)
+        return body
 
 
 class SyntheticResult(Result):
@@ -840,10 +861,10 @@ class SyntheticResult(Result):
         if self.only is not None:
             for voff, c, cnt in self.chunks():
                 if voff == off and cnt == n:
-                    return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % c)
+                    return self.tbl.render(n, self.cdf, c)
             return json.dumps(self.data(off, n), ensure_ascii=False,
                               separators=(",", ":")).encode()
-        return self.tbl.template(n, self.cdf).replace(MARK.encode(), b"%06d" % (off // k))
+        return self.tbl.render(n, self.cdf, off // k)
 
     def truncate(self, n):
         self.n = min(self.n, n)
@@ -1312,7 +1333,7 @@ class State:
         return t
 
     def add_synthetic(self, rows, chunk_rows):
-        t = SyntheticTable(rows, chunk_rows)
+        t = SyntheticTable(rows, chunk_rows, self.args.synthetic_cache_mb)
         with self.lock:
             self.tables[t.full] = t
         # render the chunk templates in the background, so the first statement is quick
@@ -2347,6 +2368,8 @@ def main(argv):
                     help="serve main.bench.events with N generated rows")
     ap.add_argument("--synthetic-chunk-rows", type=int, default=20000,
                     help="rows per chunk of main.bench.events")
+    ap.add_argument("--synthetic-cache-mb", type=int, default=1024,
+                    help="keep rendered chunk bodies of main.bench.events up to N MB (0: none)")
     ap.add_argument("--uc-page-size", type=int, default=50, help="UC page size for max_results=0")
     ap.add_argument("--no-uc-empty-page", action="store_true",
                     help="do not insert an empty page (with a token) after the first UC page")
