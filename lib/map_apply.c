@@ -49,7 +49,13 @@ name_eq(const char *a, const char *b, size_t n)
 		memcpy(&a2, a + n - 8, 8), memcpy(&b2, b + n - 8, 8);
 		return ((a1 ^ b1) | (a2 ^ b2)) == 0;
 	}
-	if (n < 8) {
+	if (n >= 4 && n < 8) {
+		uint32_t c1, c2, d1, d2;
+		memcpy(&c1, a, 4), memcpy(&d1, b, 4);
+		memcpy(&c2, a + n - 4, 4), memcpy(&d2, b + n - 4, 4);
+		return ((c1 ^ d1) | (c2 ^ d2)) == 0;
+	}
+	if (n < 4) {
 		unsigned x = 0;
 		for (size_t i = 0; i < n; i++)
 			x |= (unsigned char)a[i] ^ (unsigned char)b[i];
@@ -58,19 +64,12 @@ name_eq(const char *a, const char *b, size_t n)
 	return memcmp(a, b, n) == 0;
 }
 
-/* the column's value in rec, or NULL; exact name first, then ignoring ASCII case (Databricks
- * column names are case-insensitive) */
-static const msgpack_object *
-col_get(const msgpack_object *rec, struct map_src *s)
+/* col_get's search when the hint misses */
+static const msgpack_object *__attribute__((noinline))
+col_find(const msgpack_object *rec, struct map_src *s)
 {
 	const msgpack_object_kv *kv = rec->via.map.ptr;
 	uint32_t n = rec->via.map.size, i;
-	if (s->hint < n) {
-		const msgpack_object *k = &kv[s->hint].key;
-		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
-		    name_eq(k->via.str.ptr, s->col, s->col_len))
-			return &kv[s->hint].val;
-	}
 	for (i = 0; i < n; i++) {
 		const msgpack_object *k = &kv[i].key;
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
@@ -88,6 +87,22 @@ col_get(const msgpack_object *rec, struct map_src *s)
 		}
 	}
 	return NULL;
+}
+
+/* the column's value in rec, or NULL; exact name first, then ignoring ASCII case (Databricks
+ * column names are case-insensitive). The key where the column was in the last record is
+ * tried first, inline (rows of a stream have their columns in one order). */
+static inline const msgpack_object *
+col_get(const msgpack_object *rec, struct map_src *s)
+{
+	const msgpack_object_kv *kv = rec->via.map.ptr;
+	if (s->hint < rec->via.map.size) {
+		const msgpack_object *k = &kv[s->hint].key;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
+		    name_eq(k->via.str.ptr, s->col, s->col_len))
+			return &kv[s->hint].val;
+	}
+	return col_find(rec, s);
 }
 
 static int
