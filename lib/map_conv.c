@@ -90,7 +90,19 @@ num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 		static const char dd[201] =
 			"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
 			"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
-		char tmp[24], *p = tmp + sizeof tmp;
+		static const uint64_t p10[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+			1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+			100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+			1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+			1000000000000000000ull, 10000000000000000000ull};
+		size_t nd = 1;
+		while (nd < 20 && u >= p10[nd]) /* the number of digits, by compares */
+			nd++;
+		size_t n = nd + (size_t)neg;
+		char *d = msgpack_zone_malloc_no_align(z, n), *p;
+		if (!d)
+			return -2;
+		p = d + n; /* digits from the end, straight into the zone (no printf, no copy) */
 		while (u >= 100) { /* two digits a division */
 			unsigned k = (unsigned)(u % 100) * 2;
 			u /= 100;
@@ -104,11 +116,6 @@ num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 			*--p = (char)('0' + u);
 		if (neg)
 			*--p = '-';
-		size_t n = (size_t)(tmp + sizeof tmp - p);
-		char *d = msgpack_zone_malloc_no_align(z, n);
-		if (!d)
-			return -2;
-		memcpy(d, p, n);
 		*out = rec_strref(d, n);
 		return 0;
 	}
