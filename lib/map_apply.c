@@ -181,7 +181,7 @@ convert(struct run *r, struct map_src *s, enum map_type t, const char *field,
 /* the converted value of s: V_SET (*out), V_NONE (null, to be left out), V_BAD, V_ERR.
  * A null is V_SET with a nil when keep_null is set. */
 /* the value has the type already: no conversion (the common case, kept short) */
-static int
+static inline int
 fits(enum map_type t, const msgpack_object *v)
 {
 	switch (v->type) {
@@ -199,16 +199,14 @@ fits(enum map_type t, const msgpack_object *v)
 	}
 }
 
-static int
-value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
+/* value() past its common case: c is the column's value when it was found (NULL for other
+ * sources, or a column not in the record: raw() names it) */
+static int __attribute__((noinline))
+value_slow(struct run *r, struct map_src *s, int keep_null, msgpack_object *out,
+	const msgpack_object *c)
 {
 	msgpack_object v;
-	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
 	if (c) { /* found once: raw() would look it up again */
-		if (fits(s->type, c)) {
-			*out = *c;
-			return V_SET;
-		}
 		v = *c;
 	} else {
 		int k = raw(r, s, &v);
@@ -224,6 +222,19 @@ value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 		return V_SET;
 	}
 	return convert(r, s, s->type, s->where, &v, out);
+}
+
+/* the value of s: a column found where it was in the last record, already of its type, is
+ * the common case, inline */
+static inline int
+value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
+{
+	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
+	if (c && fits(s->type, c)) {
+		*out = *c;
+		return V_SET;
+	}
+	return value_slow(r, s, keep_null, out, c);
 }
 
 static int

@@ -103,6 +103,12 @@ num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 		if (!d)
 			return -2;
 		p = d + n; /* digits from the end, straight into the zone (no printf, no copy) */
+		while (u >= 10000) { /* four digits a division */
+			unsigned q = (unsigned)(u % 10000), hi = q / 100 * 2, lo = q % 100 * 2;
+			u /= 10000;
+			p -= 4;
+			p[0] = dd[hi], p[1] = dd[hi + 1], p[2] = dd[lo], p[3] = dd[lo + 1];
+		}
 		while (u >= 100) { /* two digits a division */
 			unsigned k = (unsigned)(u % 100) * 2;
 			u /= 100;
@@ -542,6 +548,10 @@ to_datetime(const msgpack_object *in, int date_only, msgpack_zone *z, msgpack_ob
 		return fail(why, in, "is not a date or an RFC 3339 date-time");
 	}
 	int n = dt_fast(in->via.str.ptr, in->via.str.size, date_only, tmp);
+	if (n >= 0 && !date_only && (size_t)n == in->via.str.size) {
+		*out = *in; /* the fast form with nothing to trim: the text as written */
+		return 0;
+	}
 	if (n < 0)
 		n = map_datetime(in->via.str.ptr, in->via.str.size, date_only, tmp, why);
 	if (n < 0)

@@ -130,7 +130,7 @@ test_ints(void)
 		int_same(0, u), int_same(1, u + 1);
 	for (uint64_t u = 1000000000000ull; u < 1000000100000ull; u += 7)
 		int_same(0, u);
-	ok(bad == 0, "#14.2 integers to strings: two digits a division give what printf gives (%d differ)", bad);
+	ok(bad == 0, "#14.2 integers to strings: digits counted by compares, written four and two at a time, give what printf gives (%d differ)", bad);
 }
 
 int
