@@ -49,7 +49,13 @@ name_eq(const char *a, const char *b, size_t n)
 		memcpy(&a2, a + n - 8, 8), memcpy(&b2, b + n - 8, 8);
 		return ((a1 ^ b1) | (a2 ^ b2)) == 0;
 	}
-	if (n < 8) {
+	if (n >= 4 && n < 8) {
+		uint32_t c1, c2, d1, d2;
+		memcpy(&c1, a, 4), memcpy(&d1, b, 4);
+		memcpy(&c2, a + n - 4, 4), memcpy(&d2, b + n - 4, 4);
+		return ((c1 ^ d1) | (c2 ^ d2)) == 0;
+	}
+	if (n < 4) {
 		unsigned x = 0;
 		for (size_t i = 0; i < n; i++)
 			x |= (unsigned char)a[i] ^ (unsigned char)b[i];
@@ -58,19 +64,12 @@ name_eq(const char *a, const char *b, size_t n)
 	return memcmp(a, b, n) == 0;
 }
 
-/* the column's value in rec, or NULL; exact name first, then ignoring ASCII case (Databricks
- * column names are case-insensitive) */
-static const msgpack_object *
-col_get(const msgpack_object *rec, struct map_src *s)
+/* col_get's search when the hint misses */
+static const msgpack_object *__attribute__((noinline))
+col_find(const msgpack_object *rec, struct map_src *s)
 {
 	const msgpack_object_kv *kv = rec->via.map.ptr;
 	uint32_t n = rec->via.map.size, i;
-	if (s->hint < n) {
-		const msgpack_object *k = &kv[s->hint].key;
-		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
-		    name_eq(k->via.str.ptr, s->col, s->col_len))
-			return &kv[s->hint].val;
-	}
 	for (i = 0; i < n; i++) {
 		const msgpack_object *k = &kv[i].key;
 		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
@@ -88,6 +87,22 @@ col_get(const msgpack_object *rec, struct map_src *s)
 		}
 	}
 	return NULL;
+}
+
+/* the column's value in rec, or NULL; exact name first, then ignoring ASCII case (Databricks
+ * column names are case-insensitive). The key where the column was in the last record is
+ * tried first, inline (rows of a stream have their columns in one order). */
+static inline const msgpack_object *
+col_get(const msgpack_object *rec, struct map_src *s)
+{
+	const msgpack_object_kv *kv = rec->via.map.ptr;
+	if (s->hint < rec->via.map.size) {
+		const msgpack_object *k = &kv[s->hint].key;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == s->col_len &&
+		    name_eq(k->via.str.ptr, s->col, s->col_len))
+			return &kv[s->hint].val;
+	}
+	return col_find(rec, s);
 }
 
 static int
@@ -166,7 +181,7 @@ convert(struct run *r, struct map_src *s, enum map_type t, const char *field,
 /* the converted value of s: V_SET (*out), V_NONE (null, to be left out), V_BAD, V_ERR.
  * A null is V_SET with a nil when keep_null is set. */
 /* the value has the type already: no conversion (the common case, kept short) */
-static int
+static inline int
 fits(enum map_type t, const msgpack_object *v)
 {
 	switch (v->type) {
@@ -184,16 +199,14 @@ fits(enum map_type t, const msgpack_object *v)
 	}
 }
 
-static int
-value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
+/* value() past its common case: c is the column's value when it was found (NULL for other
+ * sources, or a column not in the record: raw() names it) */
+static int __attribute__((noinline))
+value_slow(struct run *r, struct map_src *s, int keep_null, msgpack_object *out,
+	const msgpack_object *c)
 {
 	msgpack_object v;
-	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
 	if (c) { /* found once: raw() would look it up again */
-		if (fits(s->type, c)) {
-			*out = *c;
-			return V_SET;
-		}
 		v = *c;
 	} else {
 		int k = raw(r, s, &v);
@@ -209,6 +222,19 @@ value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
 		return V_SET;
 	}
 	return convert(r, s, s->type, s->where, &v, out);
+}
+
+/* the value of s: a column found where it was in the last record, already of its type, is
+ * the common case, inline */
+static inline int
+value(struct run *r, struct map_src *s, int keep_null, msgpack_object *out)
+{
+	const msgpack_object *c = s->kind == SRC_COLUMN ? col_get(r->rec, s) : NULL;
+	if (c && fits(s->type, c)) {
+		*out = *c;
+		return V_SET;
+	}
+	return value_slow(r, s, keep_null, out, c);
 }
 
 static int

@@ -87,17 +87,41 @@ num_text(msgpack_zone *z, const msgpack_object *v, msgpack_object *out)
 		/* digits from the end, straight into the zone (no printf on the hot path) */
 		int neg = v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER;
 		uint64_t u = neg ? 0 - (uint64_t)v->via.i64 : v->via.u64;
-		char tmp[24], *p = tmp + sizeof tmp;
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (neg)
-			*--p = '-';
-		size_t n = (size_t)(tmp + sizeof tmp - p);
-		char *d = msgpack_zone_malloc_no_align(z, n);
+		static const char dd[201] =
+			"0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+			"5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+		static const uint64_t p10[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+			1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+			100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+			1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+			1000000000000000000ull, 10000000000000000000ull};
+		size_t nd = 1;
+		while (nd < 20 && u >= p10[nd]) /* the number of digits, by compares */
+			nd++;
+		size_t n = nd + (size_t)neg;
+		char *d = msgpack_zone_malloc_no_align(z, n), *p;
 		if (!d)
 			return -2;
-		memcpy(d, p, n);
+		p = d + n; /* digits from the end, straight into the zone (no printf, no copy) */
+		while (u >= 10000) { /* four digits a division */
+			unsigned q = (unsigned)(u % 10000), hi = q / 100 * 2, lo = q % 100 * 2;
+			u /= 10000;
+			p -= 4;
+			p[0] = dd[hi], p[1] = dd[hi + 1], p[2] = dd[lo], p[3] = dd[lo + 1];
+		}
+		while (u >= 100) { /* two digits a division */
+			unsigned k = (unsigned)(u % 100) * 2;
+			u /= 100;
+			p -= 2;
+			p[0] = dd[k], p[1] = dd[k + 1];
+		}
+		if (u >= 10) {
+			p -= 2;
+			p[0] = dd[u * 2], p[1] = dd[u * 2 + 1];
+		} else
+			*--p = (char)('0' + u);
+		if (neg)
+			*--p = '-';
 		*out = rec_strref(d, n);
 		return 0;
 	}
@@ -372,6 +396,69 @@ put_dt(char *out, int y, int mo, int d, int h, int mi, int se, const char *frac,
 
 #define DT_FORM "is not a date or an RFC 3339 date-time"
 
+/* two ASCII digits at s as a number, or -1 */
+static inline int
+dig2(const char *s)
+{
+	unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+	return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
+}
+
+/* The common forms only, YYYY-MM-DD and YYYY-MM-DDTHH:MM:SS[.D{1,9}]Z, valid as written:
+ * the length of the UTC form in out (what the general parse below writes for them), or -1
+ * for anything else (another form, or a value out of range: the general parse decides and
+ * names it). */
+static int
+dt_fast(const char *s, size_t n, int date_only, char *out)
+{
+	static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int yh, yl, y, mo, d;
+	size_t nfrac = 0;
+	if (n != 10 && n < 20)
+		return -1;
+	if ((yh = dig2(s)) < 0 || (yl = dig2(s + 2)) < 0 || s[4] != '-' || (mo = dig2(s + 5)) < 0 ||
+	    s[7] != '-' || (d = dig2(s + 8)) < 0)
+		return -1;
+	y = yh * 100 + yl;
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) ||
+	    y < VAL_FMT_YEAR_MIN)
+		return -1;
+	if (n > 10) {
+		int h, mi, se;
+		if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[n - 1] != 'Z' ||
+		    (h = dig2(s + 11)) < 0 || (mi = dig2(s + 14)) < 0 || (se = dig2(s + 17)) < 0 ||
+		    h > 23 || mi > 59 || se > 59)
+			return -1;
+		if (n > 20) {
+			if (s[19] != '.' || n - 21 < 1 || n - 21 > VAL_FMT_FRAC_MAX)
+				return -1;
+			for (size_t i = 20; i < n - 1; i++)
+				if (s[i] < '0' || s[i] > '9')
+					return -1;
+			nfrac = n - 21;
+			if (!date_only)
+				while (nfrac > 0 && s[20 + nfrac - 1] == '0')
+					nfrac--;
+		}
+		if (!date_only) {
+			memcpy(out, s, 19);
+			char *p = out + 19;
+			if (nfrac) {
+				*p++ = '.';
+				memcpy(p, s + 20, nfrac);
+				p += nfrac;
+			}
+			*p++ = 'Z';
+			*p = 0;
+			return (int)(p - out);
+		}
+	}
+	memcpy(out, s, 10);
+	memcpy(out + 10, "T00:00:00Z", 11);
+	return 20;
+}
+
 int
 map_datetime(const char *s, size_t n, int date_only, char *out, struct buf *why)
 {
@@ -460,7 +547,13 @@ to_datetime(const msgpack_object *in, int date_only, msgpack_zone *z, msgpack_ob
 			return fail(why, in, "is a number, not a date (convert epoch times with {\"jq\": \".col | todate\"})");
 		return fail(why, in, "is not a date or an RFC 3339 date-time");
 	}
-	int n = map_datetime(in->via.str.ptr, in->via.str.size, date_only, tmp, why);
+	int n = dt_fast(in->via.str.ptr, in->via.str.size, date_only, tmp);
+	if (n >= 0 && !date_only && (size_t)n == in->via.str.size) {
+		*out = *in; /* the fast form with nothing to trim: the text as written */
+		return 0;
+	}
+	if (n < 0)
+		n = map_datetime(in->via.str.ptr, in->via.str.size, date_only, tmp, why);
 	if (n < 0)
 		return -1;
 	/* unchanged text: refer to the input */

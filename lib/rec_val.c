@@ -378,7 +378,7 @@ static int mp_append(struct buf *b, const msgpack_object *v);
 
 /* an item of a map or array: the common short strings and small scalars inline, the rest
  * through mp_append */
-static inline int
+static inline __attribute__((always_inline)) int
 mp_item(struct buf *b, const msgpack_object *v)
 {
 	unsigned char *o;
