@@ -14,6 +14,31 @@ put_be(unsigned char *o, uint64_t v, int n)
 	return o;
 }
 
+/* n bytes from s to o: short runs by overlapping loads and stores, not a call */
+static inline void
+copy_short(unsigned char *o, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+	if (n >= 8 && n <= 32) {
+		if (n > 16) {
+			memcpy(&a, s, 8), memcpy(&b, s + 8, 8), memcpy(o, &a, 8), memcpy(o + 8, &b, 8);
+			memcpy(&a, s + n - 16, 8), memcpy(&b, s + n - 8, 8);
+			memcpy(o + n - 16, &a, 8), memcpy(o + n - 8, &b, 8);
+		} else {
+			memcpy(&a, s, 8), memcpy(&b, s + n - 8, 8);
+			memcpy(o, &a, 8), memcpy(o + n - 8, &b, 8);
+		}
+	} else if (n >= 4 && n < 8) {
+		memcpy(&c, s, 4), memcpy(&d, s + n - 4, 4);
+		memcpy(o, &c, 4), memcpy(o + n - 4, &d, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			o[i] = (unsigned char)s[i];
+	} else
+		memcpy(o, s, n);
+}
+
 static inline int
 room(struct buf *b, size_t n)
 {
@@ -40,7 +65,7 @@ put_str(struct buf *b, const char *s, uint32_t n)
 		*o++ = 0xdb;
 		o = put_be(o, n, 4);
 	}
-	memcpy(o, s, n);
+	copy_short(o, s, n);
 	b->len = (size_t)((char *)o - b->p) + n;
 	return 0;
 }
