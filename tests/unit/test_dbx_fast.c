@@ -35,7 +35,20 @@ chunks(void)
 	ok(v[1].type == MSGPACK_OBJECT_NIL, "#14.2 null");
 	ok(v[2].type == MSGPACK_OBJECT_STR && v[2].via.str.size == 9 &&
 		!memcmp(v[2].via.str.ptr, "q\"\xc3\xa9\xf0\x9f\x98\x80\n", 9),
-		"#14.2 escapes decoded in place (\\\", \\u00e9, a surrogate pair, \\n)");
+		"#14.2 escapes decoded (\\\", \\u00e9, a surrogate pair, \\n)");
+	{
+		/* decoded into the chunk's scratch: the body is left as it was, a row read again
+		 * gives the same values, and a value stays valid while later rows are read */
+		msgpack_object w[4];
+		const char *keep = v[2].via.str.ptr;
+		ok(!strcmp(body, " [ [\"a\",null , \"q\\\"\\u00e9\\ud83d\\ude00\\n\"],\n[],[\"\"] ] "),
+			"#14.2 the body is not changed by decoding");
+		dbx_chunk_row(&c, body, 2, w, 4);
+		is_int(dbx_chunk_row(&c, body, 0, w, 4), 3, "#14.2 row 1 read again");
+		ok(w[2].via.str.ptr == keep && w[2].via.str.size == 9 &&
+			!memcmp(keep, "q\"\xc3\xa9\xf0\x9f\x98\x80\n", 9),
+			"#14.2 the same decoded value, still valid after another row was read");
+	}
 	is_int(dbx_chunk_row(&c, body, 1, v, 4), 0, "#14.2 an empty row");
 	is_int(dbx_chunk_row(&c, body, 2, v, 1), 1, "#14.2 a row of one empty string");
 	ok(v[0].type == MSGPACK_OBJECT_STR && v[0].via.str.size == 0, "#14.2 the empty string");
