@@ -39,26 +39,6 @@ special(const char *p, const char *e)
 	return e;
 }
 
-/* the first '"' or '\\' in [p, e) (e if none) */
-static inline char *
-quote_or_bs(char *p, const char *e)
-{
-#ifdef __SSE2__
-	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
-	while (e - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, q),
-		    _mm_cmpeq_epi8(x, bs)));
-		if (mask)
-			return p + __builtin_ctz(mask);
-		p += 16;
-	}
-#endif
-	while (p < e && *p != '"' && *p != '\\')
-		p++;
-	return p;
-}
-
 int
 dbx_utf8_seq(const unsigned char *p, const unsigned char *e)
 {
@@ -171,7 +151,7 @@ dbx_chunk_scan(struct dbx_chunk *c, const char *s, size_t n)
 {
 	const char *p = s, *e = s + n;
 	size_t nv = 0, nr = 0;
-	if (n >= UINT32_MAX)
+	if (n > DBX_CHUNK_MAX)
 		return 0;
 	p = ws(p, e);
 	if (p >= e || *p != '[')
@@ -241,25 +221,49 @@ dbx_chunk_scan(struct dbx_chunk *c, const char *s, size_t n)
 		return -1;
 	c->ro[nr] = (uint32_t)nv;
 	c->nrows = (uint32_t)nr;
+	/* room for every escaped string decoded (never longer than its text) and the 16 bytes
+	 * a decoding copy may write past its end; untouched pages cost no memory */
+	if (c->dcap < n + 16) {
+		char *d = realloc(c->dec, n + 16);
+		if (!d)
+			return -1;
+		c->dec = d, c->dcap = n + 16;
+	}
+	c->dlen = 0;
+	c->n = n;
 	return 1;
 }
 
-/* decodes the escaped string at p (after its opening quote) of raw length n in place;
- * returns its decoded length */
+/* decodes the escaped string at p (after its opening quote; its closing quote at p + n) of
+ * the body ending at end into o, which has room for n + 16 bytes; returns the decoded
+ * length. The runs between escapes are copied 16 bytes at a time whole (the bytes past a
+ * run's end are overwritten by what follows), without a branch per length. */
 static uint32_t
-decode(char *p, uint32_t n)
+decode(char *o, const char *p, uint32_t n, const char *end)
 {
-	char *o = p, *e = p + n;
+	char *o0 = o;
+	const char *e = p + n;
 	while (p < e) {
-		char *q = quote_or_bs(p, e);
-		/* the runs between escapes are short: copied forward (o never passes p) */
-		if (q - p > 64) {
-			memmove(o, p, (size_t)(q - p));
-			o += q - p;
-			p = q;
-		} else
-			while (p < q)
-				*o++ = *p++;
+#ifdef __SSE2__
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+		while (end - p >= 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, q),
+			    _mm_cmpeq_epi8(x, bs)));
+			_mm_storeu_si128((__m128i *)(void *)o, x);
+			if (mask) {
+				unsigned k = (unsigned)__builtin_ctz(mask);
+				o += k, p += k;
+				goto special;
+			}
+			o += 16, p += 16;
+		}
+#endif
+		while (*p != '"' && *p != '\\')
+			*o++ = *p++;
+#ifdef __SSE2__
+	special:
+#endif
 		if (p >= e)
 			break;
 		unsigned cp, lo;
@@ -298,7 +302,7 @@ decode(char *p, uint32_t n)
 		}
 		p += 2;
 	}
-	return (uint32_t)(o - (e - n));
+	return (uint32_t)(o - o0);
 }
 
 uint32_t
@@ -313,11 +317,21 @@ dbx_chunk_row(struct dbx_chunk *c, char *s, uint32_t r, msgpack_object *v, uint3
 			continue;
 		}
 		v[i].type = MSGPACK_OBJECT_STR;
-		v[i].via.str.ptr = s + x->off;
-		if (x->len & DBX_CHUNK_ESC) {
-			/* decoded once: the value keeps its decoded length */
-			x->len = decode(s + x->off, x->len & ~DBX_CHUNK_ESC);
+		if (x->len & (DBX_CHUNK_ESC | DBX_CHUNK_DEC)) {
+			if (x->len & DBX_CHUNK_ESC) {
+				/* decoded once, after the strings decoded before it: the value then
+				 * points there (the scan left room for all of them) */
+				uint32_t d = decode(c->dec + c->dlen, s + x->off, x->len & ~DBX_CHUNK_ESC,
+				    s + c->n);
+				x->off = (uint32_t)c->dlen;
+				x->len = d | DBX_CHUNK_DEC;
+				c->dlen += d;
+			}
+			v[i].via.str.ptr = c->dec + x->off;
+			v[i].via.str.size = x->len & ~DBX_CHUNK_DEC;
+			continue;
 		}
+		v[i].via.str.ptr = s + x->off;
 		v[i].via.str.size = x->len;
 	}
 	return k;
@@ -328,5 +342,6 @@ dbx_chunk_free(struct dbx_chunk *c)
 {
 	free(c->v);
 	free(c->ro);
+	free(c->dec);
 	memset(c, 0, sizeof *c);
 }

@@ -189,15 +189,49 @@ d2(const char *p)
 	return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
+static inline uint64_t
+load8(const char *p)
+{
+	uint64_t x;
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* the 8 bytes at p: digits where dig (a byte-order-independent byte mask of 0xff) has 0xff,
+ * the bytes of pat elsewhere (pat's bytes at digit places are '0') */
+static inline int
+swar_form(const char *p, const char *pat, const char *dig)
+{
+	uint64_t x = load8(p), m = load8(dig), y = (x ^ load8(pat)) & m;
+	const uint64_t f0 = 0xF0F0F0F0F0F0F0F0u, six = 0x0606060606060606u, x10 = 0x1010101010101010u;
+	/* y: 0..9 at the digit places of a digit, 0 elsewhere when the separators match */
+	return ((x ^ load8(pat)) & ~m) == 0 && (((y & f0) | ((y + (six & m)) & x10)) & m) == 0;
+}
+
+/* "YYYY-MM-DD" with a day that exists: as dbx_date_valid (days past the 28th asked of it) */
+static inline int
+date_ok(const char *s, size_t n)
+{
+	int m, d;
+	if (n != 10 || !swar_form(s, "0000-00-", "\xff\xff\xff\xff\0\xff\xff\0") ||
+	    s[8] < '0' || s[8] > '9' || s[9] < '0' || s[9] > '9')
+		return 0;
+	m = d2(s + 5), d = d2(s + 8);
+	if (m < 1 || m > 12 || d < 1)
+		return 0;
+	return d <= 28 || dbx_date_valid(s, n);
+}
+
 int
 dbx_ts_is_utc_form(const char *s, size_t n)
 {
-	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
 	if (n < 20 || n > 30 || n == 21 || s[n - 1] != 'Z')
 		return 0;
-	for (int i = 0; i < 19; i++)
-		if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
-			return 0;
+	/* "dddd-dd-ddTdd:dd:dd" */
+	if (!swar_form(s + 8, "00T00:00", "\xff\xff\0\xff\xff\0\xff\xff") ||
+	    !swar_form(s + 11, "00:00:00", "\xff\xff\0\xff\xff\0\xff\xff") ||
+	    !date_ok(s, 10))
+		return 0;
 	if (n > 20) {
 		if (s[19] != '.')
 			return 0;
@@ -205,7 +239,7 @@ dbx_ts_is_utc_form(const char *s, size_t n)
 			if (s[i] < '0' || s[i] > '9')
 				return 0;
 	}
-	if (!dbx_date_valid(s, 10) || (s[0] == '0' && s[1] == '0' && s[2] == '0' && s[3] == '0'))
+	if (s[0] == '0' && s[1] == '0' && s[2] == '0' && s[3] == '0')
 		return 0;
 	return d2(s + 11) <= 23 && d2(s + 14) <= 59 && d2(s + 17) <= 60;
 }
@@ -364,7 +398,7 @@ dbx_conv_mp(struct buf *b, enum dbx_type t, const char *type_text, const msgpack
 				return generic(b, t, type_text, v, z, e);
 			break;
 		case DBX_T_DATE:
-			if (!dbx_date_valid(s, n))
+			if (!date_ok(s, n))
 				return generic(b, t, type_text, v, z, e);
 			r = put_str(b, s, n);
 			break;

@@ -13,6 +13,8 @@
 #include "http.h"
 
 #define MAX_REDIRECTS 5
+/* the most a Content-Length header may make a response buffer take before the body arrives */
+#define HTTP_PRESIZE_MAX ((size_t)64 << 20)
 
 static int g_inited;
 static volatile sig_atomic_t *g_abort;
@@ -358,6 +360,7 @@ http_retry_default(struct http_retry *p)
 struct xfer {
 	struct http_resp *resp;
 	size_t max_body;
+	size_t clen; /* the response's Content-Length, 0 when absent or not a number */
 	int too_big, oom;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -374,6 +377,11 @@ on_write(char *p, size_t size, size_t n, void *ud)
 	}
 	if (r->len + len + 1 > r->cap_) {
 		size_t cap = r->cap_ ? r->cap_ : 4096;
+		/* the first bytes: room for the whole body the Content-Length announces, so that
+		 * a large body is not copied as it grows; a header is not trusted beyond
+		 * HTTP_PRESIZE_MAX (past that the body grows as it arrives) */
+		if (!r->len && x->clen > cap)
+			cap = (x->clen < HTTP_PRESIZE_MAX ? x->clen : HTTP_PRESIZE_MAX) + 1;
 		while (cap < r->len + len + 1)
 			cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
 		if (cap > x->max_body + 1)
@@ -402,6 +410,7 @@ on_header(char *p, size_t size, size_t n, void *ud)
 		/* a new response (after 1xx or a redirect): forget earlier headers */
 		r->content_type[0] = 0;
 		r->retry_after_ms = -1;
+		x->clen = 0;
 		return len;
 	}
 	const char *colon = memchr(p, ':', len);
@@ -419,6 +428,12 @@ on_header(char *p, size_t size, size_t n, void *ud)
 			vlen = sizeof r->content_type - 1;
 		memcpy(r->content_type, v, vlen);
 		r->content_type[vlen] = 0;
+	} else if (nlen == 14 && strncasecmp(p, "content-length", 14) == 0) {
+		size_t c = 0;
+		const char *q = v;
+		for (; q < end && *q >= '0' && *q <= '9' && c <= SIZE_MAX / 10 - 1; q++)
+			c = c * 10 + (size_t)(*q - '0');
+		x->clen = q == end && q > v ? c : 0;
 	} else if (nlen == 11 && strncasecmp(p, "retry-after", 11) == 0) {
 		char buf[128];
 		if (vlen < sizeof buf) {
@@ -536,6 +551,7 @@ xfer_init(struct xfer *x, struct http_resp *r, size_t max_body)
 {
 	x->resp = r;
 	x->max_body = max_body;
+	x->clen = 0;
 	x->too_big = x->oom = 0;
 	x->errbuf[0] = 0;
 }

@@ -7,6 +7,8 @@ Paths:
                      sorted) + "\\n" + the request body
   /status/N          status N, body "status N"
   /big/N             200 with N bytes of 'x'
+  /chunked/N         200 with N bytes of 'y', chunked (no Content-Length)
+  /lie/N             200 announcing Content-Length: N, then 10 bytes and the connection closed
   /flaky/KEY/N/CODE[?ra=V]  the first N hits of KEY answer CODE (with Retry-After: V
                      when given), later hits 200 "ok after N"
   /drop/KEY/N        the first N hits of KEY close the connection without an answer
@@ -64,6 +66,22 @@ class H(BaseHTTPRequestHandler):
             self.reply(int(parts[1]), "status " + parts[1])
         elif what == "big":
             self.reply(200, b"x" * int(parts[1]))
+        elif what == "chunked":
+            n = int(parts[1])
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, n, 4096):
+                k = min(4096, n - i)
+                self.wfile.write(b"%x\r\n" % k + b"y" * k + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+        elif what == "lie":
+            self.send_response(200)
+            self.send_header("Content-Length", parts[1])
+            self.end_headers()
+            self.wfile.write(b"z" * 10)
+            self.wfile.flush()
+            self.close_connection = True
         elif what == "flaky":
             key, n, code = parts[1], int(parts[2]), int(parts[3])
             if hit(key) <= n:

@@ -303,6 +303,25 @@ test_requests(struct http_client *c)
 	is_int(http_do(c, &big, &r, &e), 0, "body at the cap passes");
 	is_int((long long)r.len, 1000, "body at the cap length");
 
+	/* #14.2: the body is sized from Content-Length when it starts, not grown by doubling */
+	struct http_req cl = { .url = url("/big/300000") };
+	is_int(http_do(c, &cl, &r, &e), 0, "#14.2 a 300000-byte body");
+	ok(r.len == 300000 && r.body[0] == 'x' && r.body[299999] == 'x' && !r.body[300000],
+		"#14.2 the body, NUL-terminated (%zu bytes)", r.len);
+	is_int((long long)r.cap_, 300001, "#14.2 its buffer sized from Content-Length once");
+	cl.url = url("/chunked/300000");
+	is_int(http_do(c, &cl, &r, &e), 0, "#14.2 a chunked body without Content-Length");
+	ok(r.len == 300000 && r.body[0] == 'y' && r.body[299999] == 'y' && !r.body[300000]
+		&& r.cap_ >= 300001, "#14.2 grows as it arrives (%zu bytes, room %zu)", r.len, r.cap_);
+	/* a Content-Length beyond HTTP_PRESIZE_MAX (64 MiB) is not taken at its word: a 1 TiB
+	 * announcement with a cap that lets it through ends as a cut-off transfer, not as a
+	 * failed allocation */
+	cl.url = url("/lie/1099511627776");
+	cl.max_body = (size_t)1 << 41;
+	is_int(http_do(c, &cl, &r, &e), -1, "#14.2 a body shorter than its Content-Length fails");
+	ok(!strstr(e.msg, "out of memory") && r.curl_code == CURLE_PARTIAL_FILE,
+		"#14.2 a huge Content-Length is not allocated up front: %s", e.msg);
+
 	/* redirects */
 	char rq[512];
 	snprintf(rq, sizeof rq, "/redirect?to=%s/echo", base);
