@@ -216,7 +216,43 @@ idx_build(struct idx *x, int tb)
 	}
 }
 
-/* the index of s[0..n) in table tb, or -1 (names are short: a byte loop beats memcmp) */
+/* a[0..n) == b[0..n), n > 0, by word loads that read nothing outside either (overlapping
+ * loads at both ends; the names are short) */
+static inline int
+name_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+	uint16_t x2, y2, u2, v2;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return u == v;
+	}
+	if (n >= 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+	}
+	if (n >= 2) {
+		memcpy(&x2, a, 2);
+		memcpy(&y2, b, 2);
+		memcpy(&u2, a + n - 2, 2);
+		memcpy(&v2, b + n - 2, 2);
+		return ((x2 ^ y2) | (u2 ^ v2)) == 0;
+	}
+	return a[0] == b[0];
+}
+
+/* the index of s[0..n) in table tb, or -1 */
 static inline __attribute__((always_inline)) int
 idx_find(const struct idx *x, int tb, const char *s, size_t n)
 {
@@ -225,12 +261,7 @@ idx_find(const struct idx *x, int tb, const char *s, size_t n)
 		return -1;
 	for (h = nhash(s, n) & (IDX_SLOTS - 1); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
 		const struct name *e = &tables[tb].t[x->slot[h] - 1];
-		size_t i = 0;
-		if (e->n != n)
-			continue;
-		while (i < n && e->s[i] == s[i])
-			i++;
-		if (i == n)
+		if (e->n == n && name_eq(e->s, s, n))
 			return x->slot[h] - 1;
 	}
 	return -1;
