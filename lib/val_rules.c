@@ -1,5 +1,6 @@
 /* val_rules.c: see val_rules.h and docs/insider-rules.md. Every check is a hand-written
  * scan: no regex engine, no allocation on a valid record. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -330,15 +331,87 @@ utf8_cut(const char *s, size_t n)
 	return n;
 }
 
+/* vsnprintf for the conversions this file uses (%s, %.*s, %u, %ld, %lld, %%), with the same
+ * result: at most cap - 1 bytes and a NUL in out, the length of the whole text returned.
+ * Issues are common (an old event is a warning on each record), and vsnprintf's set-up costs
+ * more than the text. -2: a conversion it does not know (the caller then uses vsnprintf). */
+static int
+vfmt(char *out, size_t cap, const char *f, va_list ap)
+{
+	size_t n = 0;
+	char num[24];
+	while (*f) {
+		const char *s;
+		size_t len;
+		if (*f != '%') {
+			const char *q = f + 1;
+			while (*q && *q != '%')
+				q++;
+			s = f, len = (size_t)(q - f), f = q;
+		} else if (f[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			len = strlen(s), f += 2;
+		} else if (f[1] == '.' && f[2] == '*' && f[3] == 's') {
+			int prec = va_arg(ap, int);
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			len = prec < 0 ? strlen(s) : strnlen(s, (size_t)prec), f += 4;
+		} else if (f[1] == '%') {
+			s = "%", len = 1, f += 2;
+		} else {
+			unsigned long long u;
+			int neg = 0;
+			if (f[1] == 'u') {
+				u = va_arg(ap, unsigned), f += 2;
+			} else if (f[1] == 'l' && f[2] == 'd') {
+				long v = va_arg(ap, long);
+				neg = v < 0, u = neg ? 0 - (unsigned long long)v : (unsigned long long)v, f += 3;
+			} else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'd') {
+				long long v = va_arg(ap, long long);
+				neg = v < 0, u = neg ? 0 - (unsigned long long)v : (unsigned long long)v, f += 4;
+			} else
+				return -2;
+			char *e = num + sizeof num, *b = e;
+			do
+				*--b = (char)('0' + u % 10);
+			while (u /= 10);
+			if (neg)
+				*--b = '-';
+			s = b, len = (size_t)(e - b);
+		}
+		if (n < cap) {
+			size_t k = cap - 1 - n < len ? cap - 1 - n : len;
+			memcpy(out + n, s, k);
+		}
+		n += len;
+	}
+	if (cap)
+		out[n < cap ? n : cap - 1] = 0;
+	return n > INT_MAX ? -1 : (int)n;
+}
+
+/* vsnprintf through vfmt (ap2: a copy of ap, for a conversion vfmt does not know) */
+static int
+fmt_text(char *out, size_t cap, const char *f, va_list ap, va_list ap2)
+{
+	int n = vfmt(out, cap, f, ap);
+	return n == -2 ? vsnprintf(out, cap, f, ap2) : n;
+}
+
 /* the field of the next issue */
 __attribute__((format(printf, 2, 3))) static void
 fld(struct val_ctx *c, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	int n;
 	char tmp[512];
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	buf_reset(&c->field);
 	if (n >= 0 && (size_t)n >= sizeof tmp)
@@ -351,7 +424,7 @@ fld(struct val_ctx *c, const char *fmt, ...)
 __attribute__((format(printf, 3, 4))) static void
 iss(struct val_ctx *c, int rule, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	struct iss *x;
 	int warning = rules[rule].warning && !c->cfg.strict;
 	char tmp[900];
@@ -368,7 +441,9 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
@@ -401,11 +476,13 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 __attribute__((format(printf, 2, 3))) static void
 missing(struct val_ctx *c, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	int n;
 	char tmp[300];
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	buf_reset(&c->missing);
 	if (n >= 0 && (size_t)n >= sizeof tmp)
