@@ -76,6 +76,10 @@ val_rule_is_config(int rule)
 int
 val_rule_from_name(const char *name)
 {
+	/* most often a name val_rule_name returned (validate's warnings): no strcmp then */
+	for (int i = 0; i < VR__N; i++)
+		if (rules[i].name == name)
+			return i;
 	for (int i = 0; i < VR__N; i++)
 		if (strcmp(rules[i].name, name) == 0)
 			return i;
@@ -168,6 +172,8 @@ static const struct name default_events[] = {
 	N("email_open", 2), N("email_click", 2),
 };
 static const long retention[] = { 730, 90, 365 };
+#define DEFEV_PURCHASE 0 /* indexes in default_events */
+#define DEFEV_CART 6
 #define RETENTION_CUSTOM 90 /* "custom events are stored for a maximum of three months" */
 
 long
@@ -530,6 +536,10 @@ oom:
 }
 
 #define IS_STR(v) ((v)->type == MSGPACK_OBJECT_STR)
+/* rec_str_eq for a string literal lit, its length known (no strlen per call) */
+#define STR_EQ(v, lit) \
+	((v) && IS_STR(v) && (v)->via.str.size == sizeof lit - 1 && \
+	 memcmp((v)->via.str.ptr, lit, sizeof lit - 1) == 0)
 /* a map key as text: records from rec_read have string keys only; anything else reads "" */
 #define KP(k) (IS_STR(k) ? (k)->via.str.ptr : "")
 #define KN(k) (IS_STR(k) ? (size_t)(k)->via.str.size : 0)
@@ -609,13 +619,6 @@ null_value(struct val_ctx *c)
 }
 
 #define FIND(c, tb, s, n) idx_find(&(c)->idx[tb], tb, s, n)
-
-static long
-retention_of(const struct val_ctx *c, const char *name, size_t n)
-{
-	int i = FIND(c, TB_DEFEV, name, n);
-	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
-}
 
 /* ---- identifiers ---- */
 
@@ -950,13 +953,13 @@ check_object_attributes(struct val_ctx *c, const msgpack_object *oa)
 				iss(c, VR_OBJECT_ATTRIBUTE, "an action is an object with an \"action\" string");
 				continue;
 			}
-			if (rec_str_eq(act, "add"))
+			if (STR_EQ(act, "add"))
 				need_match = 0, need_value = 1;
-			else if (rec_str_eq(act, "merge") || rec_str_eq(act, "replace"))
+			else if (STR_EQ(act, "merge") || STR_EQ(act, "replace"))
 				need_match = 1, need_value = 1;
-			else if (rec_str_eq(act, "remove"))
+			else if (STR_EQ(act, "remove"))
 				need_match = 1, need_value = 0;
-			else if (rec_str_eq(act, "remove-all"))
+			else if (STR_EQ(act, "remove-all"))
 				need_match = 0, need_value = 0;
 			else {
 				fld(c, "object_attributes.custom.%.*s.%u.action", KS(k), (unsigned)j);
@@ -1098,7 +1101,7 @@ static void
 check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 {
 	const msgpack_object *name = NULL, *ts = NULL, *params = NULL;
-	int name_ok = 0, known = 1, have = 0;
+	int name_ok = 0, known = 1, have = 0, defev = -1;
 	if (!IS_MAP(ev)) {
 		fld(c, "events.%u", ei);
 		iss(c, VR_EVENT_TYPE, "an event must be an object, not %s", tname(ev));
@@ -1128,7 +1131,8 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		    "invalid event name: %s (lower case letters, digits, '.', '_', '-')", vq(c, 0, name));
 	} else {
 		name_ok = 1;
-		if (c->cfg.schema && FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size) < 0 &&
+		defev = FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size);
+		if (c->cfg.schema && defev < 0 &&
 		    !val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size)) {
 			fld(c, "events.%u.event_name", ei);
 			missing(c, "event %.*s", KS(name));
@@ -1149,7 +1153,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else if (name_ok && c->cfg.max_event_age != 0) {
 			long days = c->cfg.max_event_age > 0
 					    ? c->cfg.max_event_age
-					    : retention_of(c, name->via.str.ptr, name->via.str.size);
+					    : defev < 0 ? RETENTION_CUSTOM : retention[default_events[defev].kind];
 			if (t < c->cfg.now - (int64_t)days * 86400) {
 				fld(c, "events.%u.timestamp", ei);
 				iss(c, VR_EVENT_TOO_OLD,
@@ -1166,9 +1170,9 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else
 			check_params(c, ei, params, name_ok ? name : NULL, known, &have);
 	}
-	if (name_ok && rec_str_eq(name, "purchase"))
+	if (defev == DEFEV_PURCHASE)
 		required(c, ei, "purchase", REQ_PURCHASE, have);
-	else if (name_ok && rec_str_eq(name, "cart_page_view"))
+	else if (defev == DEFEV_CART)
 		required(c, ei, "cart_page_view", REQ_CART, have);
 }
 
@@ -1181,7 +1185,7 @@ check_step(struct val_ctx *c, const msgpack_object *clear, const msgpack_object 
 {
 	int any = 0;
 	if (del) {
-		if (rec_str_eq(del, "profile") || rec_str_eq(del, "attributes")) {
+		if (STR_EQ(del, "profile") || STR_EQ(del, "attributes")) {
 			any = 1;
 		} else {
 			fld(c, "_delete");
@@ -1243,9 +1247,9 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		const msgpack_object *k = &u->via.map.ptr[i].key, *v = &u->via.map.ptr[i].val;
 		int ix;
 		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_') {
-			if (rec_str_eq(k, "_clear"))
+			if (STR_EQ(k, "_clear"))
 				clear = v;
-			else if (rec_str_eq(k, "_delete"))
+			else if (STR_EQ(k, "_delete"))
 				del = v;
 			continue; /* metadata */
 		}
