@@ -186,7 +186,8 @@ val_retention_days(const char *name, size_t n)
 /* ---- hashed indexes of the tables (built per context: no mutable globals) ---- */
 
 enum { TB_USER, TB_IDENT, TB_ATTR, TB_EVENT, TB_PARAM, TB_DEFEV, TB__N };
-#define IDX_SLOTS 128 /* a power of two, over twice the largest table */
+#define IDX_SLOTS 256 /* a power of two, several times the largest table */
+#define IDX_MAX 40    /* entries of the largest table, at most */
 static const struct {
 	const struct name *t;
 	size_t n;
@@ -198,29 +199,90 @@ static const struct {
 	{ param_keys, sizeof param_keys / sizeof *param_keys },
 	{ default_events, sizeof default_events / sizeof *default_events },
 };
+_Static_assert(sizeof attr_keys / sizeof *attr_keys <= IDX_MAX, "IDX_MAX");
+_Static_assert(sizeof param_keys / sizeof *param_keys <= IDX_MAX, "IDX_MAX");
+_Static_assert(sizeof default_events / sizeof *default_events <= IDX_MAX, "IDX_MAX");
 
-static inline unsigned
-nhash(const char *s, size_t n)
+/* A name s[0..n), n > 0, as two words read by loads that stay inside it: its first and last 8
+ * bytes (overlapping when n < 16), or for a shorter name its first and last 4, 2 or 1. With n,
+ * they are the whole name when n <= 16, its two ends otherwise. */
+struct words {
+	uint64_t a, b;
+};
+
+static inline struct words
+name_words(const char *s, size_t n)
 {
-	return (unsigned)(n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
-			  (unsigned char)s[n / 2]);
+	struct words w = { 0, 0 };
+	if (n >= 8) {
+		memcpy(&w.a, s, 8);
+		memcpy(&w.b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		w.a = x | (uint64_t)y << 32;
+	} else if (n >= 2) {
+		uint16_t x, y;
+		memcpy(&x, s, 2);
+		memcpy(&y, s + n - 2, 2);
+		w.a = x | (uint32_t)y << 16;
+	} else
+		w.a = (unsigned char)s[0];
+	return w;
 }
 
+static inline unsigned
+words_hash(struct words w, size_t n, uint64_t mul)
+{
+	uint64_t x = (w.a + n) ^ (w.b * 0x9E3779B97F4A7C15ull);
+	return (unsigned)((x * mul) >> 56); /* 0 .. IDX_SLOTS - 1 */
+}
+
+/* a table's index: each name's words, and its slot by a multiplier chosen so that no two
+ * names of the table share a slot (then a lookup reads one slot) */
 struct idx {
+	uint64_t mul;
+	struct words w[IDX_MAX];
 	unsigned char slot[IDX_SLOTS]; /* entry index + 1; 0: empty */
 };
 
-static void
-idx_build(struct idx *x, int tb)
+/* the slots with multiplier mul; returns the number of names that did not get their own */
+static int
+idx_fill(struct idx *x, int tb, uint64_t mul)
 {
-	memset(x, 0, sizeof *x);
+	int clash = 0;
+	memset(x->slot, 0, sizeof x->slot);
+	x->mul = mul;
 	for (size_t i = 0; i < tables[tb].n; i++) {
 		const struct name *e = &tables[tb].t[i];
-		unsigned h = nhash(e->s, e->n) & (IDX_SLOTS - 1);
+		unsigned h = words_hash(x->w[i], e->n, mul);
+		if (x->slot[h])
+			clash++;
 		while (x->slot[h])
 			h = (h + 1) & (IDX_SLOTS - 1);
 		x->slot[h] = (unsigned char)(i + 1);
 	}
+	return clash;
+}
+
+static void
+idx_build(struct idx *x, int tb)
+{
+	uint64_t mul = 0x2545F4914F6CDD1Dull, best = mul;
+	int least = -1;
+	for (size_t i = 0; i < tables[tb].n; i++)
+		x->w[i] = name_words(tables[tb].t[i].s, tables[tb].t[i].n);
+	/* the first multiplier without a clash (a few tries for these tables); a clash would
+	 * only cost a second probe */
+	for (int k = 0; k < 4096; k++, mul += 0x9E3779B97F4A7C16ull) {
+		int c = idx_fill(x, tb, mul);
+		if (least < 0 || c < least)
+			least = c, best = mul;
+		if (c == 0)
+			return;
+	}
+	idx_fill(x, tb, best);
 }
 
 /* a[0..n) == b[0..n), n > 0, by word loads that read nothing outside either (overlapping
@@ -264,12 +326,16 @@ static inline __attribute__((always_inline)) int
 idx_find(const struct idx *x, int tb, const char *s, size_t n)
 {
 	unsigned h;
+	struct words w;
 	if (n == 0)
 		return -1;
-	for (h = nhash(s, n) & (IDX_SLOTS - 1); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
-		const struct name *e = &tables[tb].t[x->slot[h] - 1];
-		if (e->n == n && name_eq(e->s, s, n))
-			return x->slot[h] - 1;
+	w = name_words(s, n);
+	for (h = words_hash(w, n, x->mul); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
+		int i = x->slot[h] - 1;
+		const struct name *e = &tables[tb].t[i];
+		if (e->n == n && x->w[i].a == w.a && x->w[i].b == w.b &&
+		    (n <= 16 || name_eq(e->s + 8, s + 8, n - 16)))
+			return i;
 	}
 	return -1;
 }
