@@ -416,9 +416,7 @@ vfmt(char *out, size_t cap, const char *f, va_list ap)
 		const char *s;
 		size_t len;
 		if (*f != '%') {
-			const char *q = f + 1;
-			while (*q && *q != '%')
-				q++;
+			const char *q = strchrnul(f + 1, '%');
 			s = f, len = (size_t)(q - f), f = q;
 		} else if (f[1] == 's') {
 			s = va_arg(ap, const char *);
