@@ -76,10 +76,6 @@ val_rule_is_config(int rule)
 int
 val_rule_from_name(const char *name)
 {
-	/* most often a name val_rule_name returned (validate's warnings): no strcmp then */
-	for (int i = 0; i < VR__N; i++)
-		if (rules[i].name == name)
-			return i;
 	for (int i = 0; i < VR__N; i++)
 		if (strcmp(rules[i].name, name) == 0)
 			return i;
