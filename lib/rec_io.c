@@ -850,11 +850,21 @@ static int mpd_value(struct mpd *d, msgpack_object *o, int depth);
 #define ASCII8 0x8080808080808080ull
 
 /* valid UTF-8: a short ASCII string (most keys and values) is told by one or two 8-byte
- * loads that read nothing outside s[0..n); anything else goes to rec_utf8_valid */
+ * loads that read nothing outside s[0..n) (one under 8 bytes: an 8-byte load that stays
+ * before end, its bytes past n masked off); anything else goes to rec_utf8_valid */
 static inline int
-utf8_ok(const unsigned char *s, uint32_t n)
+utf8_ok(const unsigned char *s, uint32_t n, const unsigned char *end)
 {
 	uint64_t a, b, c, e;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n < 8 && end - s >= 8) {
+		memcpy(&a, s, 8);
+		if (!(a & ((1ull << (8 * n)) - 1) & ASCII8)) /* s[0..n): the low n bytes */
+			return 1;
+	} else
+#else
+	(void)end;
+#endif
 	if (n >= 8 && n <= 16) {
 		memcpy(&a, s, 8);
 		memcpy(&b, s + n - 8, 8);
@@ -884,7 +894,7 @@ mpd_str(struct mpd *d, msgpack_object *o, uint32_t n)
 	if ((size_t)(d->end - s) < n)
 		return -4;
 	d->p += n;
-	if (!utf8_ok(s, n))
+	if (!utf8_ok(s, n, d->end))
 		return -1;
 	o->type = MSGPACK_OBJECT_STR;
 	o->via.str.ptr = (const char *)s;

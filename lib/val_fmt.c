@@ -61,18 +61,37 @@ val_fmt_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
+static inline int
 digits(const char *s, size_t k, unsigned *out)
 {
 	unsigned v = 0;
 	size_t i;
 	for (i = 0; i < k; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+		if (d > 9)
 			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
+}
+
+/* val_fmt_days_from_civil(VAL_FMT_YEAR_MIN, 1, 1) and (VAL_FMT_YEAR_MAX + 1, 1, 1), checked
+ * by tests/unit/test_val_fmt.c */
+#define DAYS_YEAR_MIN (-719162)
+#define DAYS_YEAR_END 2932897
+
+/* days_from_civil for a month and day already checked (m 1-12) and y 0-9999: the same
+ * arithmetic on unsigned values, with no era for negative years (y - 1 >= -1 here is
+ * handled by shifting the years by 400) */
+static inline int64_t
+days_civil(unsigned y, unsigned m, unsigned d)
+{
+	unsigned yy = y + 400 - (m <= 2); /* 399..10399: one era later, no negative year */
+	unsigned era = yy / 400, yoe = yy - era * 400;
+	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int64_t)era * 146097 + doe - 719468 - 146097;
 }
 
 int
@@ -113,11 +132,10 @@ val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu)
 	if (mo == 2 && d == 29 && !leap)
 		return -1;
 	{
-		int64_t t = val_fmt_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
+		int64_t t = days_civil(y, mo, d) * 86400 + (int64_t)h * 3600 +
 			    (int64_t)mi * 60 + se - sign * ((int64_t)oh * 3600 + (int64_t)om * 60);
 		/* the years in UTC: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z */
-		if (t < val_fmt_days_from_civil(VAL_FMT_YEAR_MIN, 1, 1) * 86400 ||
-		    t >= val_fmt_days_from_civil(VAL_FMT_YEAR_MAX + 1, 1, 1) * 86400)
+		if (t < (int64_t)DAYS_YEAR_MIN * 86400 || t >= (int64_t)DAYS_YEAR_END * 86400)
 			return -1;
 		if (epoch)
 			*epoch = t;
@@ -125,6 +143,27 @@ val_fmt_rfc3339(const char *s, size_t n, int64_t *epoch, int *zulu)
 	if (zulu)
 		*zulu = sign == 0;
 	return 0;
+}
+
+/* a plain decimal -?D+(.D+)? of at most 300 characters: at most 300 digits before any point,
+ * so far below 1.8e308 (the common number: told without the bookkeeping below) */
+static inline int
+plain_short(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-', f;
+	if (n > 300)
+		return 0;
+	for (f = i; i < n && (unsigned)(unsigned char)s[i] - '0' <= 9; i++)
+		;
+	if (i == f)
+		return 0;
+	if (i == n)
+		return 1;
+	if (s[i] != '.')
+		return 0;
+	for (f = ++i; i < n && (unsigned)(unsigned char)s[i] - '0' <= 9; i++)
+		;
+	return i > f && i == n;
 }
 
 int
@@ -141,6 +180,8 @@ val_fmt_number_in_range(const char *s, size_t n)
 	long long ex = 0, e10;
 	int seen = 0, eneg = 0;
 	char sig[sizeof maxd];
+	if (plain_short(s, n))
+		return 1;
 	if (i < n && s[i] == '-')
 		i++;
 	if (i >= n || s[i] < '0' || s[i] > '9')

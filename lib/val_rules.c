@@ -1,5 +1,6 @@
 /* val_rules.c: see val_rules.h and docs/insider-rules.md. Every check is a hand-written
  * scan: no regex engine, no allocation on a valid record. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -167,6 +168,8 @@ static const struct name default_events[] = {
 	N("email_open", 2), N("email_click", 2),
 };
 static const long retention[] = { 730, 90, 365 };
+#define DEFEV_PURCHASE 0 /* indexes in default_events */
+#define DEFEV_CART 6
 #define RETENTION_CUSTOM 90 /* "custom events are stored for a maximum of three months" */
 
 long
@@ -179,7 +182,8 @@ val_retention_days(const char *name, size_t n)
 /* ---- hashed indexes of the tables (built per context: no mutable globals) ---- */
 
 enum { TB_USER, TB_IDENT, TB_ATTR, TB_EVENT, TB_PARAM, TB_DEFEV, TB__N };
-#define IDX_SLOTS 128 /* a power of two, over twice the largest table */
+#define IDX_SLOTS 256 /* a power of two, several times the largest table */
+#define IDX_MAX 40    /* entries of the largest table, at most */
 static const struct {
 	const struct name *t;
 	size_t n;
@@ -191,47 +195,143 @@ static const struct {
 	{ param_keys, sizeof param_keys / sizeof *param_keys },
 	{ default_events, sizeof default_events / sizeof *default_events },
 };
+_Static_assert(sizeof attr_keys / sizeof *attr_keys <= IDX_MAX, "IDX_MAX");
+_Static_assert(sizeof param_keys / sizeof *param_keys <= IDX_MAX, "IDX_MAX");
+_Static_assert(sizeof default_events / sizeof *default_events <= IDX_MAX, "IDX_MAX");
 
-static inline unsigned
-nhash(const char *s, size_t n)
+/* A name s[0..n), n > 0, as two words read by loads that stay inside it: its first and last 8
+ * bytes (overlapping when n < 16), or for a shorter name its first and last 4, 2 or 1. With n,
+ * they are the whole name when n <= 16, its two ends otherwise. */
+struct words {
+	uint64_t a, b;
+};
+
+static inline struct words
+name_words(const char *s, size_t n)
 {
-	return (unsigned)(n * 31u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
-			  (unsigned char)s[n / 2]);
+	struct words w = { 0, 0 };
+	if (n >= 8) {
+		memcpy(&w.a, s, 8);
+		memcpy(&w.b, s + n - 8, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		w.a = x | (uint64_t)y << 32;
+	} else if (n >= 2) {
+		uint16_t x, y;
+		memcpy(&x, s, 2);
+		memcpy(&y, s + n - 2, 2);
+		w.a = x | (uint32_t)y << 16;
+	} else
+		w.a = (unsigned char)s[0];
+	return w;
 }
 
+static inline unsigned
+words_hash(struct words w, size_t n, uint64_t mul)
+{
+	uint64_t x = (w.a + n) ^ (w.b * 0x9E3779B97F4A7C15ull);
+	return (unsigned)((x * mul) >> 56); /* 0 .. IDX_SLOTS - 1 */
+}
+
+/* a table's index: each name's words, and its slot by a multiplier chosen so that no two
+ * names of the table share a slot (then a lookup reads one slot) */
 struct idx {
+	uint64_t mul;
+	struct words w[IDX_MAX];
 	unsigned char slot[IDX_SLOTS]; /* entry index + 1; 0: empty */
 };
 
-static void
-idx_build(struct idx *x, int tb)
+/* the slots with multiplier mul; returns the number of names that did not get their own */
+static int
+idx_fill(struct idx *x, int tb, uint64_t mul)
 {
-	memset(x, 0, sizeof *x);
+	int clash = 0;
+	memset(x->slot, 0, sizeof x->slot);
+	x->mul = mul;
 	for (size_t i = 0; i < tables[tb].n; i++) {
 		const struct name *e = &tables[tb].t[i];
-		unsigned h = nhash(e->s, e->n) & (IDX_SLOTS - 1);
+		unsigned h = words_hash(x->w[i], e->n, mul);
+		if (x->slot[h])
+			clash++;
 		while (x->slot[h])
 			h = (h + 1) & (IDX_SLOTS - 1);
 		x->slot[h] = (unsigned char)(i + 1);
 	}
+	return clash;
 }
 
-/* the index of s[0..n) in table tb, or -1 (names are short: a byte loop beats memcmp) */
+static void
+idx_build(struct idx *x, int tb)
+{
+	uint64_t mul = 0x2545F4914F6CDD1Dull, best = mul;
+	int least = -1;
+	for (size_t i = 0; i < tables[tb].n; i++)
+		x->w[i] = name_words(tables[tb].t[i].s, tables[tb].t[i].n);
+	/* the first multiplier without a clash (a few tries for these tables); a clash would
+	 * only cost a second probe */
+	for (int k = 0; k < 4096; k++, mul += 0x9E3779B97F4A7C16ull) {
+		int c = idx_fill(x, tb, mul);
+		if (least < 0 || c < least)
+			least = c, best = mul;
+		if (c == 0)
+			return;
+	}
+	idx_fill(x, tb, best);
+}
+
+/* a[0..n) == b[0..n), n > 0, by word loads that read nothing outside either (overlapping
+ * loads at both ends; the names are short) */
+static inline int
+name_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	uint32_t x4, y4, u4, v4;
+	uint16_t x2, y2, u2, v2;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&u, a + n - 8, 8);
+		memcpy(&v, b + n - 8, 8);
+		return u == v;
+	}
+	if (n >= 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		memcpy(&u4, a + n - 4, 4);
+		memcpy(&v4, b + n - 4, 4);
+		return ((x4 ^ y4) | (u4 ^ v4)) == 0;
+	}
+	if (n >= 2) {
+		memcpy(&x2, a, 2);
+		memcpy(&y2, b, 2);
+		memcpy(&u2, a + n - 2, 2);
+		memcpy(&v2, b + n - 2, 2);
+		return ((x2 ^ y2) | (u2 ^ v2)) == 0;
+	}
+	return a[0] == b[0];
+}
+
+/* the index of s[0..n) in table tb, or -1 */
 static inline __attribute__((always_inline)) int
 idx_find(const struct idx *x, int tb, const char *s, size_t n)
 {
 	unsigned h;
+	struct words w;
 	if (n == 0)
 		return -1;
-	for (h = nhash(s, n) & (IDX_SLOTS - 1); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
-		const struct name *e = &tables[tb].t[x->slot[h] - 1];
-		size_t i = 0;
-		if (e->n != n)
-			continue;
-		while (i < n && e->s[i] == s[i])
-			i++;
-		if (i == n)
-			return x->slot[h] - 1;
+	w = name_words(s, n);
+	for (h = words_hash(w, n, x->mul); x->slot[h]; h = (h + 1) & (IDX_SLOTS - 1)) {
+		int i = x->slot[h] - 1;
+		const struct name *e = &tables[tb].t[i];
+		if (e->n == n && x->w[i].a == w.a && x->w[i].b == w.b &&
+		    (n <= 16 || name_eq(e->s + 8, s + 8, n - 16)))
+			return i;
 	}
 	return -1;
 }
@@ -299,15 +399,85 @@ utf8_cut(const char *s, size_t n)
 	return n;
 }
 
+/* vsnprintf for the conversions this file uses (%s, %.*s, %u, %ld, %lld, %%), with the same
+ * result: at most cap - 1 bytes and a NUL in out, the length of the whole text returned.
+ * Issues are common (an old event is a warning on each record), and vsnprintf's set-up costs
+ * more than the text. -2: a conversion it does not know (the caller then uses vsnprintf). */
+static int
+vfmt(char *out, size_t cap, const char *f, va_list ap)
+{
+	size_t n = 0;
+	char num[24];
+	while (*f) {
+		const char *s;
+		size_t len;
+		if (*f != '%') {
+			const char *q = strchrnul(f + 1, '%');
+			s = f, len = (size_t)(q - f), f = q;
+		} else if (f[1] == 's') {
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			len = strlen(s), f += 2;
+		} else if (f[1] == '.' && f[2] == '*' && f[3] == 's') {
+			int prec = va_arg(ap, int);
+			s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			len = prec < 0 ? strlen(s) : strnlen(s, (size_t)prec), f += 4;
+		} else if (f[1] == '%') {
+			s = "%", len = 1, f += 2;
+		} else {
+			unsigned long long u;
+			int neg = 0;
+			if (f[1] == 'u') {
+				u = va_arg(ap, unsigned), f += 2;
+			} else if (f[1] == 'l' && f[2] == 'd') {
+				long v = va_arg(ap, long);
+				neg = v < 0, u = neg ? 0 - (unsigned long long)v : (unsigned long long)v, f += 3;
+			} else if (f[1] == 'l' && f[2] == 'l' && f[3] == 'd') {
+				long long v = va_arg(ap, long long);
+				neg = v < 0, u = neg ? 0 - (unsigned long long)v : (unsigned long long)v, f += 4;
+			} else
+				return -2;
+			char *e = num + sizeof num, *b = e;
+			do
+				*--b = (char)('0' + u % 10);
+			while (u /= 10);
+			if (neg)
+				*--b = '-';
+			s = b, len = (size_t)(e - b);
+		}
+		if (n < cap) {
+			size_t k = cap - 1 - n < len ? cap - 1 - n : len;
+			memcpy(out + n, s, k);
+		}
+		n += len;
+	}
+	if (cap)
+		out[n < cap ? n : cap - 1] = 0;
+	return n > INT_MAX ? -1 : (int)n;
+}
+
+/* vsnprintf through vfmt (ap2: a copy of ap, for a conversion vfmt does not know) */
+static int
+fmt_text(char *out, size_t cap, const char *f, va_list ap, va_list ap2)
+{
+	int n = vfmt(out, cap, f, ap);
+	return n == -2 ? vsnprintf(out, cap, f, ap2) : n;
+}
+
 /* the field of the next issue */
 __attribute__((format(printf, 2, 3))) static void
 fld(struct val_ctx *c, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	int n;
 	char tmp[512];
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	buf_reset(&c->field);
 	if (n >= 0 && (size_t)n >= sizeof tmp)
@@ -320,7 +490,7 @@ fld(struct val_ctx *c, const char *fmt, ...)
 __attribute__((format(printf, 3, 4))) static void
 iss(struct val_ctx *c, int rule, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	struct iss *x;
 	int warning = rules[rule].warning && !c->cfg.strict;
 	char tmp[900];
@@ -337,7 +507,9 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
@@ -370,11 +542,13 @@ iss(struct val_ctx *c, int rule, const char *fmt, ...)
 __attribute__((format(printf, 2, 3))) static void
 missing(struct val_ctx *c, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, ap2;
 	int n;
 	char tmp[300];
 	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(ap2, ap);
+	n = fmt_text(tmp, sizeof tmp, fmt, ap, ap2);
+	va_end(ap2);
 	va_end(ap);
 	buf_reset(&c->missing);
 	if (n >= 0 && (size_t)n >= sizeof tmp)
@@ -422,6 +596,10 @@ oom:
 }
 
 #define IS_STR(v) ((v)->type == MSGPACK_OBJECT_STR)
+/* rec_str_eq for a string literal lit, its length known (no strlen per call) */
+#define STR_EQ(v, lit) \
+	((v) && IS_STR(v) && (v)->via.str.size == sizeof lit - 1 && \
+	 memcmp((v)->via.str.ptr, lit, sizeof lit - 1) == 0)
 /* a map key as text: records from rec_read have string keys only; anything else reads "" */
 #define KP(k) (IS_STR(k) ? (k)->via.str.ptr : "")
 #define KN(k) (IS_STR(k) ? (size_t)(k)->via.str.size : 0)
@@ -501,13 +679,6 @@ null_value(struct val_ctx *c)
 }
 
 #define FIND(c, tb, s, n) idx_find(&(c)->idx[tb], tb, s, n)
-
-static long
-retention_of(const struct val_ctx *c, const char *name, size_t n)
-{
-	int i = FIND(c, TB_DEFEV, name, n);
-	return i < 0 ? RETENTION_CUSTOM : retention[default_events[i].kind];
-}
 
 /* ---- identifiers ---- */
 
@@ -842,13 +1013,13 @@ check_object_attributes(struct val_ctx *c, const msgpack_object *oa)
 				iss(c, VR_OBJECT_ATTRIBUTE, "an action is an object with an \"action\" string");
 				continue;
 			}
-			if (rec_str_eq(act, "add"))
+			if (STR_EQ(act, "add"))
 				need_match = 0, need_value = 1;
-			else if (rec_str_eq(act, "merge") || rec_str_eq(act, "replace"))
+			else if (STR_EQ(act, "merge") || STR_EQ(act, "replace"))
 				need_match = 1, need_value = 1;
-			else if (rec_str_eq(act, "remove"))
+			else if (STR_EQ(act, "remove"))
 				need_match = 1, need_value = 0;
-			else if (rec_str_eq(act, "remove-all"))
+			else if (STR_EQ(act, "remove-all"))
 				need_match = 0, need_value = 0;
 			else {
 				fld(c, "object_attributes.custom.%.*s.%u.action", KS(k), (unsigned)j);
@@ -990,7 +1161,7 @@ static void
 check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 {
 	const msgpack_object *name = NULL, *ts = NULL, *params = NULL;
-	int name_ok = 0, known = 1, have = 0;
+	int name_ok = 0, known = 1, have = 0, defev = -1;
 	if (!IS_MAP(ev)) {
 		fld(c, "events.%u", ei);
 		iss(c, VR_EVENT_TYPE, "an event must be an object, not %s", tname(ev));
@@ -1020,7 +1191,8 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		    "invalid event name: %s (lower case letters, digits, '.', '_', '-')", vq(c, 0, name));
 	} else {
 		name_ok = 1;
-		if (c->cfg.schema && FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size) < 0 &&
+		defev = FIND(c, TB_DEFEV, name->via.str.ptr, name->via.str.size);
+		if (c->cfg.schema && defev < 0 &&
 		    !val_schema_event(c->cfg.schema, name->via.str.ptr, name->via.str.size)) {
 			fld(c, "events.%u.event_name", ei);
 			missing(c, "event %.*s", KS(name));
@@ -1041,7 +1213,7 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else if (name_ok && c->cfg.max_event_age != 0) {
 			long days = c->cfg.max_event_age > 0
 					    ? c->cfg.max_event_age
-					    : retention_of(c, name->via.str.ptr, name->via.str.size);
+					    : defev < 0 ? RETENTION_CUSTOM : retention[default_events[defev].kind];
 			if (t < c->cfg.now - (int64_t)days * 86400) {
 				fld(c, "events.%u.timestamp", ei);
 				iss(c, VR_EVENT_TOO_OLD,
@@ -1058,9 +1230,9 @@ check_event(struct val_ctx *c, unsigned ei, const msgpack_object *ev)
 		} else
 			check_params(c, ei, params, name_ok ? name : NULL, known, &have);
 	}
-	if (name_ok && rec_str_eq(name, "purchase"))
+	if (defev == DEFEV_PURCHASE)
 		required(c, ei, "purchase", REQ_PURCHASE, have);
-	else if (name_ok && rec_str_eq(name, "cart_page_view"))
+	else if (defev == DEFEV_CART)
 		required(c, ei, "cart_page_view", REQ_CART, have);
 }
 
@@ -1073,7 +1245,7 @@ check_step(struct val_ctx *c, const msgpack_object *clear, const msgpack_object 
 {
 	int any = 0;
 	if (del) {
-		if (rec_str_eq(del, "profile") || rec_str_eq(del, "attributes")) {
+		if (STR_EQ(del, "profile") || STR_EQ(del, "attributes")) {
 			any = 1;
 		} else {
 			fld(c, "_delete");
@@ -1135,9 +1307,9 @@ val_check(struct val_ctx *c, const msgpack_object *u)
 		const msgpack_object *k = &u->via.map.ptr[i].key, *v = &u->via.map.ptr[i].val;
 		int ix;
 		if (IS_STR(k) && k->via.str.size && k->via.str.ptr[0] == '_') {
-			if (rec_str_eq(k, "_clear"))
+			if (STR_EQ(k, "_clear"))
 				clear = v;
-			else if (rec_str_eq(k, "_delete"))
+			else if (STR_EQ(k, "_delete"))
 				del = v;
 			continue; /* metadata */
 		}

@@ -126,7 +126,7 @@ val_run(const struct val_opts *o, struct val_stats *st, struct err *e)
 		for (size_t i = 0; (is = val_issue(c, i)); i++) {
 			st->warn_rule[is->rule]++;
 			if (o->warn)
-				o->warn(o->warn_arg, recno, is->field, val_rule_name(is->rule), is->message);
+				o->warn(o->warn_arg, recno, is->field, is->rule, is->message);
 		}
 		if (val_nwarnings(c))
 			st->warned++;

@@ -36,8 +36,9 @@ struct val_stats {
 };
 #define VAL_HELD_NOTE "not a data reject: sent again once the schema has it"
 
-/* called for each warning of a passed record (not under strict) */
-typedef void val_warn_fn(void *arg, uint64_t recno, const char *field, const char *rule,
+/* called for each warning of a passed record (not under strict); rule: enum val_rule
+ * (val_rule_name names it) */
+typedef void val_warn_fn(void *arg, uint64_t recno, const char *field, int rule,
 			 const char *message);
 
 struct val_opts {

@@ -43,11 +43,11 @@ struct warn_state {
 };
 
 static void
-warn_line(void *arg, uint64_t recno, const char *field, const char *rule, const char *msg)
+warn_line(void *arg, uint64_t recno, const char *field, int r, const char *msg)
 {
 	struct warn_state *ws = arg;
-	int r = val_rule_from_name(rule);
-	if (r < 0)
+	const char *rule = val_rule_name(r);
+	if (r < 0 || r >= VR__N)
 		r = 0;
 	if (ws->shown[r] < WARN_SHOWN)
 		err_warn("record %llu: %s%s%s (%s; warning: passed on)", (unsigned long long)recno,
