@@ -390,13 +390,21 @@ size_t val_nwarnings(const struct val_ctx *c) { return c->nwarn; }
 size_t val_dropped(const struct val_ctx *c) { return c->dropped; }
 size_t val_nconfig(const struct val_ctx *c) { return c->nconfig; }
 
-/* n, or less so that s[0..n) does not end inside a UTF-8 character (s[n] is readable) */
+/* n, or less so that s[0..n) does not end inside a UTF-8 character: the bytes before n are
+ * looked at (after a cut by vsnprintf s[n] is the NUL, not the next character) */
 static size_t
 utf8_cut(const char *s, size_t n)
 {
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
+	size_t i = n, cont = 0;
+	while (i > 0 && cont < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i == 0)
+		return n;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return len > cont + 1 ? i - 1 : n;
 }
 
 /* vsnprintf for the conversions this file uses (%s, %.*s, %u, %ld, %lld, %%), with the same
