@@ -1170,21 +1170,6 @@ out:
 /* ---- --verify ---- */
 
 static void
-say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void
-say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
-{
-	char b[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b, sizeof b, fmt, ap);
-	va_end(ap);
-	line(arg, ok, b);
-}
-
-static void
 nosay(void *arg, int ok, const char *text)
 {
 	(void)arg, (void)ok, (void)text;
@@ -1228,40 +1213,40 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 				err_set(e, XIT_CONFIG, "table %s not found: catalog %s does not exist (or "
 					"is not visible to these credentials)", table, cat);
 			}
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
 		r = dbx_stmt_next(s, &row, e);
 		if (r < 0) {
-			say(line, arg, 0, "table %s: %s", table, e->msg);
+			dbx_say(line, arg, 0, "table %s: %s", table, e->msg);
 			goto out;
 		}
 		if (r == 0) {
 			err_set(e, XIT_CONFIG, "table %s not found (or not visible to these credentials)",
 				table);
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
 		cell(s, row, "table_type", ttype, sizeof ttype);
 		cell(s, row, "data_source_format", fmt, sizeof fmt);
 		dbx_stmt_free(s);
 		s = NULL;
-		say(line, arg, 1, "table %s exists", table);
+		dbx_say(line, arg, 1, "table %s exists", table);
 		if (!strcasecmp(ttype, "VIEW") || !strcasecmp(ttype, "MATERIALIZED_VIEW") ||
 		    !strcasecmp(ttype, "METRIC_VIEW")) {
 			err_set(e, XIT_CONFIG, "%s is a %s: views are refused (read the Delta table "
 				"itself)", table, ttype);
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "not a view (%s)", ttype[0] ? ttype : "unknown type");
+		dbx_say(line, arg, 1, "not a view (%s)", ttype[0] ? ttype : "unknown type");
 		if (strcasecmp(fmt, "DELTA")) {
 			err_set(e, XIT_CONFIG, "%s is not a Delta table (format %s): its changes cannot "
 				"be read", table, fmt[0] ? fmt : "unknown");
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "a Delta table");
+		dbx_say(line, arg, 1, "a Delta table");
 	}
 	{
 		int on = 0;
@@ -1271,7 +1256,7 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 			goto out;
 		}
 		if (run(c, table, sql.p, NULL, 0, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
-			say(line, arg, 0, "change data feed: %s", e->msg);
+			dbx_say(line, arg, 0, "change data feed: %s", e->msg);
 			goto out;
 		}
 		while ((r = dbx_stmt_next(s, &row, e)) == 1) {
@@ -1283,17 +1268,17 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 		dbx_stmt_free(s);
 		s = NULL;
 		if (r < 0) {
-			say(line, arg, 0, "change data feed: %s", e->msg);
+			dbx_say(line, arg, 0, "change data feed: %s", e->msg);
 			goto out;
 		}
 		if (!on) {
 			err_set(e, XIT_CONFIG, "change data feed is off for %s: turn it on with ALTER "
 				"TABLE %s SET TBLPROPERTIES (delta.enableChangeDataFeed = true), then start "
 				"with a snapshot", table, ref);
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "change data feed is on (delta.enableChangeDataFeed=true)");
+		dbx_say(line, arg, 1, "change data feed is on (delta.enableChangeDataFeed=true)");
 	}
 	rc = 0;
 out:
@@ -1317,7 +1302,7 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 	/* 1. credentials (and 2. the warehouse) */
 	if (dbx_auth_check(c, e) < 0) {
 		/* a host that cannot be reached is not a credentials failure (#11.4) */
-		say(line, arg, 0, "%s%s", strncmp(e->msg, "cannot reach ", 13) ? "credentials: " : "",
+		dbx_say(line, arg, 0, "%s%s", strncmp(e->msg, "cannot reach ", 13) ? "credentials: " : "",
 			e->msg);
 		goto out;
 	}
@@ -1328,9 +1313,9 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 	}
 	if (dbx_call(c, "GET", path.p, NULL, &d, e) < 0) {
 		if (!strncmp(e->msg, "cannot reach ", 13))
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 		else
-			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+			dbx_say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	{
@@ -1339,24 +1324,24 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		int denied = code && cn == 17 && !memcmp(code, "PERMISSION_DENIED", 17);
 		if ((d.resp.status == 401 || d.resp.status == 403) && !denied) {
 			dbx_api_error(&d, "credentials refused", e);
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "credentials accepted (%s)", dbx_auth_label(dbx_conn_auth(c)));
+		dbx_say(line, arg, 1, "credentials accepted (%s)", dbx_auth_label(dbx_conn_auth(c)));
 		if (denied) {
 			dbx_api_error(&d, "no permission on the warehouse (CAN USE)", e);
-			say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+			dbx_say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 			goto out;
 		}
 	}
 	if (d.resp.status == 404) {
 		dbx_api_error(&d, "warehouse not found", e);
-		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+		dbx_say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	if (d.resp.status != 200) {
 		dbx_api_error(&d, "warehouse", e);
-		say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
+		dbx_say(line, arg, 0, "warehouse %s: %s", dbx_conn_warehouse(c), e->msg);
 		goto out;
 	}
 	{
@@ -1365,13 +1350,13 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		char stt[40];
 		snprintf(stt, sizeof stt, "%.*s", wst ? (int)(n > 30 ? 30 : n) : 7, wst ? wst : "UNKNOWN");
 		if (!strcmp(stt, "RUNNING") || !strcmp(stt, "STARTING"))
-			say(line, arg, 1, "warehouse %s is %s", dbx_conn_warehouse(c), stt);
+			dbx_say(line, arg, 1, "warehouse %s is %s", dbx_conn_warehouse(c), stt);
 		else {
 			int st = !strcmp(stt, "STOPPED") || !strcmp(stt, "STOPPING") ? XIT_TEMPFAIL : XIT_CONFIG;
 			err_set(e, st, "warehouse %s is %s (not running or starting)%s",
 				dbx_conn_warehouse(c), stt, st == XIT_TEMPFAIL ?
 				": start it, or wait: a statement starts it" : "");
-			say(line, arg, 0, "%s", e->msg);
+			dbx_say(line, arg, 0, "%s", e->msg);
 			goto out;
 		}
 	}
@@ -1385,21 +1370,21 @@ dbx_cdf_verify(struct dbx_conn *c, const char *table, int timeout_s,
 		goto out;
 	}
 	if (run(c, table, sql.p, NULL, 0, 0, timeout_s, &s, cls, sizeof cls, e) < 0) {
-		say(line, arg, 0, "SELECT: %s", e->msg);
+		dbx_say(line, arg, 0, "SELECT: %s", e->msg);
 		goto out;
 	}
 	dbx_stmt_free(s);
 	s = NULL;
-	say(line, arg, 1, "SELECT granted");
+	dbx_say(line, arg, 1, "SELECT granted");
 	/* and the history the reader starts from */
 	{
 		long long v;
 		char ts[64];
 		if (history(c, table, ref.p, -1, timeout_s, &v, ts, sizeof ts, e) < 0) {
-			say(line, arg, 0, "history: %s", e->msg);
+			dbx_say(line, arg, 0, "history: %s", e->msg);
 			goto out;
 		}
-		say(line, arg, 1, "latest version %lld (%s)", v, ts);
+		dbx_say(line, arg, 1, "latest version %lld (%s)", v, ts);
 	}
 	rc = 0;
 out:

@@ -24,12 +24,8 @@ dbx_is_hive(const char *cat)
 	return !strcasecmp(cat, "hive_metastore") || !strcasecmp(cat, "spark_catalog");
 }
 
-static void
-say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void
-say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
+void
+dbx_say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
 {
 	char b[1200];
 	va_list ap;
@@ -129,24 +125,24 @@ dbx_hive_detail(struct dbx_conn *c, const char *table, const char *ref, int time
 	char fmt[128];
 	int view, cdf;
 	if (detail(c, table, ref, timeout_s, &view, fmt, sizeof fmt, &cdf, e) < 0) {
-		say(line, arg, 0, "%s", e->msg);
+		dbx_say(line, arg, 0, "%s", e->msg);
 		return -1;
 	}
-	say(line, arg, 1, "table %s exists (hive_metastore: checked with DESCRIBE DETAIL)", table);
+	dbx_say(line, arg, 1, "table %s exists (hive_metastore: checked with DESCRIBE DETAIL)", table);
 	if (view) {
 		err_set(e, XIT_CONFIG, "%s is a view: views are refused (read the Delta table itself)",
 			table);
-		say(line, arg, 0, "%s", e->msg);
+		dbx_say(line, arg, 0, "%s", e->msg);
 		return -1;
 	}
-	say(line, arg, 1, "not a view");
+	dbx_say(line, arg, 1, "not a view");
 	if (strcasecmp(fmt, "delta")) {
 		err_set(e, XIT_CONFIG, "%s is not a Delta table (format %s): its changes cannot be read",
 			table, fmt[0] ? fmt : "unknown");
-		say(line, arg, 0, "%s", e->msg);
+		dbx_say(line, arg, 0, "%s", e->msg);
 		return -1;
 	}
-	say(line, arg, 1, "a Delta table");
+	dbx_say(line, arg, 1, "a Delta table");
 	return 0;
 }
 

@@ -18,6 +18,10 @@
 #include "rec.h"
 
 void dbx_name_lower(char *s);
+/* one line of a check, formatted, to line(arg, ok, text) (nothing when line is NULL): the
+ * verify lines of dbx_hive_detail and dbx_cdf_verify */
+void dbx_say(void (*line)(void *, int, const char *), void *arg, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* 1 when the catalog is the legacy Hive metastore (hive_metastore, spark_catalog) */
 int dbx_is_hive(const char *cat);
 /* DESCRIBE DETAIL ref: the table exists, is not a view, is Delta; one line() per check

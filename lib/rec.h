@@ -55,6 +55,10 @@ int rec_max_record(size_t *out, struct err *e);
 enum rec_form { REC_JSON = 0, REC_MSGPACK = 1, REC_JSON_PRETTY = 2 };
 
 /* ---- reading a stream ---- */
+/* A reader's or writer's fd that is a pipe is enlarged to this many bytes (or to what the
+ * system lets the process have; never made smaller, failures ignored): with the kernel's
+ * 64 KiB the stages of a pipeline run in lockstep, each one waking the next every 64 KiB. */
+#define REC_PIPE_SIZE (1 << 20)
 struct rec_reader;
 /* max_record 0 = DBXI_MAX_RECORD from the environment or REC_MAX_RECORD_DEFAULT.
  * NULL on ENOMEM. The reader does not close fd. */

@@ -1,8 +1,10 @@
 /* rec_io.c: record streams: the reader (form detection, NDJSON and MessagePack, the record
  * size cap) and the buffered writer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "rec.h"
 #include "rec_priv.h"
@@ -29,6 +31,23 @@ struct rec_reader {
 	size_t raw_off, raw_n; /* the last MessagePack record returned: buf[raw_off..+raw_n) */
 };
 
+/* REC_PIPE_SIZE for a pipe (rec.h): the most the system allows up to it; nothing else */
+static void
+pipe_enlarge(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return;
+	int now = fcntl(fd, F_GETPIPE_SZ);
+	for (int sz = REC_PIPE_SIZE; now >= 0 && sz > now; sz /= 2)
+		if (fcntl(fd, F_SETPIPE_SZ, sz) >= 0)
+			break;
+#else
+	(void)fd;
+#endif
+}
+
 struct rec_reader *
 rec_reader_new(int fd, size_t max_record)
 {
@@ -37,6 +56,7 @@ rec_reader_new(int fd, size_t max_record)
 		return NULL;
 	r->fd = fd;
 	r->form = -1;
+	pipe_enlarge(fd);
 	r->max = max_record ? max_record : rec_limit_env();
 	r->budget = REC_DECODE_BUDGET(r->max);
 	r->jp.budget = r->budget;
@@ -1257,6 +1277,7 @@ rec_writer_new(int fd, enum rec_form form)
 		return NULL;
 	w->fd = fd;
 	w->form = form;
+	pipe_enlarge(fd);
 	w->max = rec_limit_env();
 	if (buf_grow(&w->b, OUT_FLUSH * 2) < 0) {
 		free(w);
