@@ -266,7 +266,7 @@ decode(char *o, const char *p, uint32_t n, const char *end)
 #endif
 		if (p >= e)
 			break;
-		unsigned cp, lo;
+		unsigned cp = 0, lo = 0xDC00; /* set by hex4 (the scan checked the digits) */
 		switch (p[1]) {
 		case '"': *o++ = '"'; break;
 		case '\\': *o++ = '\\'; break;
