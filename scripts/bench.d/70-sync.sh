@@ -29,8 +29,9 @@ pids="$pids $!"
 wait_port "$DP" && wait_port "$IP" || { echo "bench: emulators did not start" >&2; exit 1; }
 # cpu PID: CPU seconds (user + system) a process has used so far
 cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"; }
-# the synthetic table renders its chunk templates once, at start: a warm-up read waits for
-# that, so the figures below are the emulator serving pre-rendered bytes
+# the synthetic table renders its chunk templates once, at start: warm-up reads (the changes,
+# and the snapshot the dbx-insider-sync run reads) wait for that, so the figures below are the
+# emulator serving pre-rendered bytes
 export DATABRICKS_HOST=http://127.0.0.1:$DP DATABRICKS_TOKEN=dapi-test-token DATABRICKS_WAREHOUSE_ID=abcdef1234567890
 export INSIDER_API_URL=http://127.0.0.1:$IP INSIDER_PARTNER_NAME=dbxitest INSIDER_API_TOKEN=ins-test-token
 export DBXI_WIRE=msgpack
@@ -38,7 +39,8 @@ M=$ROOT/scripts/bench.d/sync-mapping.json
 T='/usr/bin/time -f "%U %S %M"'
 
 printf '\n### The whole sync: %s change rows, Databricks emulator -> Insider emulator\n\n' "$N"
-dbx-cdf-read --msgpack --from-version 1 --to-version 1 main.bench.events >/dev/null 2>"$W/warm" ||
+{ dbx-cdf-read --msgpack --from-version 1 --to-version 1 main.bench.events >/dev/null &&
+	dbx-cdf-read --msgpack --snapshot main.bench.events >/dev/null; } 2>"$W/warm" ||
 	{ echo "bench: the warm-up read failed:" >&2; cat "$W/warm" >&2; exit 1; }
 c0d=$(cpu $dbxpid) c0i=$(cpu $inspid)
 start=$(date +%s.%N)
@@ -74,6 +76,34 @@ awk -v n="$N" -v s="$ours" -v r="$recv" -v d="$dup" -v j="$rej" 'BEGIN {
 	printf "dbx-insider pipeline: %.2f s, %d rows/s end to end; Insider received %d users (%d duplicates), %d rejected with reasons\n", s, n / s, r, d, j }'
 grep -h 'insider-push:\|validate:' "$W/e3" "$W/e4" | sed 's/^/    /'
 
+# the same table through dbx-insider-sync, as a user runs it: its first run (a snapshot of the
+# table, with the lock, the state, the logs, the run's files and the checkpoint), from scratch
+python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"
+cat >"$W/s.conf" <<EOC
+TABLE=main.bench.events
+MAPPING=$M
+STATE_DIR=$W/state
+DATABRICKS_HOST=$DATABRICKS_HOST
+DATABRICKS_WAREHOUSE_ID=$DATABRICKS_WAREHOUSE_ID
+DATABRICKS_TOKEN=$DATABRICKS_TOKEN
+INSIDER_API_URL=$INSIDER_API_URL
+INSIDER_PARTNER_NAME=$INSIDER_PARTNER_NAME
+INSIDER_API_TOKEN=$INSIDER_API_TOKEN
+READ_COLUMNS=all
+EOC
+# (READ_COLUMNS=all: the emulator's synthetic table serves whole rows only)
+(
+	unset DATABRICKS_HOST DATABRICKS_TOKEN DATABRICKS_WAREHOUSE_ID INSIDER_API_URL INSIDER_PARTNER_NAME INSIDER_API_TOKEN DBXI_WIRE
+	/usr/bin/time -f '%e %U %S' -o "$W/ts" dbx-insider-sync "$W/s.conf" >/dev/null 2>"$W/es"
+) || { echo "bench: dbx-insider-sync failed:" >&2; cat "$W/es" >&2; exit 1; }
+set -- $(tail -n 1 "$W/ts")
+wrap=$1
+st=$(stats)
+awk -v n="$N" -v s="$1" -v u="$2" -v y="$3" -v r="$(printf '%s' "$st" | jq .users_received)" \
+    -v d="$(printf '%s' "$st" | jq .duplicate_users)" 'BEGIN {
+	printf "dbx-insider-sync (the same table, a first run: snapshot, lock, state, logs, checkpoint): %.2f s, %d rows/s end to end, %.2f CPU s in all its processes (%.2f per 1M rows); Insider received %d users (%d duplicates)\n", s, n / s, u + y, (u + y) * 1e6 / n, r, d }'
+grep -h 'dbx-insider-sync: .*rows read' "$W/es" | tail -n 1 | sed 's/^/    /'
+
 [ -z "${BENCH_NO_BASELINE:-}" ] || exit 0
 # the shell baseline
 python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"
@@ -103,4 +133,4 @@ st=$(stats)
 recv=$(printf '%s' "$st" | jq .users_received)
 awk -v n="$N" -v s="$base" -v r="$recv" 'BEGIN {
 	printf "shell baseline (curl + gojq + split + parallel + curl): %.2f s, %d rows/s end to end; Insider received %d users (no validation, no rejects, no checkpoint; gojq turns the 64-bit ids to strings as given)\n", s, n / s, r }'
-awk -v a="$ours" -v b="$base" 'BEGIN { printf "dbx-insider vs the shell baseline: %.1fx\n", b / a }'
+awk -v a="$ours" -v b="$base" -v w="$wrap" 'BEGIN { printf "dbx-insider vs the shell baseline: %.1fx (the pipeline), %.1fx (dbx-insider-sync)\n", b / a, b / w }'
