@@ -21,6 +21,31 @@ struct rej {
 	struct buf line;
 };
 
+/* why the rejects file could not be opened, as an exit status: a path that cannot be one
+ * (fix the configuration), a permission missing, or anything else (a full disk, too many open
+ * files: run again later) */
+static int
+rej_open_status(int err)
+{
+	switch (err) {
+	case EACCES:
+	case EPERM:
+	case EROFS:
+		return XIT_NOPERM;
+	case ENOENT:
+	case ENOTDIR:
+	case EISDIR:
+	case ENAMETOOLONG:
+	case ELOOP:
+	case ENXIO:
+	case EINVAL:
+	case ETXTBSY:
+		return XIT_CONFIG;
+	default:
+		return XIT_TEMPFAIL;
+	}
+}
+
 struct rej *
 rej_open(const char *path, const char *stage, struct err *e)
 {
@@ -34,7 +59,7 @@ rej_open(const char *path, const char *stage, struct err *e)
 	if (path) {
 		r->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 		if (r->fd < 0) {
-			err_set(e, XIT_USAGE, "cannot open rejects file %s:", path);
+			err_set(e, rej_open_status(errno), "cannot open rejects file %s:", path);
 			free(r->stage);
 			free(r);
 			return NULL;

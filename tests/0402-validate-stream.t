@@ -117,6 +117,6 @@ DBXI_NOW=yesterday validate </dev/null >out 2>err
 [ $? -eq 64 ]
 ok $? 'bad DBXI_NOW: 64'
 check_err 'bad DBXI_NOW: message' "validate: DBXI_NOW: not an RFC 3339 date-time nor epoch seconds: 'yesterday'"
-check 'rejects file in a missing directory: 64' 64 validate --rejects nodir/rej </dev/null
+check 'rejects file in a missing directory: 78 (#14)' 78 validate --rejects nodir/rej </dev/null
 check 'empty input: 0' 0 validate </dev/null
 check_err 'empty input: summary' 'validate: 0 in, 0 passed, 0 rejected'

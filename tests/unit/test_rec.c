@@ -1,5 +1,6 @@
 /* Unit tests of lib/rec (values, builders, JSON text, rejects) and lib/buf. */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
@@ -162,6 +163,42 @@ pipe_sizes(void)
 	close(pw[0]), close(pw[1]), close(pr[0]), close(pr[1]), close(pb[0]), close(pb[1]);
 }
 
+/* #14 (its last note): why a rejects file cannot be opened decides the exit status: 78 a path
+ * that cannot be one, 77 no permission, 75 anything else (here: no file descriptor left) */
+static void
+rej_open_status(void)
+{
+	struct err e = ERR_INIT;
+	struct rej *r = rej_open("/nonexistent-dbxi/rej.ndjson", "t", &e);
+	ok(!r && e.status == XIT_CONFIG, "#14 rej_open: a missing directory: 78 (got %d)", e.status);
+	e = (struct err)ERR_INIT;
+	r = rej_open("/proc/sys/kernel/osrelease", "t", &e);
+	ok(!r && e.status == XIT_NOPERM, "#14 rej_open: no permission: 77 (got %d)", e.status);
+	/* no descriptor left: the lowest free one becomes the limit */
+	struct rlimit old, lim;
+	int fd = dup(0);
+	if (fd < 0 || getrlimit(RLIMIT_NOFILE, &old) < 0)
+		abort();
+	close(fd);
+	lim = old;
+	lim.rlim_cur = (rlim_t)fd;
+	char path[] = "/tmp/dbxi-test-rej-XXXXXX";
+	int tfd = mkstemp(path);
+	if (tfd < 0)
+		abort();
+	close(tfd);
+	if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+		abort();
+	e = (struct err)ERR_INIT;
+	r = rej_open(path, "t", &e);
+	int status = e.status;
+	if (setrlimit(RLIMIT_NOFILE, &old) < 0)
+		abort();
+	ok(!r && status == XIT_TEMPFAIL && strstr(e.msg, "Too many open files"),
+	    "#14 rej_open: no file descriptor left: 75 (got %d: %s)", status, e.msg);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -171,6 +208,7 @@ main(void)
 
 	str_lengths();
 	pipe_sizes();
+	rej_open_status();
 
 	static const char *same[] = {
 		"9007199254740993", "-9223372036854775808", "18446744073709551615",
