@@ -52,7 +52,9 @@ while [ $kills -lt "$KILLS" ] && [ $i -lt $ROUNDS ]; do
 	wait "$sync"; st=$?
 	v=$(state_version)
 	[ "$v" -ge "$prev" ] && [ "$v" -le $((i * per)) ] && { [ $st -eq 75 ] || [ "$v" -eq $((i * per)) ] || [ -z "$victim" ]; }
-	ok $? "run $i: kill -9 $stage after ${delay}s (${victim:+killed}${victim:-finished first}): exit $st, checkpoint $prev -> $v"
+	r=$?
+	[ $r -eq 0 ] || { echo "# run $i failed (seed $seed): its messages:" >&2; diag run.err; }
+	ok $r "run $i: kill -9 $stage after ${delay}s (${victim:+killed}${victim:-finished first}): exit $st, checkpoint $prev -> $v"
 	prev=$v
 done
 python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], method="DELETE")).read()' "http://127.0.0.1:$IPORT/_emu/fault"
@@ -86,7 +88,10 @@ rows=$(jq .rows "$T/k/expected.json")
 recv=$(ins_get /_emu/stats | jq .users_received)
 bound=$((rows + kills * (ROWS + BATCH)))
 echo "# $recv users received for $rows rows after $kills kills (bound $bound)"
-[ "$recv" -ge "$rows" ] && [ "$recv" -le "$bound" ]; ok $? "re-sent only what was in flight ($recv <= $bound)"
+# at least every user once: fewer than the rows when two changes of one user shared a batch
+# and were merged into one user object (#14.3); nothing lost is checked above, user by user
+users=$(jq '.users | length' "$T/k/expected.json")
+[ "$recv" -ge "$users" ] && [ "$recv" -le "$bound" ]; ok $? "re-sent only what was in flight ($users <= $recv <= $bound)"
 [ ! -e "$SD/state.json.pending" ]; ok $? "no pending range left"
 [ "$kills" -ge "$KILLS" ]; ok $? "$kills stages really killed in $i runs"
 plan $n_test
