@@ -1169,12 +1169,6 @@ out:
 
 /* ---- --verify ---- */
 
-static void
-nosay(void *arg, int ok, const char *text)
-{
-	(void)arg, (void)ok, (void)text;
-}
-
 /* the table exists, is not a view, is Delta, has CDF on: one line per check */
 static int
 eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat, const char *sch,
@@ -1186,8 +1180,6 @@ eligible(struct dbx_conn *c, const char *table, const char *ref, const char *cat
 	const msgpack_object *row;
 	char ttype[128], fmt[128], cls[128];
 	int rc = -1, r;
-	if (!line)
-		line = nosay;
 	if (dbx_is_hive(cat)) { /* no information_schema there (#11.2) */
 		if (dbx_hive_detail(c, table, ref, timeout_s, line, arg, e) < 0)
 			goto out;
