@@ -18,6 +18,7 @@ wait_port() {
 		i=$((i + 1)); [ $i -lt 200 ] || return 1; sleep 0.05
 	done
 }
+sink_reset() { python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"; }
 stats() { python3 -c 'import sys,urllib.request as u; print(u.urlopen(sys.argv[1]).read().decode())' "http://127.0.0.1:$IP/_emu/stats"; }
 DP=$(port) IP=$(port)
 python3 "$ROOT/tests/emu/dbx_emu.py" --port "$DP" --tables "$W" --synthetic-rows "$N" --synthetic-chunk-rows 20000 >"$W/dbx.log" 2>&1 &
@@ -78,7 +79,7 @@ grep -h 'insider-push:\|validate:' "$W/e3" "$W/e4" | sed 's/^/    /'
 
 # the same table through dbx-insider-sync, as a user runs it: its first run (a snapshot of the
 # table, with the lock, the state, the logs, the run's files and the checkpoint), from scratch
-python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"
+sink_reset
 cat >"$W/s.conf" <<EOC
 TABLE=main.bench.events
 MAPPING=$M
@@ -106,7 +107,7 @@ grep -h 'dbx-insider-sync: .*rows read' "$W/es" | tail -n 1 | sed 's/^/    /'
 
 [ -z "${BENCH_NO_BASELINE:-}" ] || exit 0
 # the shell baseline
-python3 -c 'import sys,urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"{}", method="POST")).read()' "http://127.0.0.1:$IP/_emu/reset"
+sink_reset
 start=$(date +%s.%N)
 H="Authorization: Bearer $DATABRICKS_TOKEN"
 B=$DATABRICKS_HOST/api/2.0/sql/statements
