@@ -166,7 +166,7 @@ pipe_sizes(void)
 /* #14 (its last note): why a rejects file cannot be opened decides the exit status: 78 a path
  * that cannot be one, 77 no permission, 75 anything else (here: no file descriptor left) */
 static void
-rej_open_status(void)
+rej_open_statuses(void)
 {
 	struct err e = ERR_INIT;
 	struct rej *r = rej_open("/nonexistent-dbxi/rej.ndjson", "t", &e);
@@ -208,7 +208,7 @@ main(void)
 
 	str_lengths();
 	pipe_sizes();
-	rej_open_status();
+	rej_open_statuses();
 
 	static const char *same[] = {
 		"9007199254740993", "-9223372036854775808", "18446744073709551615",
